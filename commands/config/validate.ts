@@ -1,0 +1,15 @@
+import {BaseCommand} from '../../src/cli/base-command.js'
+
+export default class ConfigValidate extends BaseCommand<typeof ConfigValidate> {
+  static override summary = 'Check rotor.yaml without touching any store.'
+  static override description = 'Reports every problem with its file, line, column and key, and exits 65 when there is one.'
+
+  static override examples = ['<%= config.bin %> config validate', '<%= config.bin %> config validate --config ops/rotor.yaml --json']
+
+  async run() {
+    const config = await this.loadConfig()
+    const result = {valid: true, file: config.file, stores: Object.keys(config.stores), secrets: config.secrets.map((s) => s.name)}
+    if (!this.jsonEnabled()) this.log(`${config.file} is valid: ${result.stores.length} store(s), ${result.secrets.length} secret(s).`)
+    return result
+  }
+}

@@ -1,0 +1,44 @@
+import {Flags} from '@oclif/core'
+import ansis from 'ansis'
+import {BaseCommand} from '../src/cli/base-command.js'
+import {UsageError} from '../src/errors/index.js'
+import {ExitCode} from '../src/exit-codes.js'
+import type {DoctorCheck} from '../providers/types.js'
+
+export default class Doctor extends BaseCommand<typeof Doctor> {
+  static override summary = 'Check that rotor can reach every store and has the permissions it needs.'
+  static override description = 'For each configured store: reachability, credentials, and the permissions rotor needs on the configured paths. Names what is missing. Never writes a secret.'
+
+  static override examples = ['<%= config.bin %> doctor', '<%= config.bin %> doctor --store aws-prod --json']
+
+  static override flags = {store: Flags.string({summary: 'Only this store.'})}
+
+  async run() {
+    const config = await this.loadConfig()
+    const names = this.flags.store ? [this.flags.store] : Object.keys(config.stores)
+    if (this.flags.store && !config.stores[this.flags.store]) {
+      throw new UsageError(`--store: no store named "${this.flags.store}"`, {hint: `stores: ${Object.keys(config.stores).join(', ')}`})
+    }
+    const stores = this.stores(config)
+    const results: Array<{store: string; type: string; checks: DoctorCheck[]}> = []
+    for (const name of names) {
+      const paths = config.secrets.flatMap((s) => s.targets.filter((t) => t.store === name).map((t) => t.path))
+      let checks: DoctorCheck[]
+      try {
+        checks = await (await stores.get(name)).doctor(paths)
+      } catch (error) {
+        checks = [{check: `connect to ${name}`, ok: false, detail: (error as Error).message, hint: (error as {hint?: string}).hint}]
+      }
+      results.push({store: name, type: config.stores[name].type, checks})
+      if (!this.jsonEnabled()) {
+        this.log(ansis.bold(`${name} (${config.stores[name].type})`))
+        for (const c of checks) {
+          this.log(`  ${c.ok ? ansis.green('ok ') : ansis.red('BAD')} ${c.check}${c.detail ? `: ${c.detail}` : ''}${!c.ok && c.hint ? `\n      fix: ${c.hint}` : ''}`)
+        }
+      }
+    }
+    const healthy = results.every((r) => r.checks.every((c) => c.ok))
+    if (!healthy) this.setExitCode(ExitCode.ERROR)
+    return {healthy, stores: results}
+  }
+}

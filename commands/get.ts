@@ -1,0 +1,59 @@
+import {Args, Flags} from '@oclif/core'
+import {BaseCommand} from '../src/cli/base-command.js'
+import {UsageError} from '../src/errors/index.js'
+import {secretByName} from '../src/run/select.js'
+
+export default class Get extends BaseCommand<typeof Get> {
+  static override summary = "Read a secret's version; the value is shown only with --reveal."
+  static override description = `Without --reveal, prints which version would be read and its metadata, never the value. With --reveal, prints the value alone on stdout (for piping), or in the JSON result.`
+
+  static override examples = [
+    '<%= config.bin %> get payments-api',
+    '<%= config.bin %> get payments-api --reveal',
+    '<%= config.bin %> get payments-api --role previous --reveal --json',
+    '<%= config.bin %> get payments-api --target vault:payments/api-key --version 3 --reveal',
+  ]
+
+  static override args = {name: Args.string({description: 'Secret name from rotor.yaml.', required: true})}
+
+  static override flags = {
+    reveal: Flags.boolean({summary: 'Print the secret value.', default: false}),
+    role: Flags.string({summary: 'Which version to read.', options: ['current', 'previous', 'pending'], default: 'current', exclusive: ['version']}),
+    version: Flags.string({summary: 'Read this version id instead of a role.'}),
+    target: Flags.string({summary: 'store:path to read from (default: the primary target).'}),
+  }
+
+  async run() {
+    const config = await this.loadConfig()
+    const secret = secretByName(config, this.args.name)
+    const target = this.flags.target ? secret.targets.find((t) => `${t.store}:${t.path}` === this.flags.target) : secret.targets[0]
+    if (!target) {
+      throw new UsageError(`--target: ${this.flags.target} is not a target of ${secret.name}`, {
+        hint: `targets: ${secret.targets.map((t) => `${t.store}:${t.path}`).join(', ')}`,
+      })
+    }
+    const client = await this.stores(config).get(target.store)
+    const selector = this.flags.version ? {versionId: this.flags.version} : {role: this.flags.role as 'current' | 'previous' | 'pending'}
+    const value = await client.readValue(target.path, selector)
+    const snapshot = await client.describe(target.path)
+    const version = this.flags.version
+      ? snapshot.versions.find((v) => v.id === this.flags.version)
+      : snapshot.versions.find((v) => v.role === this.flags.role && v.enabled)
+    const result = {
+      secret: secret.name,
+      target: `${target.store}:${target.path}`,
+      versionId: version?.id,
+      role: version?.role,
+      createdAt: version?.createdAt.toISOString(),
+      ...(this.flags.reveal ? {value: value.reveal()} : {redacted: true}),
+    }
+    if (!this.jsonEnabled()) {
+      if (this.flags.reveal) this.log(value.reveal())
+      else {
+        this.log(`${result.target} version ${result.versionId ?? '?'} (${result.role ?? '?'}, created ${result.createdAt ?? '?'})`)
+        this.log('value: [redacted] (use --reveal to print it)')
+      }
+    }
+    return result
+  }
+}

@@ -1,0 +1,41 @@
+import {Flags} from '@oclif/core'
+import {BaseCommand} from '../src/cli/base-command.js'
+import {selectFlag} from '../src/cli/flags.js'
+import {now} from '../src/clock.js'
+import {UsageError} from '../src/errors/index.js'
+import {ExitCode} from '../src/exit-codes.js'
+import {renderPlan, summarize} from '../src/output/plan.js'
+import {selectSecrets} from '../src/run/select.js'
+import {observeAndPlan} from '../src/run/session.js'
+
+export default class Plan extends BaseCommand<typeof Plan> {
+  static override summary = 'Show what `rotor apply` would do, without changing anything.'
+  static override description = `Reads every target and prints the actions due: create, rotate, repair, retire. With --at, plans for another moment (the stores are read now), e.g. to see what next Monday's run will rotate.`
+
+  static override examples = [
+    '<%= config.bin %> plan',
+    '<%= config.bin %> plan --at 2026-12-01T03:00:00Z',
+    {command: '<%= config.bin %> plan --json --detailed-exitcode', description: 'In CI: exit 2 when there are changes.'},
+  ]
+
+  static override flags = {
+    select: selectFlag,
+    at: Flags.string({summary: 'Plan as of this time (ISO 8601), instead of now.'}),
+    'detailed-exitcode': Flags.boolean({summary: 'Exit 2 when changes are pending, 0 when none (like terraform).', default: false}),
+  }
+
+  async run() {
+    const at = this.flags.at === undefined ? now() : parseTime(this.flags.at)
+    const config = await this.loadConfig()
+    const {plan} = await observeAndPlan(config, selectSecrets(config, this.flags.select), this.stores(config), at)
+    if (!this.jsonEnabled()) this.log(renderPlan(plan))
+    if (this.flags['detailed-exitcode'] && plan.actions.length > 0) this.setExitCode(ExitCode.CHANGES_PENDING)
+    return {...plan, summary: summarize(plan)}
+  }
+}
+
+function parseTime(text: string): Date {
+  const at = new Date(text)
+  if (Number.isNaN(at.getTime())) throw new UsageError(`--at: "${text}" is not a time; expected ISO 8601 like 2026-12-01T03:00:00Z`)
+  return at
+}

@@ -1,0 +1,69 @@
+import {Args, Flags} from '@oclif/core'
+import {BaseCommand} from '../src/cli/base-command.js'
+import {yesFlag} from '../src/cli/flags.js'
+import {canPrompt, confirm} from '../src/cli/prompt.js'
+import {now} from '../src/clock.js'
+import {UsageError} from '../src/errors/index.js'
+import {ExitCode} from '../src/exit-codes.js'
+import {renderPlan, renderReport} from '../src/output/plan.js'
+import {secretByName} from '../src/run/select.js'
+import {applyChanges, observeAndPlan} from '../src/run/session.js'
+
+export default class Rotate extends BaseCommand<typeof Rotate> {
+  static override summary = 'Rotate one secret now, due or not.'
+  static override description = `Stages a new value on every target, promotes it, and keeps the old value valid for the grace window.
+--emergency is for a leaked key: grace 0, the old value is retired on every target at once, and a --reason is required for the audit log.`
+
+  static override examples = [
+    '<%= config.bin %> rotate payments-api',
+    '<%= config.bin %> rotate payments-api --emergency --reason "leaked in CI logs" --yes',
+  ]
+
+  static override args = {
+    name: Args.string({description: 'Secret name from rotor.yaml.', required: true}),
+  }
+
+  static override flags = {
+    emergency: Flags.boolean({summary: 'Retire the old value at once (grace 0).', dependsOn: ['reason']}),
+    reason: Flags.string({summary: 'Why; recorded in the audit log. Required with --emergency.'}),
+    yes: yesFlag,
+    'dry-run': Flags.boolean({summary: 'Show the plan and change nothing.', default: false}),
+  }
+
+  async run() {
+    const config = await this.loadConfig()
+    const secret = secretByName(config, this.args.name)
+    const planOptions = {force: new Map([[secret.name, {emergency: this.flags.emergency ?? false, reason: this.flags.reason}]])}
+    const stores = this.stores(config)
+    if (this.flags['dry-run']) {
+      const {plan} = await observeAndPlan(config, [secret], stores, now(), planOptions)
+      if (!this.jsonEnabled()) this.log(renderPlan(plan))
+      return {dryRun: true, plan}
+    }
+    if (this.flags.emergency && !this.flags.yes && !canPrompt()) {
+      throw new UsageError('--emergency retires the old value at once; pass --yes to confirm without a terminal')
+    }
+    const interactive = !this.flags.yes && !this.jsonEnabled() && canPrompt()
+    const result = await applyChanges({
+      config,
+      secrets: [secret],
+      stores,
+      audit: await this.audit(config),
+      now,
+      planOptions,
+      confirm: interactive
+        ? async (plan) => {
+            this.log(renderPlan(plan))
+            return confirm(this.flags.emergency ? 'Retire the old value everywhere NOW?' : 'Rotate now?')
+          }
+        : undefined,
+    })
+    if (!this.jsonEnabled()) {
+      if (result.cancelled) this.log('Cancelled; nothing was changed.')
+      else if (result.report) this.log(renderReport(result.report))
+      else this.log(renderPlan(result.plan))
+    }
+    if ((result.report?.failedSecrets.length ?? 0) > 0 || result.plan.blocked.length > 0) this.setExitCode(ExitCode.ERROR)
+    return {dryRun: false, plan: result.plan, report: result.report, cancelled: result.cancelled ?? false}
+  }
+}

@@ -1,0 +1,59 @@
+import {z} from 'zod'
+import type {Capabilities, ProviderFactory} from '../types.js'
+
+const settings = z
+  .strictObject({
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'an AWS region such as eu-west-1')
+      .describe('AWS region of the secrets, e.g. eu-west-1.'),
+    profile: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Named profile from ~/.aws/config and ~/.aws/credentials; default: the SDK default credential chain.'),
+    endpoint: z
+      .url({protocol: /^https?$/})
+      .optional()
+      .describe('Endpoint URL instead of the regional one: a VPC interface endpoint, a FIPS endpoint, or a local emulator.'),
+    kmsKeyId: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('KMS key (id, ARN or alias) to encrypt secrets rotor creates; default: aws/secretsmanager.'),
+  })
+  .describe('AWS Secrets Manager. Credentials come from the SDK default chain: environment, profile/SSO, web identity, or an instance/task role.')
+
+export type AwsSettings = z.infer<typeof settings>
+
+export const awsCapabilities: Capabilities = {
+  pendingStage: true,
+  // A version is retired by removing its labels; it cannot be disabled and enabled again.
+  disableVersion: false,
+  destroyVersion: false,
+  compareAndSwap: true,
+  batchReadSize: 20,
+  maxValueBytes: 65_536,
+}
+
+const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/
+
+export const awsFactory: ProviderFactory<AwsSettings> = {
+  kind: 'aws',
+  summary: 'AWS Secrets Manager',
+  settings,
+  capabilities: awsCapabilities,
+  validatePaths(paths) {
+    const problems: Array<{path: string; message: string}> = []
+    for (const path of paths) {
+      if (!SECRET_NAME.test(path)) {
+        problems.push({path, message: 'AWS secret names are 1-512 characters of letters, digits and /_+=.@-'})
+      }
+    }
+    return problems
+  },
+  async create(storeName, awsSettings, context) {
+    const {AwsStoreClient} = await import('./client.js')
+    return new AwsStoreClient(storeName, awsSettings, context)
+  },
+}

@@ -1,0 +1,86 @@
+/**
+ * How AWS notions map onto rotor's (DESIGN.md, "Roles per store"):
+ * - roles are staging labels: AWSPENDING = pending, AWSCURRENT = current, AWSPREVIOUS =
+ *   previous; a version without them is `retired` (AWS calls it deprecated and deletes it once a
+ *   secret has more than 100 versions and it is over a day old);
+ * - a version is `enabled` while it carries any label, since readers can only reach a version by
+ *   a label in practice; there is no per-version disable or destroy;
+ * - rotor's meta lives in secret tags prefixed `rotor:`; other tags are the secret's labels.
+ */
+import type {Tag} from '@aws-sdk/client-secrets-manager'
+import {MANAGED_BY_KEY, MANAGED_BY_VALUE, type Role, type RotorMeta, type VersionInfo} from '../types.js'
+import {rotationIdFromVersionId} from './tokens.js'
+
+export const AWSCURRENT = 'AWSCURRENT'
+export const AWSPENDING = 'AWSPENDING'
+export const AWSPREVIOUS = 'AWSPREVIOUS'
+export const META_TAG_PREFIX = 'rotor:'
+
+export const stageFor: Record<Exclude<Role, 'retired'>, string> = {
+  pending: AWSPENDING,
+  current: AWSCURRENT,
+  previous: AWSPREVIOUS,
+}
+
+export function roleOf(stages: readonly string[]): Role {
+  if (stages.includes(AWSCURRENT)) return 'current'
+  if (stages.includes(AWSPENDING)) return 'pending'
+  if (stages.includes(AWSPREVIOUS)) return 'previous'
+  return 'retired'
+}
+
+export interface AwsVersion {
+  id: string
+  stages: string[]
+  createdAt: Date
+}
+
+export function versionInfo(version: AwsVersion): VersionInfo {
+  const rotationId = rotationIdFromVersionId(version.id)
+  return {
+    id: version.id,
+    createdAt: version.createdAt,
+    role: roleOf(version.stages),
+    enabled: version.stages.length > 0,
+    destroyed: false,
+    ...(rotationId ? {rotationId} : {}),
+  }
+}
+
+const roleRank: Record<Role, number> = {pending: 0, current: 1, previous: 2, retired: 3}
+
+/** Newest first; same-millisecond versions fall back to their role, pending before current. */
+export function newestFirst(a: VersionInfo, b: VersionInfo): number {
+  return b.createdAt.getTime() - a.createdAt.getTime() || roleRank[a.role] - roleRank[b.role] || a.id.localeCompare(b.id)
+}
+
+export function splitTags(tags: Tag[] | undefined): {labels: Record<string, string>; meta: RotorMeta; owned: boolean} {
+  const labels: Record<string, string> = {}
+  const meta: RotorMeta = {}
+  for (const {Key, Value} of tags ?? []) {
+    if (Key === undefined) continue
+    if (Key.startsWith(META_TAG_PREFIX)) meta[Key.slice(META_TAG_PREFIX.length)] = Value ?? ''
+    else labels[Key] = Value ?? ''
+  }
+  return {labels, meta, owned: labels[MANAGED_BY_KEY] === MANAGED_BY_VALUE}
+}
+
+export function metaTags(meta: RotorMeta): {set: Tag[]; remove: string[]} {
+  const set: Tag[] = []
+  const remove: string[] = []
+  for (const [key, value] of Object.entries(meta)) {
+    if (value === undefined) remove.push(`${META_TAG_PREFIX}${key}`)
+    else set.push({Key: `${META_TAG_PREFIX}${key}`, Value: value})
+  }
+  return {set, remove}
+}
+
+export function creationTags(labels: Record<string, string> | undefined, meta: RotorMeta | undefined): Tag[] {
+  const tags: Tag[] = Object.entries(labels ?? {})
+    .filter(([key]) => key !== MANAGED_BY_KEY)
+    .map(([Key, Value]) => ({Key, Value}))
+  tags.push({Key: MANAGED_BY_KEY, Value: MANAGED_BY_VALUE})
+  if (meta) tags.push(...metaTags(meta).set)
+  return tags
+}
+

@@ -1,0 +1,40 @@
+import {z} from 'zod'
+import type {Capabilities, ProviderFactory} from '../types.js'
+
+const settings = z
+  .strictObject({
+    path: z.string().min(1).default('.rotor/secrets.enc').describe('Encrypted store file, relative to the config file.'),
+    keyFile: z
+      .string()
+      .min(1)
+      .default('.rotor/file.key')
+      .describe('Key file (32 random bytes, base64), created with mode 0600 on first use when ROTOR_FILE_KEY is unset.'),
+    keyEnv: z
+      .string()
+      .regex(/^[A-Z_][A-Z0-9_]*$/)
+      .default('ROTOR_FILE_KEY')
+      .describe('Environment variable holding the base64 key; takes precedence over keyFile.'),
+  })
+  .describe('The embedded default: one AES-256-GCM encrypted file, written atomically and locked.')
+
+export type FileSettings = z.infer<typeof settings>
+
+export const fileCapabilities: Capabilities = {
+  pendingStage: true,
+  disableVersion: true,
+  destroyVersion: true,
+  compareAndSwap: true,
+  batchReadSize: 100_000,
+  maxValueBytes: 64 * 1024,
+}
+
+export const fileFactory: ProviderFactory<FileSettings> = {
+  kind: 'file',
+  summary: 'encrypted local file (the embedded default)',
+  settings,
+  capabilities: fileCapabilities,
+  async create(storeName, fileSettings, context) {
+    const {FileStoreClient} = await import('./client.js')
+    return FileStoreClient.open(storeName, fileSettings, context)
+  },
+}

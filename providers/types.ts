@@ -1,0 +1,194 @@
+/**
+ * The provider contract. The planner and engine only ever see these types; each adapter maps
+ * its store's native notions (labels, aliases, enabled flags, version numbers) onto roles.
+ * See DESIGN.md, "Roles per store".
+ */
+import type {z} from 'zod'
+
+export type Role = 'pending' | 'current' | 'previous' | 'retired'
+
+export const MANAGED_BY_KEY = 'managed-by'
+export const MANAGED_BY_VALUE = 'rotor'
+
+export interface VersionInfo {
+  /** The store's own version id (AWS VersionId, Vault version number as text, ...). */
+  id: string
+  createdAt: Date
+  role: Role
+  /** False once retired by disabling; a destroyed version is also not enabled. */
+  enabled: boolean
+  destroyed: boolean
+  /** Id of the rotation that wrote this version, when rotor wrote it. */
+  rotationId?: string
+}
+
+/**
+ * rotor's own bookkeeping on a secret, kept in the store (tags, custom_metadata, annotations).
+ * Values are short strings: Vault allows 512 bytes a value, Azure 256 a tag.
+ */
+export interface RotorMeta {
+  /** Rotation currently in flight (staged, not yet promoted everywhere). */
+  rotationId?: string
+  /** When the current version was promoted (ISO 8601); grace is measured from here. */
+  promotedAt?: string
+  /** The version `promotedAt` and `graceEndsAt` belong to; stale when current moved since. */
+  promotedVersion?: string
+  /** When the previous version stops being valid (ISO 8601). */
+  graceEndsAt?: string
+  /** Free-form `key=value` pairs adapters may add; never a secret value. */
+  [key: string]: string | undefined
+}
+
+export interface SecretSnapshot {
+  path: string
+  exists: boolean
+  /** Carries `managed-by: rotor`. */
+  owned: boolean
+  /** Newest first. Destroyed versions may be listed with `destroyed: true`. */
+  versions: VersionInfo[]
+  meta: RotorMeta
+  labels: Record<string, string>
+}
+
+export interface Capabilities {
+  /** Can hold a staged version that readers of "current" do not see (AWS, GCP, file, memory). */
+  pendingStage: boolean
+  /** Can disable one version and enable it again. */
+  disableVersion: boolean
+  /** Can destroy one version's value permanently. */
+  destroyVersion: boolean
+  /** Has a conditional write that detects a concurrent writer (label move, cas, etag). */
+  compareAndSwap: boolean
+  /** Most secrets one batch read can fetch; 1 when the store has no batch read. */
+  batchReadSize: number
+  maxValueBytes: number
+}
+
+export interface WriteOptions {
+  /** Rotation id; adapters derive idempotency tokens / version ids from it. */
+  rotationId: string
+  /**
+   * `pending`: stage without changing what readers of "current" see (only when
+   * capabilities.pendingStage). `current`: the new version becomes current and the old current
+   * becomes previous.
+   */
+  stage: 'pending' | 'current'
+  /**
+   * Version id rotor believes is current now; a store with compareAndSwap fails with
+   * ConflictError when it is not. Undefined means "the secret must not exist yet".
+   */
+  expectedCurrent?: string
+  /** Set the ownership tag and these labels when the write creates the secret. */
+  labels?: Record<string, string>
+  /** Meta to merge in the same call where the store allows it. */
+  meta?: RotorMeta
+}
+
+export interface PromoteOptions {
+  rotationId: string
+  /** The pending version to make current. */
+  versionId: string
+  /** The version expected to be current now (becomes previous). */
+  expectedCurrent?: string
+}
+
+export type VersionSelector = {role: Exclude<Role, 'retired'>} | {versionId: string}
+
+/**
+ * A secret value in memory. `toString`, `toJSON` and `inspect` redact it so it cannot slip into a
+ * log line or JSON output by accident; `reveal()` is the one way to read it.
+ */
+export class SecretValue {
+  readonly #value: string
+  constructor(value: string) {
+    this.#value = value
+  }
+
+  reveal(): string {
+    return this.#value
+  }
+
+  equals(other: SecretValue): boolean {
+    return this.#value === other.#value
+  }
+
+  toString(): string {
+    return '[redacted]'
+  }
+
+  toJSON(): string {
+    return '[redacted]'
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return 'SecretValue([redacted])'
+  }
+}
+
+/** One configured store. Every method is safe to retry after a retryable error. */
+export interface StoreClient {
+  readonly storeName: string
+  readonly capabilities: Capabilities
+  /** Versions, roles, ownership and meta; `exists: false` rather than NotFoundError. */
+  describe(path: string): Promise<SecretSnapshot>
+  /** Describe many paths; adapters with a batch API use it. Same order as `paths`. */
+  describeMany(paths: string[]): Promise<SecretSnapshot[]>
+  /** Read a value by role or version id. NotFoundError when there is none; never a retired one. */
+  readValue(path: string, selector: VersionSelector): Promise<SecretValue>
+  /**
+   * Write a new version (creating the secret, owned, when `expectedCurrent` is undefined).
+   * Idempotent per (path, rotationId): repeating it with the same value returns the same version;
+   * the same rotationId with another value is a ConflictError.
+   */
+  writeVersion(path: string, value: SecretValue, options: WriteOptions): Promise<VersionInfo>
+  /**
+   * pending -> current, current -> previous. An older previous loses its role (becomes `retired`)
+   * but is not disabled here: the engine retires it explicitly, so nothing is invalidated early.
+   */
+  promote(path: string, options: PromoteOptions): Promise<void>
+  /** Make a version invalid: disable it, or destroy it where capabilities allow. Idempotent. */
+  retire(path: string, versionId: string, mode: 'disable' | 'destroy'): Promise<void>
+  /** Merge keys into rotor's meta; a key set to undefined is removed. */
+  setMeta(path: string, meta: RotorMeta): Promise<void>
+  /** Set the ownership tag on an existing secret (explicit adoption). */
+  adopt(path: string): Promise<void>
+  /**
+   * Can rotor reach the store with these credentials, and may it do what it needs on these
+   * paths? One check per permission, naming what is missing. Never writes a secret.
+   */
+  doctor(paths: string[]): Promise<DoctorCheck[]>
+  /** Paths under a prefix that this store holds. */
+  list(prefix: string): Promise<string[]>
+  close(): Promise<void>
+}
+
+export interface DoctorCheck {
+  /** What was checked, e.g. "reach endpoint", "secretsmanager:PutSecretValue on payments/*". */
+  check: string
+  ok: boolean
+  detail?: string
+  /** What to do when not ok: the permission, role or setting that is missing. */
+  hint?: string
+}
+
+export interface ProviderContext {
+  /** Directory of the config file; relative paths in settings resolve against it. */
+  baseDir: string
+  env: NodeJS.ProcessEnv
+  /** Time source for stores that stamp versions themselves (memory, file). */
+  now: () => Date
+}
+
+/**
+ * One per store kind. `settings` and `capabilities` must not import the SDK; `create` does, with
+ * a dynamic `import()`, so a run loads only the SDKs of the stores it touches.
+ */
+export interface ProviderFactory<S = unknown> {
+  readonly kind: string
+  readonly summary: string
+  readonly settings: z.ZodType<S>
+  readonly capabilities: Capabilities
+  /** Extra checks on the target paths of this store; returns one message per bad path. */
+  validatePaths?(paths: string[]): Array<{path: string; message: string}>
+  create(storeName: string, settings: S, context: ProviderContext): Promise<StoreClient>
+}

@@ -1,0 +1,6 @@
+export * from './types.js'
+export * from './errors.js'
+export {GENESIS_HASH, MAX_FIELD_LENGTH, ENTRY_KEYS, hashLine, serializeEntry} from './entry.js'
+export {AuditLog, DEFAULT_LOCK_TIMEOUT_MS, TAIL_READ_BYTES} from './log.js'
+export {verifyAuditLog} from './verify.js'
+export {LOCK_STALE_MS} from '../util/lock-file.js'

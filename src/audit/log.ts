@@ -1,0 +1,256 @@
+import {randomUUID} from 'node:crypto'
+import {chmod, mkdir, open, type FileHandle} from 'node:fs/promises'
+import {hostname, userInfo} from 'node:os'
+import {dirname, isAbsolute} from 'node:path'
+import {now as clockNow} from '../clock.js'
+import {withLockFile} from '../util/lock-file.js'
+import {AuditError} from './errors.js'
+import {
+  type CleanInput,
+  GENESIS_HASH,
+  hashLine,
+  normalizeInput,
+  parseEntry,
+  requireString,
+  serializeEntry,
+} from './entry.js'
+import type {AuditEntry, AuditInput, AuditLogOptions} from './types.js'
+
+/** How long an append waits for `<path>.lock` by default. */
+export const DEFAULT_LOCK_TIMEOUT_MS = 5_000
+
+/** How much of the end of the file is read to find the last line. */
+export const TAIL_READ_BYTES = 64 * 1024
+
+const NEWLINE = 0x0a
+
+interface Tail {
+  seq: number
+  head: string
+}
+
+/**
+ * The append-only, hash-chained audit log: one JSON line per state change, each carrying the
+ * SHA-256 of the line before it. Appends are serialised within the process by a promise queue and
+ * across processes by the lock file `<path>.lock`; under the lock the tail is re-read, so several
+ * processes (or several AuditLog instances) appending to one file still produce one valid chain.
+ */
+export class AuditLog {
+  readonly path: string
+  readonly user: string
+  readonly host: string
+  readonly runId: string
+  private readonly now: () => Date
+  private readonly lockTimeoutMs: number
+  private queue: Promise<unknown> = Promise.resolve()
+  private closed = false
+  private tail: Tail
+
+  private constructor(path: string, opts: Required<AuditLogOptions>, tail: Tail) {
+    this.path = path
+    this.user = opts.user
+    this.host = opts.host
+    this.runId = opts.runId
+    this.now = opts.now
+    this.lockTimeoutMs = opts.lockTimeoutMs
+    this.tail = tail
+  }
+
+  /**
+   * Opens (creating if missing: directory mode 0700, file mode 0600) the log at the absolute `path`
+   * and reads its last line. Fails with AuditError if the last line is damaged or cut short: run
+   * `rotor audit verify` and repair the file before rotating again.
+   */
+  static async open(path: string, opts: AuditLogOptions = {}): Promise<AuditLog> {
+    if (!isAbsolute(path)) throw new AuditError(`audit log path must be absolute: ${path}`)
+    const resolved: Required<AuditLogOptions> = {
+      user: requireString(opts.user ?? defaultUser(), 'user'),
+      host: requireString(opts.host ?? hostname(), 'host'),
+      runId: requireString(opts.runId ?? randomUUID(), 'runId'),
+      now: opts.now ?? clockNow,
+      lockTimeoutMs: opts.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
+    }
+    await mkdir(dirname(path), {recursive: true, mode: 0o700})
+    await createIfMissing(path)
+    const tail = await withLock(path, resolved.lockTimeoutMs, async () => {
+      const fh = await open(path, 'r')
+      try {
+        return await readTail(fh, path)
+      } finally {
+        await fh.close()
+      }
+    })
+    return new AuditLog(path, resolved, tail)
+  }
+
+  /** seq of the last entry this instance has seen (0 for an empty log). */
+  get lastSeq(): number {
+    return this.tail.seq
+  }
+
+  /** Hash of the last line this instance has seen (GENESIS_HASH for an empty log). */
+  get head(): string {
+    return this.tail.head
+  }
+
+  /**
+   * Appends one entry and returns it as written. The entry is on disk (fdatasync) when the promise
+   * resolves. Throws AuditError for an input with unexpected fields or over-long strings.
+   */
+  append(input: AuditInput): Promise<AuditEntry> {
+    if (this.closed) return Promise.reject(new AuditError(`audit log ${this.path} is closed`))
+    let clean: CleanInput
+    try {
+      clean = normalizeInput(input)
+    } catch (e) {
+      return Promise.reject(e)
+    }
+    const run = this.queue.then(() => this.appendLocked(clean))
+    this.queue = run.catch(() => undefined)
+    return run
+  }
+
+  /** Waits for pending appends, then refuses new ones. */
+  async close(): Promise<void> {
+    this.closed = true
+    await this.queue
+  }
+
+  private appendLocked(input: CleanInput): Promise<AuditEntry> {
+    return withLock(this.path, this.lockTimeoutMs, async () => {
+      const fh = await open(this.path, 'a+', 0o600)
+      try {
+        const tail = await readTail(fh, this.path)
+        const entry: AuditEntry = {
+          seq: tail.seq + 1,
+          time: this.now().toISOString(),
+          user: this.user,
+          host: this.host,
+          pid: process.pid,
+          runId: this.runId,
+          secret: input.secret,
+          target: input.target,
+          action: input.action,
+          versionIds: input.versionIds,
+          rotationId: input.rotationId,
+          reason: input.reason,
+          outcome: input.outcome,
+          error: input.error,
+          prev: tail.head,
+        }
+        const line = Buffer.from(serializeEntry(entry), 'utf8')
+        await writeAll(fh, Buffer.concat([line, Buffer.from('\n')]))
+        await fh.datasync()
+        this.tail = {seq: entry.seq, head: hashLine(line)}
+        return JSON.parse(line.toString('utf8')) as AuditEntry
+      } finally {
+        await fh.close()
+      }
+    })
+  }
+}
+
+/** Runs `fn` holding the inter-process lock `<path>.lock` (see src/util/lock-file.ts). */
+function withLock<T>(path: string, timeoutMs: number, fn: () => Promise<T>): Promise<T> {
+  return withLockFile(`${path}.lock`, fn, {waitMs: timeoutMs, what: `audit log ${path}`})
+}
+
+function defaultUser(): string {
+  try {
+    const name = userInfo().username
+    if (name) return name
+  } catch {
+    // No passwd entry (e.g. an arbitrary uid in a container).
+  }
+  return process.env.USER || 'unknown'
+}
+
+async function createIfMissing(path: string): Promise<void> {
+  let fh
+  try {
+    fh = await open(path, 'wx', 0o600)
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return
+    throw e
+  }
+  try {
+    await chmod(path, 0o600) // in case the umask took bits away from the owner
+    await fh.sync()
+  } finally {
+    await fh.close()
+  }
+  await syncDir(dirname(path))
+}
+
+/** Makes a newly created directory entry durable; not supported everywhere (e.g. Windows). */
+async function syncDir(dir: string): Promise<void> {
+  let fh
+  try {
+    fh = await open(dir, 'r')
+    await fh.sync()
+  } catch {
+    // best effort
+  } finally {
+    await fh?.close()
+  }
+}
+
+async function writeAll(fh: FileHandle, buf: Buffer): Promise<void> {
+  let off = 0
+  while (off < buf.length) {
+    // Position null: the file is open with O_APPEND, so every write goes to the end.
+    const {bytesWritten} = await fh.write(buf, off, buf.length - off, null)
+    off += bytesWritten
+  }
+}
+
+/** Index of the last newline strictly before `end`, or -1. */
+function lastNewlineBefore(buf: Buffer, end: number): number {
+  return end <= 0 ? -1 : buf.lastIndexOf(NEWLINE, end - 1)
+}
+
+async function readAt(fh: FileHandle, start: number, length: number): Promise<Buffer> {
+  const buf = Buffer.alloc(length)
+  let off = 0
+  while (off < length) {
+    const {bytesRead} = await fh.read(buf, off, length - off, start + off)
+    if (bytesRead === 0) break
+    off += bytesRead
+  }
+  return buf.subarray(0, off)
+}
+
+/**
+ * Finds the last line's seq and hash reading only the last TAIL_READ_BYTES of the file, or the
+ * whole file if the last line is longer than that.
+ */
+async function readTail(fh: FileHandle, path: string): Promise<Tail> {
+  const {size} = await fh.stat()
+  if (size === 0) return {seq: 0, head: GENESIS_HASH}
+
+  const hint = `Run \`rotor audit verify\` and repair ${path} before rotating again.`
+  const start = Math.max(0, size - TAIL_READ_BYTES)
+  let buf = await readAt(fh, start, size - start)
+  if (buf[buf.length - 1] !== NEWLINE) {
+    throw new AuditError(`audit log ${path} ends with an incomplete line (an interrupted write?)`, {hint})
+  }
+  let nl = lastNewlineBefore(buf, buf.length - 1)
+  if (nl < 0 && start > 0) {
+    // The last line is longer than the tail we read (not something rotor writes): read it all.
+    buf = await readAt(fh, 0, size)
+    nl = lastNewlineBefore(buf, buf.length - 1)
+  }
+  const line = buf.subarray(nl + 1, buf.length - 1)
+
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(line.toString('utf8'))
+  } catch {
+    parsed = undefined
+  }
+  const result = parseEntry(parsed)
+  if (!('entry' in result)) {
+    throw new AuditError(`the last line of audit log ${path} is not a valid entry`, {hint})
+  }
+  return {seq: result.entry.seq, head: hashLine(line)}
+}

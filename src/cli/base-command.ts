@@ -1,0 +1,90 @@
+/**
+ * Every rotor command extends this. It owns the global flags, loading the config, opening stores
+ * and the audit log, and the error funnel: every error leaves as the exit code of the one table
+ * in src/exit-codes.ts, as text on stderr or as `{error}` under --json.
+ */
+import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
+import {AuditLog} from '../audit/index.js'
+import {now} from '../clock.js'
+import {loadConfig, resolveConfigPath} from '../config/index.js'
+import type {RotorConfig} from '../config/types.js'
+import {StoreSet} from '../engine/stores.js'
+import {ExitCode} from '../exit-codes.js'
+import {isRotorError} from '../errors/index.js'
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
+
+export abstract class BaseCommand<T extends typeof Command> extends Command {
+  static override enableJsonFlag = true
+
+  static override baseFlags = {
+    config: Flags.string({
+      char: 'c',
+      summary: 'Path to rotor.yaml (default: $ROTOR_CONFIG, then ./rotor.yaml).',
+      helpGroup: 'GLOBAL',
+    }),
+  }
+
+  protected flags!: BaseFlags<T>
+  protected args!: Interfaces.InferredArgs<T['args']>
+  private storeSet?: StoreSet
+  private auditLog?: AuditLog
+
+  override async init(): Promise<void> {
+    await super.init()
+    const {flags, args} = await this.parse(this.ctor)
+    this.flags = flags as BaseFlags<T>
+    this.args = args as Interfaces.InferredArgs<T['args']>
+  }
+
+  protected async loadConfig(): Promise<RotorConfig> {
+    return loadConfig(resolveConfigPath(this.flags.config))
+  }
+
+  protected stores(config: RotorConfig): StoreSet {
+    this.storeSet ??= new StoreSet(config, {baseDir: config.baseDir, env: process.env, now}, {
+      hooks: {onRetry: (error, attempt, delayMs) => this.note(`retrying after ${(error as Error).message} (attempt ${attempt}, waiting ${delayMs} ms)`)},
+    })
+    return this.storeSet
+  }
+
+  protected async audit(config: RotorConfig): Promise<AuditLog> {
+    this.auditLog ??= await AuditLog.open(config.audit.path, {now})
+    return this.auditLog
+  }
+
+  /** Progress and warnings: stderr, so stdout stays data. */
+  protected note(message: string): void {
+    this.logToStderr(message)
+  }
+
+  protected setExitCode(code: ExitCode): void {
+    process.exitCode = code
+  }
+
+  protected override async finally(error: Error | undefined): Promise<void> {
+    await this.storeSet?.closeAll()
+    await this.auditLog?.close()
+    return super.finally(error)
+  }
+
+  protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+    const exit = exitCodeFor(error)
+    if (this.jsonEnabled()) {
+      process.exitCode = exit
+      this.logJson({error: isRotorError(error) ? error.toJSON() : {name: error.name, message: error.message, exitCode: exit}})
+      return
+    }
+    if (error instanceof Errors.ExitError) throw error
+    const hint = isRotorError(error) ? error.hint : undefined
+    throw new Errors.CLIError(error.message, {exit, ...(hint ? {suggestions: [hint]} : {})})
+  }
+}
+
+function exitCodeFor(error: Error & {exitCode?: number; oclif?: {exit?: number}}): number {
+  if (isRotorError(error)) return error.exitCode
+  if (error instanceof Errors.ExitError) return error.oclif.exit ?? ExitCode.ERROR
+  // oclif's own parse errors (unknown flag, bad value) exit 2, which is our "changes pending".
+  if (error.oclif?.exit === 2) return ExitCode.USAGE
+  return error.oclif?.exit ?? ExitCode.ERROR
+}

@@ -1,0 +1,244 @@
+/**
+ * Checks that span fields or entries: targets against stores, schedules against grace windows,
+ * generator policies against the entropy floor. Each store and secret is parsed on its own, so
+ * one broken entry does not hide the problems of the others.
+ */
+import {getFactory, isProviderKind} from '../../providers/registry.js'
+import {DEFAULT_POLICY, validatePolicy, type GeneratorPolicy} from '../keys/index.js'
+import {formatDuration, parseDuration} from './duration.js'
+import {errorMap} from './issues.js'
+import type {KeyPath} from './locate.js'
+import type {PathProblem} from './problems.js'
+import {canonicalTimezone, cronFields, rotationIntervalMs, scheduleProblem} from './schedule.js'
+import {DEFAULT_GRACE, NAME_PATTERN, secretSchema, storeSchema, targetRefProblem, type ParsedSecret} from './schema.js'
+import {didYouMean} from './suggest.js'
+import type {ScheduleConfig, SecretConfig, StoreConfig} from './types.js'
+
+export interface Checked {
+  problems: PathProblem[]
+  stores: Record<string, StoreConfig>
+  /** Secrets that passed their own schema, in the order of `secretOrder`. */
+  secrets: SecretConfig[]
+}
+
+const isPlainMap = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value)
+const asMap = (value: unknown): Record<string, unknown> => (isPlainMap(value) ? value : {})
+
+/** `data` is the whole file after interpolation; `secretOrder` the secret names in file order. */
+export function checkConfig(data: unknown, secretOrder: string[]): Checked {
+  const root = asMap(data)
+  const rawStores = asMap(root.stores)
+  const rawSecrets = asMap(root.secrets)
+  const problems: PathProblem[] = []
+
+  const stores: Record<string, StoreConfig> = {}
+  for (const [name, raw] of Object.entries(rawStores)) {
+    const parsed = storeSchema().safeParse(raw, {error: errorMap})
+    if (!parsed.success || !NAME_PATTERN.test(name)) continue
+    const {type, ...settings} = parsed.data as {type: string} & Record<string, unknown>
+    stores[name] = {name, type, settings}
+  }
+
+  const secrets: SecretConfig[] = []
+  for (const name of secretOrder) {
+    const raw = rawSecrets[name]
+    if (!isPlainMap(raw) || !NAME_PATTERN.test(name)) continue
+    problems.push(...checkSecret(name, raw))
+    const parsed = secretSchema.safeParse(raw, {error: errorMap})
+    if (parsed.success) secrets.push(toSecretConfig(name, parsed.data))
+  }
+
+  problems.push(...checkTargets(rawStores, rawSecrets, secretOrder))
+  return {problems, stores, secrets}
+}
+
+export function toSecretConfig(name: string, parsed: ParsedSecret): SecretConfig {
+  const secret: SecretConfig = {
+    name,
+    generator: toPolicy(parsed.generator),
+    graceMs: parsed.grace ?? parseDuration(DEFAULT_GRACE),
+    retire: parsed.retire,
+    labels: parsed.labels,
+    adopt: parsed.adopt,
+    targets: parsed.targets,
+  }
+  if (parsed.description !== undefined) secret.description = parsed.description
+  if (parsed.schedule !== undefined) secret.schedule = toSchedule(parsed.schedule)
+  if (parsed.maxAge !== undefined) secret.maxAgeMs = parsed.maxAge
+  if (parsed.environment !== undefined) secret.environment = parsed.environment
+  return secret
+}
+
+function toPolicy(fields: ParsedSecret['generator']): GeneratorPolicy {
+  const policy: GeneratorPolicy = {...DEFAULT_POLICY}
+  for (const [key, value] of Object.entries(fields ?? {})) {
+    if (value !== undefined) Object.assign(policy, {[key]: value})
+  }
+  return policy
+}
+
+function toSchedule({cron, timezone}: {cron: string; timezone: string}): ScheduleConfig {
+  return {cron: cronFields(cron).join(' '), timezone: canonicalTimezone(timezone) ?? timezone}
+}
+
+type Field<K extends keyof ParsedSecret> = {ok: true; value: ParsedSecret[K] | undefined} | {ok: false}
+
+/** One field of a secret parsed on its own, so its checks run even when a sibling is broken. */
+function field<K extends keyof ParsedSecret & keyof typeof secretSchema.shape>(raw: Record<string, unknown>, key: K): Field<K> {
+  if (raw[key] === undefined) return {ok: true, value: undefined}
+  const parsed = secretSchema.shape[key].safeParse(raw[key], {error: errorMap})
+  return parsed.success ? {ok: true, value: parsed.data as ParsedSecret[K]} : {ok: false}
+}
+
+/** Schedule, grace and generator checks for one secret, from its raw (interpolated) fields. */
+function checkSecret(name: string, raw: Record<string, unknown>): PathProblem[] {
+  const base: KeyPath = ['secrets', name]
+  const problems: PathProblem[] = []
+
+  if (raw.schedule === undefined && raw.maxAge === undefined) {
+    problems.push({path: base, anchor: 'key', message: 'set schedule, maxAge or both, so rotor knows when to rotate it'})
+  }
+
+  const scheduleField = field(raw, 'schedule')
+  let schedule = scheduleField.ok && scheduleField.value ? toSchedule(scheduleField.value) : undefined
+  if (schedule) {
+    const problem = scheduleProblem(schedule)
+    if (problem) {
+      schedule = undefined
+      const path = typeof raw.schedule === 'string' ? [...base, 'schedule'] : [...base, 'schedule', problem.field]
+      problems.push({path, message: problem.message})
+    }
+  }
+
+  const maxAge = field(raw, 'maxAge')
+  const grace = field(raw, 'grace')
+  if (scheduleField.ok && maxAge.ok && grace.ok && (schedule || raw.schedule === undefined)) {
+    const problem = graceProblem(name, {
+      schedule,
+      maxAgeMs: maxAge.value,
+      graceMs: grace.value ?? parseDuration(DEFAULT_GRACE),
+      explicit: grace.value !== undefined,
+    })
+    if (problem) problems.push(problem)
+  }
+
+  const generator = field(raw, 'generator')
+  if (generator.ok && generator.value) {
+    const written = asMap(raw.generator)
+    for (const message of validatePolicy(toPolicy(generator.value))) {
+      problems.push({path: [...base, 'generator', ...policyField(message, written)], anchor: 'key', message})
+    }
+  }
+  return problems
+}
+
+/** The generator key a validatePolicy message is about, when the file sets it. */
+function policyField(message: string, generator: Record<string, unknown>): string[] {
+  const first = /^\w+/.exec(message)?.[0] ?? ''
+  const candidates = first === 'entropy' ? ['length', 'alphabet'] : [first]
+  const field = candidates.find((key) => Object.hasOwn(generator, key))
+  return field === undefined ? [] : [field]
+}
+
+interface GraceInput {
+  schedule?: ScheduleConfig
+  maxAgeMs?: number
+  graceMs: number
+  /** Written in the file, rather than the default. */
+  explicit: boolean
+}
+
+function graceProblem(name: string, secret: GraceInput): PathProblem | undefined {
+  const interval = rotationIntervalMs(secret)
+  if (interval === undefined || secret.graceMs < interval) return undefined
+
+  const source =
+    secret.maxAgeMs === interval
+      ? `maxAge ${formatDuration(interval)}`
+      : `the shortest gap between runs of "${secret.schedule?.cron}" in ${secret.schedule?.timezone}`
+  const path = ['secrets', name, 'grace']
+  const limit = formatDuration(interval)
+  if (secret.explicit) {
+    return {
+      path,
+      message: `grace ${formatDuration(secret.graceMs)} must be shorter than the rotation interval of ${limit} (${source})`,
+    }
+  }
+  return {
+    path,
+    anchor: 'key',
+    message: `the default grace of ${DEFAULT_GRACE} is not shorter than the rotation interval of ${limit} (${source}); set grace below ${limit}`,
+  }
+}
+
+interface TargetUse {
+  secret: string
+  index: number
+  store: string
+  path: string
+}
+
+/** Targets against the stores: unknown stores, duplicates, and each provider's path rules. */
+export function checkTargets(
+  rawStores: Record<string, unknown>,
+  rawSecrets: Record<string, unknown>,
+  secretOrder: string[],
+): PathProblem[] {
+  const problems: PathProblem[] = []
+  const storeNames = Object.keys(rawStores)
+  const owners = new Map<string, TargetUse>()
+  const uses: TargetUse[] = []
+
+  for (const secret of secretOrder) {
+    const targets = asMap(rawSecrets[secret]).targets
+    if (!Array.isArray(targets)) continue
+    const seenHere = new Map<string, number>()
+    targets.forEach((ref: unknown, index) => {
+      if (typeof ref !== 'string' || targetRefProblem(ref) !== undefined) return
+      const colon = ref.indexOf(':')
+      const use: TargetUse = {secret, index, store: ref.slice(0, colon), path: ref.slice(colon + 1)}
+      const path = ['secrets', secret, 'targets', index]
+      const id = `${use.store}:${use.path}`
+
+      if (!Object.hasOwn(rawStores, use.store)) {
+        const known = storeNames.length > 0 ? `; defined stores: ${storeNames.join(', ')}` : '; no stores are defined'
+        problems.push({path, message: `unknown store "${use.store}" in target "${ref}"${known}${didYouMean(use.store, storeNames)}`})
+        return
+      }
+      const earlier = seenHere.get(id)
+      if (earlier !== undefined) {
+        problems.push({path, message: `duplicate target "${id}"; already listed as targets[${earlier}]`})
+        return
+      }
+      seenHere.set(id, index)
+      const owner = owners.get(id)
+      if (owner) {
+        problems.push({
+          path,
+          message: `target "${id}" is already used by secret "${owner.secret}"; two secrets cannot share one store path`,
+        })
+        return
+      }
+      owners.set(id, use)
+      uses.push(use)
+    })
+  }
+
+  for (const [storeName, raw] of Object.entries(rawStores)) {
+    const kind = asMap(raw).type
+    if (typeof kind !== 'string' || !isProviderKind(kind)) continue
+    const factory = getFactory(kind)
+    const mine = uses.filter((use) => use.store === storeName)
+    if (!factory.validatePaths || mine.length === 0) continue
+    for (const rejected of factory.validatePaths(mine.map((use) => use.path))) {
+      for (const use of mine.filter((u) => u.path === rejected.path)) {
+        problems.push({
+          path: ['secrets', use.secret, 'targets', use.index],
+          message: `target "${storeName}:${use.path}": ${rejected.message}`,
+        })
+      }
+    }
+  }
+  return problems
+}

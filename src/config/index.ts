@@ -1,0 +1,6 @@
+export * from './types.js'
+export * from './duration.js'
+export * from './schema.js'
+export * from './schedule.js'
+export * from './json-schema.js'
+export * from './load.js'

@@ -1,0 +1,244 @@
+/**
+ * The shape of rotor.yaml as zod schemas. Objects are strict everywhere so a typo is an error, not
+ * a silently ignored key. Checks that need more than one field (unknown stores, cron intervals,
+ * entropy) live in checks.ts; this file only says what each value may look like.
+ */
+import {z} from 'zod'
+import {providerKinds, registry} from '../../providers/registry.js'
+import {MANAGED_BY_KEY} from '../../providers/types.js'
+import {
+  ALPHABET_NAMES,
+  CHECKSUMS,
+  DEFAULT_POLICY,
+  ENTROPY_FLOOR_BITS,
+  MAX_LENGTH,
+  MAX_PREFIX_LENGTH,
+} from '../keys/index.js'
+import {parseDuration} from './duration.js'
+import {kindOf} from './problems.js'
+
+export const CONFIG_VERSION = 1
+export const DEFAULT_AUDIT_PATH = '.rotor/audit.log'
+export const DEFAULT_TIMEZONE = 'UTC'
+export const DEFAULT_GRACE = '24h'
+export const DEFAULT_RETIRE = 'disable'
+
+/** Store and secret names: lower case, so they are safe in tags, file names and URLs. */
+export const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/
+const NAME_RULE = '1-63 characters from a-z, 0-9, ".", "_" and "-", starting with a letter or digit'
+export const TARGET_PATH_PATTERN = /^[A-Za-z0-9/_.-]+$/
+export const ENVIRONMENT_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/
+export const LABEL_KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$/
+
+const storeName = z.string().regex(NAME_PATTERN, {error: `store names use ${NAME_RULE}`})
+const secretName = z.string().regex(NAME_PATTERN, {error: `secret names use ${NAME_RULE}`})
+
+const duration = (description: string) =>
+  z
+    .string({error: (issue) => durationTypeMessage(issue.input)})
+    // On the input side, so the JSON Schema (generated for input) carries it.
+    .meta({description, examples: ['24h', '30d', '1h30m']})
+    .transform((text, ctx) => {
+      try {
+        return parseDuration(text)
+      } catch (error) {
+        ctx.issues.push({code: 'custom', message: (error as Error).message, input: text})
+        return z.NEVER
+      }
+    })
+
+function durationTypeMessage(input: unknown): string {
+  const expected = 'expected a duration like 24h or 30d'
+  if (typeof input !== 'number') return `${expected}, got ${kindOf(input)}`
+  return `${expected}, got the number ${input}: add a unit (s, m, h, d or w), e.g. ${input}d`
+}
+
+/** The problem with a `store:path` reference, or undefined when it is well formed. */
+export function targetRefProblem(ref: string): string | undefined {
+  const colon = ref.indexOf(':')
+  if (colon < 0) return `expected a target "store:path", got ${JSON.stringify(ref)}`
+  const store = ref.slice(0, colon)
+  const path = ref.slice(colon + 1)
+  if (!NAME_PATTERN.test(store)) return `target ${JSON.stringify(ref)}: store names use ${NAME_RULE}`
+  if (path === '') return `target ${JSON.stringify(ref)} has an empty path after ":"`
+  if (path.startsWith('/')) return `target ${JSON.stringify(ref)}: the path must not start with "/"`
+  if (!TARGET_PATH_PATTERN.test(path)) {
+    return `target ${JSON.stringify(ref)}: the path may only contain A-Z, a-z, 0-9, "/", "_", "." and "-"`
+  }
+  if (path.split('/').some((segment) => segment === '' || segment === '.' || segment === '..')) {
+    return `target ${JSON.stringify(ref)}: the path must not contain empty, "." or ".." segments`
+  }
+  return undefined
+}
+
+const targetRef = z
+  .string({error: (issue) => `expected a target "store:path", got ${kindOf(issue.input)}`})
+  .transform((ref, ctx) => {
+    const problem = targetRefProblem(ref)
+    if (problem) {
+      ctx.issues.push({code: 'custom', message: problem, input: ref})
+      return z.NEVER
+    }
+    const colon = ref.indexOf(':')
+    return {store: ref.slice(0, colon), path: ref.slice(colon + 1)}
+  })
+  .describe('A store name from `stores` and the path of the secret in it, e.g. `local:payments/api-key`.')
+  .meta({pattern: '^[a-z0-9][a-z0-9._-]{0,62}:[A-Za-z0-9_.-][A-Za-z0-9/_.-]*$'})
+
+/**
+ * Generator fields are optional and default to DEFAULT_POLICY. Limits are published in the JSON
+ * Schema (via meta) for editors, but enforced by validatePolicy, the one source of those rules.
+ */
+const generator = z
+  .strictObject({
+    length: z
+      .int()
+      .describe(`Random characters, excluding prefix and checksum. Default ${DEFAULT_POLICY.length}.`)
+      .meta({minimum: 1, maximum: MAX_LENGTH, default: DEFAULT_POLICY.length})
+      .optional(),
+    alphabet: z
+      .enum(ALPHABET_NAMES)
+      .describe(`Characters to draw from; \`custom\` uses \`characters\`. Default ${DEFAULT_POLICY.alphabet}.`)
+      .meta({default: DEFAULT_POLICY.alphabet})
+      .optional(),
+    characters: z.string().describe('The characters when `alphabet` is `custom` (distinct, printable ASCII).').optional(),
+    prefix: z
+      .string()
+      .describe('Literal prefix such as `rk_live_`, so a leaked key is recognisable. Not counted as entropy.')
+      .meta({pattern: '^[A-Za-z0-9_-]*$', maxLength: MAX_PREFIX_LENGTH, default: DEFAULT_POLICY.prefix})
+      .optional(),
+    checksum: z
+      .enum(CHECKSUMS)
+      .describe('Append a checksum so scanners can tell real keys from look-alikes.')
+      .meta({default: DEFAULT_POLICY.checksum})
+      .optional(),
+    minEntropyBits: z
+      .number()
+      .describe(`Refuse this policy below this many bits of entropy; never below ${ENTROPY_FLOOR_BITS}.`)
+      .meta({minimum: ENTROPY_FLOOR_BITS, default: DEFAULT_POLICY.minEntropyBits})
+      .optional(),
+  })
+  .describe('How new values are generated. Every field is optional.')
+
+const schedule = z
+  .union([
+    z.string().describe('Cron expression, 5 fields (minute first) or 6 (second first), in UTC.'),
+    z
+      .strictObject({
+        cron: z.string().describe('Cron expression, 5 fields (minute first) or 6 (second first).'),
+        timezone: z
+          .string()
+          .default(DEFAULT_TIMEZONE)
+          .describe(`IANA time zone the cron expression is read in. Default ${DEFAULT_TIMEZONE}.`)
+          .meta({examples: ['UTC', 'Europe/Berlin', 'America/New_York']}),
+      })
+      .describe('Cron expression with a time zone.'),
+  ])
+  .transform((value) => (typeof value === 'string' ? {cron: value, timezone: DEFAULT_TIMEZONE} : value))
+  .describe('When to rotate: a cron expression, or {cron, timezone}.')
+
+const labelKey = z
+  .string()
+  .regex(LABEL_KEY_PATTERN, {error: 'label keys use 1-63 characters from A-Z, a-z, 0-9, ".", "_", "/" and "-"'})
+  .refine((key) => key !== MANAGED_BY_KEY, {error: `"${MANAGED_BY_KEY}" is set by rotor itself`})
+
+export const secretSchema = z
+  .strictObject({
+    description: z.string().describe('What the secret is for; shown in plan and status output.').optional(),
+    generator: generator.optional(),
+    schedule: schedule.optional(),
+    maxAge: duration('Rotate when the current version is older than this, e.g. 30d.').optional(),
+    grace: duration(
+      `How long the previous version stays valid after a promotion; shorter than the rotation interval. Default ${DEFAULT_GRACE}.`,
+    ).optional(),
+    retire: z
+      .enum(['disable', 'destroy'])
+      .default(DEFAULT_RETIRE)
+      .describe('What happens to the previous version after the grace window: disable (reversible) or destroy.'),
+    environment: z
+      .string()
+      .regex(ENVIRONMENT_PATTERN, {error: 'environment uses 1-63 characters from a-z, 0-9 and "-"'})
+      .describe('Free text such as production or staging, for --select.')
+      .optional(),
+    labels: z
+      .record(labelKey, z.string({error: 'label values are strings; quote numbers and booleans'}))
+      .default({})
+      .describe('Extra labels written to the secret in each store, and usable with --select.'),
+    adopt: z
+      .boolean()
+      .default(false)
+      .describe('Take ownership of an existing secret that lacks the managed-by: rotor tag.'),
+    targets: z
+      .array(targetRef)
+      .min(1, {error: 'list at least one target "store:path"; the first is the primary'})
+      .describe('Where the secret is written, as `store:path`; the first is the primary.'),
+  })
+  .describe('One secret: how it is generated, when it rotates and where it is written.')
+
+export type SecretInput = z.input<typeof secretSchema>
+export type ParsedSecret = z.output<typeof secretSchema>
+
+type StoreOption = z.ZodObject<z.ZodRawShape, z.core.$strict>
+
+function storeOption(kind: string): StoreOption {
+  const factory = registry[kind as keyof typeof registry]
+  const settings: z.ZodType = factory.settings
+  if (!(settings instanceof z.ZodObject)) {
+    throw new TypeError(`provider "${kind}": settings must be a zod object schema`)
+  }
+  return z
+    .strictObject({
+      type: z.literal(kind).describe(`Store kind: ${factory.summary}.`),
+      ...settings.shape,
+    })
+    .describe(settings.description ?? factory.summary)
+}
+
+let cachedStoreSchema: z.ZodType | undefined
+/** One store: `type` picks the provider, whose settings schema checks the other keys. */
+export function storeSchema(): z.ZodType {
+  if (!cachedStoreSchema) {
+    const options = providerKinds.map((kind) => storeOption(kind))
+    cachedStoreSchema = z
+      .discriminatedUnion('type', options as [StoreOption, ...StoreOption[]])
+      .describe(`A secret store. \`type\` is one of: ${providerKinds.join(', ')}; the other keys are its settings.`)
+  }
+  return cachedStoreSchema
+}
+
+/** What the schema of the whole file yields; semantic checks come after. */
+export interface ParsedConfig {
+  version: typeof CONFIG_VERSION
+  audit?: {path: string}
+  stores: Record<string, {type: string} & Record<string, unknown>>
+  secrets: Record<string, ParsedSecret>
+}
+
+let cachedConfigSchema: z.ZodType<ParsedConfig> | undefined
+/** The whole file. Built on first use because it depends on the provider registry. */
+export function configSchema(): z.ZodType<ParsedConfig> {
+  if (!cachedConfigSchema) {
+    cachedConfigSchema = z
+      .strictObject({
+        version: z.literal(CONFIG_VERSION).describe('Format version of this file; always 1.'),
+        audit: z
+          .strictObject({
+            path: z
+              .string()
+              .min(1)
+              .default(DEFAULT_AUDIT_PATH)
+              .describe(`Hash-chained audit log, relative to this file. Default ${DEFAULT_AUDIT_PATH}.`),
+          })
+          .describe('Where the audit log is written.')
+          .optional(),
+        stores: z
+          .record(storeName, storeSchema())
+          .refine((stores) => Object.keys(stores).length > 0, {error: 'define at least one store'})
+          .meta({minProperties: 1})
+          .describe('Secret stores by name; targets refer to them as `name:path`. Use ${VAR} for values from the environment.'),
+        secrets: z.record(secretName, secretSchema).describe('Secrets rotor manages, by name.'),
+      })
+      .describe('rotor configuration') as unknown as z.ZodType<ParsedConfig>
+  }
+  return cachedConfigSchema
+}

@@ -1,0 +1,42 @@
+import {getFactory, isProviderKind} from '../../providers/registry.js'
+import {withRetries} from '../../providers/retrying.js'
+import type {ProviderContext, StoreClient} from '../../providers/types.js'
+import type {RotorConfig} from '../config/types.js'
+import {UsageError} from '../errors/index.js'
+import type {RetryHooks, RetryPolicy} from '../util/retry.js'
+
+/**
+ * Opens stores on first use, so a run loads only the SDKs of the stores it touches, and wraps
+ * each in the retry helper.
+ */
+export class StoreSet {
+  private readonly open = new Map<string, Promise<StoreClient>>()
+
+  constructor(
+    private readonly config: RotorConfig,
+    private readonly context: ProviderContext,
+    private readonly retry?: {policy?: RetryPolicy; hooks?: RetryHooks},
+  ) {}
+
+  get(name: string): Promise<StoreClient> {
+    let client = this.open.get(name)
+    if (!client) {
+      client = this.create(name)
+      this.open.set(name, client)
+    }
+    return client
+  }
+
+  async closeAll(): Promise<void> {
+    const clients = await Promise.allSettled(this.open.values())
+    await Promise.allSettled(clients.map((c) => (c.status === 'fulfilled' ? c.value.close() : undefined)))
+  }
+
+  private async create(name: string): Promise<StoreClient> {
+    const store = this.config.stores[name]
+    if (!store) throw new UsageError(`unknown store "${name}"`)
+    if (!isProviderKind(store.type)) throw new UsageError(`store "${name}" has unknown type "${store.type}"`)
+    const client = await getFactory(store.type).create(name, store.settings, this.context)
+    return withRetries(client, this.retry?.policy, this.retry?.hooks)
+  }
+}

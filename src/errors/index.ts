@@ -1,0 +1,3 @@
+export * from './rotor-error.js'
+export * from './kinds.js'
+export * from './guards.js'

@@ -1,0 +1,28 @@
+/**
+ * The one table of exit codes. `--help` prints it (see src/cli/help.ts) and every error carries
+ * one of these, so scripts can tell "changes pending" from "broken" the way terraform's
+ * `-detailed-exitcode` does.
+ */
+export const ExitCode = {
+  OK: 0,
+  ERROR: 1,
+  CHANGES_PENDING: 2,
+  PARTIAL_FAILURE: 3,
+  LEAKS_FOUND: 4,
+  LOCKED: 5,
+  USAGE: 64,
+  CONFIG_INVALID: 65,
+} as const
+
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
+
+export const exitCodeTable: ReadonlyArray<{code: ExitCode; meaning: string}> = [
+  {code: ExitCode.OK, meaning: 'success; nothing left to do'},
+  {code: ExitCode.ERROR, meaning: 'error; nothing was changed by the failing step'},
+  {code: ExitCode.CHANGES_PENDING, meaning: 'changes pending (plan/diff with --detailed-exitcode)'},
+  {code: ExitCode.PARTIAL_FAILURE, meaning: 'partial failure: some secrets or targets failed, the rest succeeded'},
+  {code: ExitCode.LEAKS_FOUND, meaning: 'leaks found (scan)'},
+  {code: ExitCode.LOCKED, meaning: 'another rotor run holds the lock'},
+  {code: ExitCode.USAGE, meaning: 'bad flags or arguments'},
+  {code: ExitCode.CONFIG_INVALID, meaning: 'invalid configuration (file, line and key are named)'},
+]

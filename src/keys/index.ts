@@ -1,0 +1,7 @@
+export * from './types.js'
+export * from './alphabets.js'
+export * from './random.js'
+export * from './entropy.js'
+export * from './checksum.js'
+export * from './format.js'
+export * from './generate.js'

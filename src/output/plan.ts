@@ -1,0 +1,66 @@
+import ansis from 'ansis'
+import type {RunReport} from '../engine/execute.js'
+import {type Action, type ActionKind, type Plan, refText} from '../plan/types.js'
+
+const SYMBOL: Record<ActionKind, string> = {
+  adopt: ansis.cyan('&'),
+  create: ansis.green('+'),
+  rotate: ansis.yellow('~'),
+  repair: ansis.yellow('>'),
+  'record-promotion': ansis.dim('='),
+  'rollback-pending': ansis.magenta('<'),
+  retire: ansis.red('-'),
+}
+
+export function describeAction(action: Action): string {
+  switch (action.kind) {
+    case 'adopt':
+      return `adopt ${refText(action.target)} (add managed-by: rotor)`
+    case 'create':
+      return `create on ${action.targets.map(refText).join(', ')}`
+    case 'rotate': {
+      const why = action.resume ? `finish interrupted rotation ${action.resume}` : action.emergency ? 'EMERGENCY: old value retired at once' : `${action.reason}${action.dueAt ? `, due ${action.dueAt}` : ''}`
+      return `rotate (${why})${action.note && !action.resume ? `: ${action.note}` : ''}`
+    }
+    case 'repair':
+      return `repair ${refText(action.target)} (${action.problem}): copy the primary's current version`
+    case 'record-promotion':
+      return `start the grace window on ${refText(action.target)} (promotion time was not recorded)`
+    case 'rollback-pending':
+      return `roll back pending version ${action.versionId} on ${refText(action.target)}`
+    case 'retire':
+      return `${action.mode} version ${action.versionId} on ${refText(action.target)}${action.graceEndedAt ? ` (grace ended ${action.graceEndedAt})` : ''}`
+  }
+}
+
+export function summarize(plan: Plan): Record<ActionKind, number> {
+  const counts = {adopt: 0, create: 0, rotate: 0, repair: 0, 'record-promotion': 0, 'rollback-pending': 0, retire: 0}
+  for (const a of plan.actions) counts[a.kind]++
+  return counts
+}
+
+export function renderPlan(plan: Plan): string {
+  const lines: string[] = []
+  if (plan.actions.length === 0) lines.push('No changes. Every secret is up to date.')
+  for (const action of plan.actions) lines.push(`  ${SYMBOL[action.kind]} ${ansis.bold(action.secret)}: ${describeAction(action)}`)
+  for (const b of plan.blocked) {
+    lines.push(`  ${ansis.red('!')} ${ansis.bold(b.secret)}: blocked: ${b.reason}${b.hint ? ` (${b.hint})` : ''}`)
+  }
+  if (plan.actions.length > 0) {
+    const c = summarize(plan)
+    lines.push('', `Plan: ${c.create} to create, ${c.rotate} to rotate, ${c.repair} to repair, ${c.retire + c['rollback-pending']} to retire, ${c.adopt} to adopt.`)
+  }
+  return lines.join('\n')
+}
+
+export function renderReport(report: RunReport): string {
+  const lines = report.results.map((r) => {
+    const mark = r.outcome === 'ok' ? ansis.green('ok    ') : r.outcome === 'failed' ? ansis.red('FAILED') : ansis.dim('skip  ')
+    const error = r.error ? `\n           ${ansis.red(r.error.message)}${r.error.hint ? `\n           hint: ${r.error.hint}` : ''}` : ''
+    return `  ${mark} ${ansis.bold(r.action.secret)}: ${describeAction(r.action)}${error}`
+  })
+  const failed = report.results.filter((r) => r.outcome === 'failed').length
+  const ok = report.results.filter((r) => r.outcome === 'ok').length
+  lines.push('', failed ? ansis.red(`${ok} done, ${failed} failed (${report.failedSecrets.join(', ')}).`) : ansis.green(`${ok} done.`))
+  return lines.join('\n')
+}

@@ -1,0 +1,3 @@
+export * from './types.js'
+export * from './observe.js'
+export * from './planner.js'

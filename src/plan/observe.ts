@@ -1,0 +1,106 @@
+/**
+ * What the stores say about one secret, reduced to the facts the planner and `status` need.
+ * Pure: no I/O, `now` is an argument.
+ */
+import type {SecretConfig, TargetRef} from '../config/types.js'
+import type {SecretSnapshot, VersionInfo} from '../../providers/types.js'
+import {rotationDue, type TickSource} from '../schedule/cron.js'
+import type {TargetObservation} from './types.js'
+
+export type TargetHealth = 'ok' | 'missing' | 'stale' | 'unowned' | 'error' | 'in-flight'
+
+export interface TargetFacts {
+  target: TargetRef
+  health: TargetHealth
+  snapshot?: SecretSnapshot
+  current?: VersionInfo
+  /** The enabled previous version, valid until `graceEndsAt`. */
+  previous?: VersionInfo
+  pending?: VersionInfo
+  /** Enabled versions with no role left (e.g. after two quick rotations): retire them. */
+  strays: VersionInfo[]
+  /** When the current version was promoted, if rotor recorded it for this version. */
+  promotedAt?: Date
+  graceEndsAt?: Date
+  /** True when rotor's promotion record does not match the current version. */
+  promotionUnrecorded: boolean
+  detail?: string
+}
+
+export type SecretHealth = 'missing' | 'ok' | 'due' | 'in-grace' | 'in-flight' | 'drift' | 'blocked' | 'error'
+
+export interface SecretFacts {
+  name: string
+  health: SecretHealth
+  targets: TargetFacts[]
+  primary: TargetFacts
+  /** Since when the primary's current version has been current. */
+  currentSince?: Date
+  dueAt?: Date
+  dueReason?: 'schedule' | 'max-age'
+  graceEndsAt?: Date
+}
+
+export function observeTarget(observation: TargetObservation, primaryCurrent?: VersionInfo): TargetFacts {
+  const {target, snapshot, error} = observation
+  const empty = {target, strays: [], promotionUnrecorded: false}
+  if (error) return {...empty, health: 'error', detail: error.message}
+  if (!snapshot?.exists) return {...empty, health: 'missing', snapshot}
+  let current: VersionInfo | undefined
+  let previous: VersionInfo | undefined
+  let pending: VersionInfo | undefined
+  const strays: VersionInfo[] = []
+  for (const v of snapshot.versions) {
+    if (!v.enabled || v.destroyed) continue
+    if (v.role === 'current') current = v
+    else if (v.role === 'previous') previous = v
+    else if (v.role === 'pending') pending = v
+    else strays.push(v)
+  }
+  const recorded = current !== undefined && snapshot.meta.promotedVersion === current.id
+  const facts: TargetFacts = {
+    target,
+    health: 'ok',
+    snapshot,
+    current,
+    previous,
+    pending,
+    strays,
+    promotedAt: recorded && snapshot.meta.promotedAt ? new Date(snapshot.meta.promotedAt) : undefined,
+    graceEndsAt: recorded && snapshot.meta.graceEndsAt ? new Date(snapshot.meta.graceEndsAt) : undefined,
+    // Without a record we cannot tell when grace began; a lone current version needs none.
+    promotionUnrecorded: current !== undefined && !recorded && previous !== undefined,
+  }
+  if (!snapshot.owned) return {...facts, health: 'unowned', detail: 'exists without the managed-by: rotor tag'}
+  if (pending) return {...facts, health: 'in-flight', detail: `pending version ${pending.id}`}
+  if (primaryCurrent && isStale(current, primaryCurrent)) return {...facts, health: 'stale'}
+  return facts
+}
+
+/**
+ * Rotation ids prove two targets hold the same version. A primary version rotor did not write
+ * (an adopted secret) has none, so lag cannot be proven from metadata: it counts as in sync until
+ * the first rotation (`rotor diff` compares values).
+ */
+function isStale(current: VersionInfo | undefined, primaryCurrent: VersionInfo): boolean {
+  if (!current) return true
+  if (primaryCurrent.rotationId === undefined) return false
+  return current.rotationId !== primaryCurrent.rotationId
+}
+
+export function observeSecret(secret: SecretConfig, observations: TargetObservation[], now: Date, ticks?: TickSource): SecretFacts {
+  const primary = observeTarget(observations[0])
+  const targets = [primary, ...observations.slice(1).map((o) => observeTarget(o, primary.current))]
+  const facts: SecretFacts = {name: secret.name, health: 'ok', targets, primary}
+  if (targets.some((t) => t.health === 'error')) return {...facts, health: 'error'}
+  if (targets.some((t) => t.health === 'unowned') && !secret.adopt) return {...facts, health: 'blocked'}
+  if (!primary.current) return {...facts, health: 'missing'}
+  const currentSince = primary.promotedAt ?? primary.current.createdAt
+  const due = rotationDue(secret, currentSince, ticks)
+  const withTimes = {...facts, currentSince, dueAt: due.dueAt, dueReason: due.reason, graceEndsAt: primary.graceEndsAt}
+  if (targets.some((t) => t.health === 'in-flight')) return {...withTimes, health: 'in-flight'}
+  if (targets.some((t) => t.health === 'missing' || t.health === 'stale')) return {...withTimes, health: 'drift'}
+  if (due.dueAt && due.dueAt <= now) return {...withTimes, health: 'due'}
+  if (primary.previous && primary.graceEndsAt && primary.graceEndsAt > now) return {...withTimes, health: 'in-grace'}
+  return withTimes
+}

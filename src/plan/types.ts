@@ -1,0 +1,61 @@
+import type {TargetRef} from '../config/types.js'
+import type {SecretSnapshot} from '../../providers/types.js'
+
+/** What one run observed of one target; `error` when it could not be read. */
+export interface TargetObservation {
+  target: TargetRef
+  snapshot?: SecretSnapshot
+  error?: {code: string; message: string}
+}
+
+/** Observations per secret name, targets in config order (the first is the primary). */
+export type Inventory = Map<string, TargetObservation[]>
+
+export type RotateReason = 'schedule' | 'max-age' | 'manual' | 'emergency'
+
+export type Action =
+  | {kind: 'adopt'; secret: string; target: TargetRef}
+  | {kind: 'create'; secret: string; targets: TargetRef[]}
+  | {
+      kind: 'rotate'
+      secret: string
+      reason: RotateReason
+      dueAt?: string
+      emergency: boolean
+      note?: string
+      /** Finish this interrupted rotation with the value it already staged, instead of a new one. */
+      resume?: string
+    }
+  | {kind: 'repair'; secret: string; target: TargetRef; problem: 'missing' | 'stale'; rotationId?: string}
+  | {kind: 'record-promotion'; secret: string; target: TargetRef; versionId: string}
+  | {kind: 'rollback-pending'; secret: string; target: TargetRef; versionId: string; rotationId?: string}
+  | {kind: 'retire'; secret: string; target: TargetRef; versionId: string; mode: 'disable' | 'destroy'; graceEndedAt?: string}
+
+export type ActionKind = Action['kind']
+
+/** Why nothing can be done for a secret (or one target) this run. */
+export interface Blocker {
+  secret: string
+  target?: TargetRef
+  reason: string
+  hint?: string
+}
+
+export interface Plan {
+  at: string
+  actions: Action[]
+  blocked: Blocker[]
+}
+
+/** A forced rotation requested by `rotor rotate`. */
+export interface ForcedRotation {
+  emergency: boolean
+  reason?: string
+}
+
+export interface PlanOptions {
+  /** Secrets to rotate now whether due or not. */
+  force?: Map<string, ForcedRotation>
+}
+
+export const refText = (target: TargetRef): string => `${target.store}:${target.path}`

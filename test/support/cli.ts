@@ -1,0 +1,51 @@
+import {spawn} from 'node:child_process'
+import {fileURLToPath} from 'node:url'
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+const BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
+const FAKE_CLOCK = new URL('./fake-clock.mjs', import.meta.url).href
+
+export interface CliResult {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+export interface CliOptions {
+  cwd: string
+  /** Time the CLI sees (through the test-only clock hook). */
+  now?: string
+  env?: NodeJS.ProcessEnv
+  /** Extra modules to preload (fault hooks). */
+  preload?: string[]
+}
+
+/** Runs the built CLI as an operator or cron would: a separate process, no TTY. */
+export function runCli(args: string[], options: CliOptions): Promise<CliResult> {
+  const preload = [FAKE_CLOCK, ...(options.preload ?? [])].map((m) => `--import=${m}`).join(' ')
+  return new Promise((resolve, reject) => {
+    const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1'}
+    delete env.ROTOR_CONFIG
+    delete env.ROTOR_FILE_KEY
+    delete env.FORCE_COLOR
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: options.cwd,
+      env: {...env, ...options.env, ...(options.now ? {ROTOR_TEST_NOW: options.now} : {}), NODE_OPTIONS: preload},
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    child.on('error', reject)
+    child.on('close', (code, signal) => resolve({code: code ?? (signal ? 128 : 1), stdout, stderr}))
+  })
+}
+
+export function json<T = Record<string, unknown>>(result: CliResult): T {
+  try {
+    return JSON.parse(result.stdout) as T
+  } catch {
+    throw new Error(`stdout is not JSON (exit ${result.code}):\n${result.stdout}\nstderr:\n${result.stderr}`)
+  }
+}
