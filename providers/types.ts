@@ -177,6 +177,8 @@ export interface ProviderContext {
   env: NodeJS.ProcessEnv
   /** Time source for stores that stamp versions themselves (memory, file). */
   now: () => Date
+  /** Tell the user something is risky (stderr in the CLI); never a secret value. */
+  warn?: (message: string) => void
 }
 
 /**

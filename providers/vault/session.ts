@@ -63,9 +63,9 @@ export class VaultSession {
       })
     }
     if (settings.tls.insecureSkipVerify) {
-      process.emitWarning(`store ${storeName}: TLS certificate verification of ${address} is OFF (tls.insecureSkipVerify)`, {
-        code: 'ROTOR_VAULT_INSECURE_TLS',
-      })
+      const warning = `store ${storeName}: TLS certificate verification of ${address} is OFF (tls.insecureSkipVerify)`
+      if (context.warn) context.warn(warning)
+      else process.emitWarning(warning, {code: 'ROTOR_VAULT_INSECURE_TLS'})
     }
     const ca = settings.tls.caFile ? await readFile(resolve(context.baseDir, settings.tls.caFile)) : undefined
     return new VaultSession(storeName, settings, address.replace(/\/+$/, ''), context, ca)

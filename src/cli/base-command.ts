@@ -4,6 +4,7 @@
  * in src/exit-codes.ts, as text on stderr or as `{error}` under --json.
  */
 import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
+import ansis from 'ansis'
 import {AuditLog} from '../audit/index.js'
 import {now} from '../clock.js'
 import {loadConfig, resolveConfigPath} from '../config/index.js'
@@ -42,7 +43,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected stores(config: RotorConfig): StoreSet {
-    this.storeSet ??= new StoreSet(config, {baseDir: config.baseDir, env: process.env, now}, {
+    this.storeSet ??= new StoreSet(config, {baseDir: config.baseDir, env: process.env, now, warn: (message) => this.warn(message)}, {
       hooks: {onRetry: (error, attempt, delayMs) => this.note(`retrying after ${(error as Error).message} (attempt ${attempt}, waiting ${delayMs} ms)`)},
     })
     return this.storeSet
@@ -76,8 +77,14 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       return
     }
     if (error instanceof Errors.ExitError) throw error
-    const hint = isRotorError(error) ? error.hint : undefined
-    throw new Errors.CLIError(error.message, {exit, ...(hint ? {suggestions: [hint]} : {})})
+    if (isRotorError(error)) {
+      // Our messages carry file:line:column references; print them whole, never wrapped.
+      const lines = error.message.split('\n')
+      const body = lines.length > 1 ? `${lines.length} problems:\n${lines.map((l) => `  ${l}`).join('\n')}` : lines[0]
+      process.stderr.write(`${ansis.red('Error:')} ${body}\n${error.hint ? `${ansis.dim('Hint:')} ${error.hint}\n` : ''}`)
+      this.exit(exit)
+    }
+    throw new Errors.CLIError(error.message, {exit})
   }
 }
 

@@ -240,5 +240,23 @@ export function checkTargets(
       }
     }
   }
+  problems.push(...destroyProblems(rawStores, rawSecrets, uses))
+  return problems
+}
+
+/** `retire: destroy` needs every target's store to destroy single versions; AWS and Azure cannot. */
+function destroyProblems(rawStores: Record<string, unknown>, rawSecrets: Record<string, unknown>, uses: TargetUse[]): PathProblem[] {
+  const problems: PathProblem[] = []
+  const reported = new Set<string>()
+  for (const use of uses) {
+    if (reported.has(use.secret) || asMap(rawSecrets[use.secret]).retire !== 'destroy') continue
+    const kind = asMap(rawStores[use.store]).type
+    if (typeof kind !== 'string' || !isProviderKind(kind) || getFactory(kind).capabilities.destroyVersion) continue
+    reported.add(use.secret)
+    problems.push({
+      path: ['secrets', use.secret, 'retire'],
+      message: `retire: destroy is not possible on target "${use.store}:${use.path}": ${kind} stores cannot destroy a single version; use retire: disable`,
+    })
+  }
   return problems
 }

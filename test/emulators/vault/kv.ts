@@ -8,7 +8,7 @@
  * - a read of a soft-deleted or destroyed version is a 404 whose body still carries
  *   `data: null` and the version's metadata; a read of a missing key is a 404 with no data.
  * - delete/undelete/destroy skip unknown versions and succeed (204) on a missing key.
- * - max_versions (key, else mount config, else 10) prunes the oldest versions on write;
+ * - max_versions (the larger of the key's and the mount's, else 10) prunes the oldest on write;
  *   oldest_version stays 0 until the first prune.
  * - custom_metadata: at most 64 keys, keys 1..128 bytes, values 1..512 bytes, printable; a POST
  *   replaces the map, a PATCH (merge-patch+json) merges it and a null removes a key. As in the
