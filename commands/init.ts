@@ -3,7 +3,7 @@ import {dirname, resolve} from 'node:path'
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../src/cli/base-command.js'
 import {STARTER_CONFIG} from '../src/cli/starter.js'
-import {resolveConfigPath} from '../src/config/index.js'
+import {resolveConfigPath} from '../src/config/load.js'
 import {UsageError} from '../src/errors/index.js'
 
 export default class Init extends BaseCommand<typeof Init> {

@@ -7,7 +7,7 @@ export default class ConfigValidate extends BaseCommand<typeof ConfigValidate> {
   static override examples = ['<%= config.bin %> config validate', '<%= config.bin %> config validate --config ops/rotor.yaml --json']
 
   async run() {
-    const config = await this.loadConfig()
+    const config = await this.loadConfig({cache: false})
     const result = {valid: true, file: config.file, stores: Object.keys(config.stores), secrets: config.secrets.map((s) => s.name)}
     if (!this.jsonEnabled()) this.log(`${config.file} is valid: ${result.stores.length} store(s), ${result.secrets.length} secret(s).`)
     return result

@@ -7,7 +7,7 @@ import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
 import ansis from 'ansis'
 import {AuditLog} from '../audit/index.js'
 import {now} from '../clock.js'
-import {loadConfig, resolveConfigPath} from '../config/index.js'
+import {loadConfig, type LoadOptions, resolveConfigPath} from '../config/load.js'
 import type {RotorConfig} from '../config/types.js'
 import {StoreSet} from '../engine/stores.js'
 import {ExitCode} from '../exit-codes.js'
@@ -38,8 +38,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     this.args = args as Interfaces.InferredArgs<T['args']>
   }
 
-  protected async loadConfig(): Promise<RotorConfig> {
-    return loadConfig(resolveConfigPath(this.flags.config))
+  protected async loadConfig(options?: LoadOptions): Promise<RotorConfig> {
+    return loadConfig(resolveConfigPath(this.flags.config), process.env, options)
   }
 
   protected stores(config: RotorConfig): StoreSet {

@@ -1,18 +1,15 @@
+/**
+ * Finding and loading rotor.yaml. This module is on every command's start-up path, so it stays
+ * light: the YAML parser, zod and the checks (src/config/parse.ts) load only when the validated
+ * result is not already in the cache (src/config/cache.ts).
+ */
 import {readFile} from 'node:fs/promises'
-import {dirname, resolve} from 'node:path'
-import {isMap, LineCounter, parseDocument, type Document, type YAMLError} from 'yaml'
-import {ConfigError, type ConfigProblem} from '../errors/index.js'
-import {checkConfig} from './checks.js'
-import {interpolateConfig} from './interpolate.js'
-import {errorMap, issuesToProblems} from './issues.js'
-import {formatKeyPath, Locator, type KeyPath} from './locate.js'
-import {isUnder, sortProblems, toConfigProblems, type PathProblem} from './problems.js'
-import {configSchema, DEFAULT_AUDIT_PATH} from './schema.js'
+import {ConfigError} from '../errors/index.js'
+import {readCachedConfig, writeCachedConfig} from './cache.js'
 import type {RotorConfig} from './types.js'
 
 export const DEFAULT_CONFIG_FILE = 'rotor.yaml'
 export const CONFIG_ENV = 'ROTOR_CONFIG'
-const MAX_ALIAS_COUNT = 100
 
 /**
  * The config file to use: the `--config` flag, else $ROTOR_CONFIG, else rotor.yaml in the working
@@ -22,8 +19,13 @@ export function resolveConfigPath(flag?: string, env: NodeJS.ProcessEnv = proces
   return flag || env[CONFIG_ENV] || DEFAULT_CONFIG_FILE
 }
 
+export interface LoadOptions {
+  /** Use and refresh the validated-config cache (default true). */
+  cache?: boolean
+}
+
 /** Reads and validates a config file; every problem is reported in one ConfigError. */
-export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Promise<RotorConfig> {
+export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): Promise<RotorConfig> {
   let text: string
   try {
     text = await readFile(file, 'utf8')
@@ -35,86 +37,13 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.
         : `cannot read the config file: ${(error as Error).message}`
     throw new ConfigError([{file, line: 1, column: 1, key: '', message}], {cause: error})
   }
-  return parseConfig(text, file, env)
-}
-
-/** Validates the text of a config file. Pure apart from reading `env`; `file` names it in problems. */
-export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): RotorConfig {
-  const lines = new LineCounter()
-  const doc = parseDocument(text, {lineCounter: lines, uniqueKeys: true, prettyErrors: false})
-  const locator = new Locator(doc, lines, text)
-
-  if (doc.errors.length > 0) throw new ConfigError(yamlProblems(doc, file, locator))
-  if (doc.contents === null || (isMap(doc.contents) && doc.contents.items.length === 0)) {
-    const message = 'the file is empty; it needs version, stores and secrets (run "rotor init" for a starting point)'
-    throw new ConfigError([{file, line: 1, column: 1, key: '', message}])
+  const useCache = options.cache ?? true
+  if (useCache) {
+    const cached = await readCachedConfig(file, text)
+    if (cached) return cached
   }
-
-  let raw: unknown
-  try {
-    raw = doc.toJS({maxAliasCount: MAX_ALIAS_COUNT})
-  } catch (error) {
-    // yaml refuses documents whose aliases expand too far (a "billion laughs" file).
-    const message = `YAML error: ${(error as Error).message}`
-    throw new ConfigError([{file, line: 1, column: 1, key: '', message}], {cause: error})
-  }
-
-  const interpolated = interpolateConfig(raw, env)
-  const data = interpolated.data
-  const problems: PathProblem[] = interpolated.problems.map((problem) => ({
-    path: problem.path,
-    message: problem.message,
-    position: locator.within(problem.path, problem.token),
-  }))
-  // A string already reported for `${...}` would only repeat the news as a schema problem.
-  const reported: KeyPath[] = interpolated.problems.map((problem) => problem.path)
-
-  const schema = configSchema()
-  const result = schema.safeParse(data, {error: errorMap})
-  if (!result.success) {
-    const schemaProblems = issuesToProblems(result.error.issues, schema, data)
-    problems.push(...schemaProblems.filter((problem) => !reported.some((path) => isUnder(problem.path, path))))
-  }
-
-  const secretOrder = locator.keysAt(['secrets'])
-  const checked = checkConfig(data, secretOrder)
-  problems.push(...checked.problems)
-
-  if (problems.length > 0 || !result.success) {
-    throw new ConfigError(toConfigProblems(problems, file, locator))
-  }
-
-  const absolute = resolve(file)
-  const baseDir = dirname(absolute)
-  return {
-    file: absolute,
-    baseDir,
-    version: 1,
-    audit: {path: resolve(baseDir, result.data.audit?.path ?? DEFAULT_AUDIT_PATH)},
-    stores: checked.stores,
-    secrets: checked.secrets,
-  }
-}
-
-function yamlProblems(doc: Document, file: string, locator: Locator): ConfigProblem[] {
-  const problems = doc.errors.map((error: YAMLError): ConfigProblem => {
-    const offset = error.pos[0]
-    const {line, column} = locator.offset(offset)
-    const path = locator.pathAt(offset)
-    const key = formatKeyPath(path)
-    if (error.code === 'DUPLICATE_KEY') {
-      const first = locator.key(path).line
-      const what = path.length === 2 && path[0] === 'secrets' ? 'secret name' : 'key'
-      const name = JSON.stringify(String(path.at(-1)))
-      return {file, line, column, key, message: `duplicate ${what} ${name}; it is already defined at line ${first}`}
-    }
-    return {file, line, column, key, message: `YAML syntax error: ${cleanYamlMessage(error.message)}`}
-  })
-  return sortProblems(problems)
-}
-
-/** yaml's messages may carry a position and a code frame; the problem has its own. */
-function cleanYamlMessage(message: string): string {
-  const firstLine = message.split('\n')[0]
-  return firstLine.replace(/ at line \d+, column \d+:?$/, '').trim()
+  const {parseConfig} = await import('./parse.js')
+  const config = parseConfig(text, file, env)
+  if (useCache) await writeCachedConfig(file, text, config)
+  return config
 }

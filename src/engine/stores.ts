@@ -1,4 +1,3 @@
-import {getFactory, isProviderKind} from '../../providers/registry.js'
 import {withRetries} from '../../providers/retrying.js'
 import type {ProviderContext, StoreClient} from '../../providers/types.js'
 import type {RotorConfig} from '../config/types.js'
@@ -33,6 +32,8 @@ export class StoreSet {
   }
 
   private async create(name: string): Promise<StoreClient> {
+    // Loaded here, not at the top: the registry pulls in every provider's settings schema.
+    const {getFactory, isProviderKind} = await import('../../providers/registry.js')
     const store = this.config.stores[name]
     if (!store) throw new UsageError(`unknown store "${name}"`)
     if (!isProviderKind(store.type)) throw new UsageError(`store "${name}" has unknown type "${store.type}"`)

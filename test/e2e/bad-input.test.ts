@@ -97,6 +97,7 @@ describe('bad input: clear message, exit 65, no store touched', () => {
     const select = await runCli(['apply', '--yes', '--select', 'nope'], {cwd: dir})
     expect(select.code).toBe(64)
     expect(select.stderr).toContain('no secret named "nope"')
-    expect(existsSync(join(dir, '.rotor'))).toBe(false)
+    expect(existsSync(join(dir, '.rotor/secrets.enc'))).toBe(false)
+    expect(existsSync(join(dir, '.rotor/audit.log'))).toBe(false)
   })
 })

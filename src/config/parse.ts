@@ -1,0 +1,93 @@
+import {dirname, resolve} from 'node:path'
+import {isMap, LineCounter, parseDocument, type Document, type YAMLError} from 'yaml'
+import {ConfigError, type ConfigProblem} from '../errors/index.js'
+import {checkConfig} from './checks.js'
+import {interpolateConfig} from './interpolate.js'
+import {errorMap, issuesToProblems} from './issues.js'
+import {formatKeyPath, Locator, type KeyPath} from './locate.js'
+import {isUnder, sortProblems, toConfigProblems, type PathProblem} from './problems.js'
+import {configSchema, DEFAULT_AUDIT_PATH} from './schema.js'
+import type {RotorConfig} from './types.js'
+
+const MAX_ALIAS_COUNT = 100
+
+/** Validates the text of a config file. Pure apart from reading `env`; `file` names it in problems. */
+export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): RotorConfig {
+  const lines = new LineCounter()
+  const doc = parseDocument(text, {lineCounter: lines, uniqueKeys: true, prettyErrors: false})
+  const locator = new Locator(doc, lines, text)
+
+  if (doc.errors.length > 0) throw new ConfigError(yamlProblems(doc, file, locator))
+  if (doc.contents === null || (isMap(doc.contents) && doc.contents.items.length === 0)) {
+    const message = 'the file is empty; it needs version, stores and secrets (run "rotor init" for a starting point)'
+    throw new ConfigError([{file, line: 1, column: 1, key: '', message}])
+  }
+
+  let raw: unknown
+  try {
+    raw = doc.toJS({maxAliasCount: MAX_ALIAS_COUNT})
+  } catch (error) {
+    // yaml refuses documents whose aliases expand too far (a "billion laughs" file).
+    const message = `YAML error: ${(error as Error).message}`
+    throw new ConfigError([{file, line: 1, column: 1, key: '', message}], {cause: error})
+  }
+
+  const interpolated = interpolateConfig(raw, env)
+  const data = interpolated.data
+  const problems: PathProblem[] = interpolated.problems.map((problem) => ({
+    path: problem.path,
+    message: problem.message,
+    position: locator.within(problem.path, problem.token),
+  }))
+  // A string already reported for `${...}` would only repeat the news as a schema problem.
+  const reported: KeyPath[] = interpolated.problems.map((problem) => problem.path)
+
+  const schema = configSchema()
+  const result = schema.safeParse(data, {error: errorMap})
+  if (!result.success) {
+    const schemaProblems = issuesToProblems(result.error.issues, schema, data)
+    problems.push(...schemaProblems.filter((problem) => !reported.some((path) => isUnder(problem.path, path))))
+  }
+
+  const secretOrder = locator.keysAt(['secrets'])
+  const checked = checkConfig(data, secretOrder)
+  problems.push(...checked.problems)
+
+  if (problems.length > 0 || !result.success) {
+    throw new ConfigError(toConfigProblems(problems, file, locator))
+  }
+
+  const absolute = resolve(file)
+  const baseDir = dirname(absolute)
+  return {
+    file: absolute,
+    baseDir,
+    version: 1,
+    audit: {path: resolve(baseDir, result.data.audit?.path ?? DEFAULT_AUDIT_PATH)},
+    stores: checked.stores,
+    secrets: checked.secrets,
+  }
+}
+
+function yamlProblems(doc: Document, file: string, locator: Locator): ConfigProblem[] {
+  const problems = doc.errors.map((error: YAMLError): ConfigProblem => {
+    const offset = error.pos[0]
+    const {line, column} = locator.offset(offset)
+    const path = locator.pathAt(offset)
+    const key = formatKeyPath(path)
+    if (error.code === 'DUPLICATE_KEY') {
+      const first = locator.key(path).line
+      const what = path.length === 2 && path[0] === 'secrets' ? 'secret name' : 'key'
+      const name = JSON.stringify(String(path.at(-1)))
+      return {file, line, column, key, message: `duplicate ${what} ${name}; it is already defined at line ${first}`}
+    }
+    return {file, line, column, key, message: `YAML syntax error: ${cleanYamlMessage(error.message)}`}
+  })
+  return sortProblems(problems)
+}
+
+/** yaml's messages may carry a position and a code frame; the problem has its own. */
+function cleanYamlMessage(message: string): string {
+  const firstLine = message.split('\n')[0]
+  return firstLine.replace(/ at line \d+, column \d+:?$/, '').trim()
+}
