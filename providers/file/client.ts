@@ -1,5 +1,5 @@
-import {readFile} from 'node:fs/promises'
-import {resolve} from 'node:path'
+import {mkdir, readFile} from 'node:fs/promises'
+import {dirname, resolve} from 'node:path'
 import {AuthError, InvalidRequestError} from '../../src/errors/index.js'
 import {writeFileAtomic} from '../../src/util/atomic-write.js'
 import {withLockFile} from '../../src/util/lock-file.js'
@@ -101,7 +101,9 @@ export class FileStoreClient implements StoreClient {
     return fn(new VersionedModel(await this.load(), this.storeName, this.now))
   }
 
-  private mutate<T>(fn: (model: VersionedModel) => T): Promise<T> {
+  private async mutate<T>(fn: (model: VersionedModel) => T): Promise<T> {
+    // The lock file lives next to the store, whose directory may not exist yet (key from env).
+    await mkdir(dirname(this.file), {recursive: true, mode: 0o700})
     return withLockFile(
       `${this.file}.lock`,
       async () => {
