@@ -7,8 +7,9 @@ export default class RotorHelp extends Help {
     return `${super.formatCommand(command)}\n\n${exitCodesSection()}`
   }
 
-  override formatRoot(): string {
-    return `${super.formatRoot()}\n\n${exitCodesSection()}`
+  protected override async showRootHelp(): Promise<void> {
+    await super.showRootHelp()
+    this.log(`\n${exitCodesSection()}`)
   }
 }
 
