@@ -1,10 +1,10 @@
 import {BaseCommand} from '../src/cli/base-command.js'
-import {selectFlag, yesFlag} from '../src/cli/flags.js'
+import {selectFlag, shardFlag, yesFlag} from '../src/cli/flags.js'
 import {canPrompt, confirm} from '../src/cli/prompt.js'
 import {now} from '../src/clock.js'
 import {ExitCode} from '../src/exit-codes.js'
 import {describeAction, renderPlan, renderReport} from '../src/output/plan.js'
-import {selectSecrets} from '../src/run/select.js'
+import {pickSecrets} from '../src/run/select.js'
 import {applyChanges, observeAndPlan} from '../src/run/session.js'
 import {Flags} from '@oclif/core'
 
@@ -21,13 +21,14 @@ At a terminal it shows the plan and asks first; without one it proceeds (use --d
 
   static override flags = {
     select: selectFlag,
+    shard: shardFlag,
     yes: yesFlag,
     'dry-run': Flags.boolean({summary: 'Show what would be done and change nothing.', default: false}),
   }
 
   async run() {
     const config = await this.loadConfig()
-    const secrets = selectSecrets(config, this.flags.select)
+    const secrets = pickSecrets(config, this.flags)
     const stores = this.stores(config)
     if (this.flags['dry-run']) {
       const {plan} = await observeAndPlan(config, secrets, stores, now())

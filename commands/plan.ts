@@ -1,11 +1,11 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../src/cli/base-command.js'
-import {selectFlag} from '../src/cli/flags.js'
+import {selectFlag, shardFlag} from '../src/cli/flags.js'
 import {now} from '../src/clock.js'
 import {UsageError} from '../src/errors/index.js'
 import {ExitCode} from '../src/exit-codes.js'
 import {renderPlan, summarize} from '../src/output/plan.js'
-import {selectSecrets} from '../src/run/select.js'
+import {pickSecrets} from '../src/run/select.js'
 import {observeAndPlan} from '../src/run/session.js'
 
 export default class Plan extends BaseCommand<typeof Plan> {
@@ -20,6 +20,7 @@ export default class Plan extends BaseCommand<typeof Plan> {
 
   static override flags = {
     select: selectFlag,
+    shard: shardFlag,
     at: Flags.string({summary: 'Plan as of this time (ISO 8601), instead of now.'}),
     'detailed-exitcode': Flags.boolean({summary: 'Exit 2 when changes are pending, 0 when none (like terraform).', default: false}),
   }
@@ -27,7 +28,7 @@ export default class Plan extends BaseCommand<typeof Plan> {
   async run() {
     const at = this.flags.at === undefined ? now() : parseTime(this.flags.at)
     const config = await this.loadConfig()
-    const {plan} = await observeAndPlan(config, selectSecrets(config, this.flags.select), this.stores(config), at)
+    const {plan} = await observeAndPlan(config, pickSecrets(config, this.flags), this.stores(config), at)
     if (!this.jsonEnabled()) this.log(renderPlan(plan))
     if (this.flags['detailed-exitcode'] && plan.actions.length > 0) this.setExitCode(ExitCode.CHANGES_PENDING)
     return {...plan, summary: summarize(plan)}

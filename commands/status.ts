@@ -1,8 +1,8 @@
 import {BaseCommand} from '../src/cli/base-command.js'
-import {selectFlag} from '../src/cli/flags.js'
+import {selectFlag, shardFlag} from '../src/cli/flags.js'
 import {now} from '../src/clock.js'
 import {renderStatus, secretStatus} from '../src/output/status.js'
-import {selectSecrets} from '../src/run/select.js'
+import {pickSecrets} from '../src/run/select.js'
 import {observeAndPlan} from '../src/run/session.js'
 
 export default class Status extends BaseCommand<typeof Status> {
@@ -11,12 +11,12 @@ export default class Status extends BaseCommand<typeof Status> {
 
   static override examples = ['<%= config.bin %> status', '<%= config.bin %> status --select env:production --json']
 
-  static override flags = {select: selectFlag}
+  static override flags = {select: selectFlag, shard: shardFlag}
 
   async run() {
     const config = await this.loadConfig()
     const at = now()
-    const {secrets, inventory, plan} = await observeAndPlan(config, selectSecrets(config, this.flags.select), this.stores(config), at)
+    const {secrets, inventory, plan} = await observeAndPlan(config, pickSecrets(config, this.flags), this.stores(config), at)
     const statuses = secrets.map((s) => secretStatus(s, inventory, plan.actions, at))
     if (!this.jsonEnabled()) this.log(renderStatus(statuses, at))
     return {at: at.toISOString(), secrets: statuses, blocked: plan.blocked}

@@ -12,3 +12,7 @@ export const yesFlag = Flags.boolean({
   summary: 'Do not ask for confirmation (required for destructive actions without a terminal).',
   default: false,
 })
+
+export const shardFlag = Flags.string({
+  summary: 'Only shard i of n (e.g. 2/4): secrets are split by a stable hash of their name, for runners that share a fleet.',
+})

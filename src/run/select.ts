@@ -1,3 +1,4 @@
+import {createHash} from 'node:crypto'
 import type {RotorConfig, SecretConfig} from '../config/types.js'
 import {UsageError} from '../errors/index.js'
 
@@ -41,4 +42,35 @@ export function secretByName(config: RotorConfig, name: string): SecretConfig {
     })
   }
   return secret
+}
+
+export interface Shard {
+  /** 1-based. */
+  index: number
+  count: number
+}
+
+/** Parses `--shard i/n` (1 <= i <= n). */
+export function parseShard(text: string): Shard {
+  const match = /^(\d+)\/(\d+)$/.exec(text.trim())
+  const index = Number(match?.[1])
+  const count = Number(match?.[2])
+  if (!match || count < 1 || index < 1 || index > count) {
+    throw new UsageError(`--shard: "${text}" is not i/n with 1 <= i <= n, e.g. --shard 2/4`)
+  }
+  return {index, count}
+}
+
+/**
+ * The secrets of one shard. A secret's shard depends only on its name (SHA-256), so it stays on
+ * the same runner when other secrets are added or removed.
+ */
+export function inShard(secrets: SecretConfig[], shard: Shard | undefined): SecretConfig[] {
+  if (!shard || shard.count === 1) return secrets
+  return secrets.filter((s) => createHash('sha256').update(s.name).digest().readUInt32BE(0) % shard.count === shard.index - 1)
+}
+
+/** `--select` then `--shard`, as every command that acts on many secrets applies them. */
+export function pickSecrets(config: RotorConfig, flags: {select?: string[]; shard?: string}): SecretConfig[] {
+  return inShard(selectSecrets(config, flags.select), flags.shard === undefined ? undefined : parseShard(flags.shard))
 }

@@ -1,0 +1,59 @@
+import fc from 'fast-check'
+import {describe, expect, it} from 'vitest'
+import {UsageError} from '../../../src/errors/index.js'
+import {inShard, parseShard, pickSecrets, selectSecrets} from '../../../src/run/select.js'
+import {config, secret} from '../plan/fixtures.js'
+
+const fleet = config(
+  secret({name: 'payments-api', environment: 'production', labels: {team: 'payments'}}),
+  secret({name: 'payments-db', environment: 'staging', labels: {team: 'payments'}}),
+  secret({name: 'search-key', environment: 'production', labels: {team: 'search'}}),
+)
+const names = (list: {name: string}[]) => list.map((s) => s.name)
+
+describe('--select', () => {
+  it('matches names, globs, environments and labels, OR-ed', () => {
+    expect(names(selectSecrets(fleet, ['payments-*']))).toEqual(['payments-api', 'payments-db'])
+    expect(names(selectSecrets(fleet, ['env:production']))).toEqual(['payments-api', 'search-key'])
+    expect(names(selectSecrets(fleet, ['label:team=search', 'payments-db']))).toEqual(['payments-db', 'search-key'])
+    expect(names(selectSecrets(fleet, ['search-key,payments-api']))).toEqual(['payments-api', 'search-key'])
+    expect(names(selectSecrets(fleet, []))).toHaveLength(3)
+  })
+
+  it('rejects a plain name that matches nothing, listing the known ones', () => {
+    expect(() => selectSecrets(fleet, ['payment-api'])).toThrow(UsageError)
+    expect(() => selectSecrets(fleet, ['payment-api'])).toThrow(/no secret named "payment-api"/)
+  })
+})
+
+describe('--shard', () => {
+  it('parses i/n and rejects anything else', () => {
+    expect(parseShard('2/4')).toEqual({index: 2, count: 4})
+    for (const bad of ['0/4', '5/4', '2', 'a/b', '1/0']) expect(() => parseShard(bad)).toThrow(/--shard/)
+  })
+
+  it('puts every secret in exactly one shard, whatever the fleet', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,20}$/), {maxLength: 60}), fc.integer({min: 1, max: 8}), (list, count) => {
+        const secrets = list.map((name) => secret({name}))
+        const shards = Array.from({length: count}, (_, i) => names(inShard(secrets, {index: i + 1, count})))
+        expect(shards.flat().sort()).toEqual([...list].sort())
+      }),
+    )
+  })
+
+  it('keeps a secret on its shard when others are added', () => {
+    const before = Array.from({length: 50}, (_, i) => secret({name: `s-${i}`}))
+    const after = [...before, ...Array.from({length: 50}, (_, i) => secret({name: `new-${i}`}))]
+    for (let index = 1; index <= 3; index++) {
+      const was = names(inShard(before, {index, count: 3}))
+      expect(names(inShard(after, {index, count: 3})).filter((n) => n.startsWith('s-'))).toEqual(was)
+    }
+  })
+
+  it('applies --select before --shard', () => {
+    const all = pickSecrets(fleet, {select: ['payments-*']})
+    const union = [1, 2].flatMap((i) => names(pickSecrets(fleet, {select: ['payments-*'], shard: `${i}/2`})))
+    expect(union.sort()).toEqual(names(all).sort())
+  })
+})
