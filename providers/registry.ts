@@ -4,14 +4,18 @@
  * knows which kinds exist.
  */
 import {awsFactory} from './aws/factory.js'
+import {azureFactory} from './azure/factory.js'
 import {fileFactory} from './file/factory.js'
+import {gcpFactory} from './gcp/factory.js'
 import {memoryFactory} from './memory/factory.js'
 import type {ProviderFactory} from './types.js'
 import {vaultFactory} from './vault/factory.js'
 
 export const registry = {
   aws: awsFactory,
+  azure: azureFactory,
   file: fileFactory,
+  gcp: gcpFactory,
   memory: memoryFactory,
   vault: vaultFactory,
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- settings types differ per kind
