@@ -63,7 +63,10 @@ export default class Rotate extends BaseCommand<typeof Rotate> {
       else if (result.report) this.log(renderReport(result.report))
       else this.log(renderPlan(result.plan))
     }
+    const heldElsewhere = result.report?.results.some((r) => r.action.kind === 'rotate' && r.outcome === 'skipped' && r.reason)
     if ((result.report?.failedSecrets.length ?? 0) > 0 || result.plan.blocked.length > 0) this.setExitCode(ExitCode.ERROR)
+    // Another run holds this secret (its lease, or it won the compare-and-swap): not rotated by us.
+    else if (heldElsewhere) this.setExitCode(ExitCode.LOCKED)
     return {dryRun: false, plan: result.plan, report: result.report, cancelled: result.cancelled ?? false}
   }
 }

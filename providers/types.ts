@@ -4,6 +4,8 @@
  * See DESIGN.md, "Roles per store".
  */
 import type {z} from 'zod'
+import type {Quotas} from './limits.js'
+import {registerSecret} from '../src/redact/index.js'
 
 export type Role = 'pending' | 'current' | 'previous' | 'retired'
 
@@ -48,6 +50,8 @@ export interface SecretSnapshot {
   versions: VersionInfo[]
   meta: RotorMeta
   labels: Record<string, string>
+  /** When any version was last read, where the store records it (AWS LastAccessedDate, day precision). */
+  lastAccessedAt?: Date
 }
 
 export interface Capabilities {
@@ -96,12 +100,14 @@ export type VersionSelector = {role: Exclude<Role, 'retired'>} | {versionId: str
 
 /**
  * A secret value in memory. `toString`, `toJSON` and `inspect` redact it so it cannot slip into a
- * log line or JSON output by accident; `reveal()` is the one way to read it.
+ * log line or JSON output by accident; `reveal()` is the one way to read it. Every value is
+ * registered with the redactor (src/redact), so error text that echoes it is masked too.
  */
 export class SecretValue {
   readonly #value: string
   constructor(value: string) {
     this.#value = value
+    registerSecret(value)
   }
 
   reveal(): string {
@@ -162,6 +168,36 @@ export interface StoreClient {
   close(): Promise<void>
 }
 
+/**
+ * Optional extra of a StoreClient, for leak scanning only: the value of a retired version the
+ * store still keeps (disabled, not destroyed). NotFoundError when the store no longer lets rotor
+ * read it. Kept off StoreClient so the retry decorator's method table stays exhaustive.
+ */
+export interface RetiredValueReader {
+  readRetiredValue(path: string, versionId: string): Promise<SecretValue>
+}
+
+export function readsRetired(client: StoreClient): client is StoreClient & RetiredValueReader {
+  return typeof (client as Partial<RetiredValueReader>).readRetiredValue === 'function'
+}
+
+/**
+ * Optional for a client (`rotor rollback`); test for it with `canReinstate`. Kept out of
+ * StoreClient so code that maps over the contract's methods (providers/retrying.ts) is unchanged.
+ */
+export interface Reinstating {
+  /**
+   * Make an enabled, non-current, non-pending version current again; the current version becomes
+   * previous and stays valid. ConflictError when the current version is not `expectedCurrent`. A
+   * no-op when `versionId` is already current. Stores without it are rolled back by writing the
+   * previous value as a new current version.
+   */
+  reinstate(path: string, versionId: string, expectedCurrent: string): Promise<void>
+}
+
+export const canReinstate = (client: StoreClient): client is StoreClient & Reinstating =>
+  typeof (client as Partial<Reinstating>).reinstate === 'function'
+
 export interface DoctorCheck {
   /** What was checked, e.g. "reach endpoint", "secretsmanager:PutSecretValue on payments/*". */
   check: string
@@ -190,7 +226,33 @@ export interface ProviderFactory<S = unknown> {
   readonly summary: string
   readonly settings: z.ZodType<S>
   readonly capabilities: Capabilities
+  /**
+   * The store's documented request quotas, which rotor paces itself under; a function when
+   * they depend on settings (Vault's are operator-defined). Default: unlimited, 8 in flight.
+   */
+  readonly quotas?: Quotas | ((settings: S) => Quotas)
   /** Extra checks on the target paths of this store; returns one message per bad path. */
   validatePaths?(paths: string[]): Array<{path: string; message: string}>
+  /**
+   * The least-privilege access rotor needs on exactly these paths (`readOnly`: what an
+   * application that only reads the current value needs). Pure: no SDK, no I/O.
+   */
+  policy?(input: PolicyInput): PolicyDocument
   create(storeName: string, settings: S, context: ProviderContext): Promise<StoreClient>
+}
+
+export interface PolicyInput {
+  storeName: string
+  /** The store's settings after parsing by its schema. */
+  settings: unknown
+  paths: string[]
+  readOnly: boolean
+}
+
+export interface PolicyDocument {
+  format: 'json' | 'hcl' | 'text'
+  title: string
+  document: string
+  /** What to adjust before using it (an account id to fill in, a size limit); never a value. */
+  notes?: string[]
 }

@@ -10,6 +10,7 @@ export const ExitCode = {
   PARTIAL_FAILURE: 3,
   LEAKS_FOUND: 4,
   LOCKED: 5,
+  FINDINGS: 6,
   USAGE: 64,
   CONFIG_INVALID: 65,
 } as const
@@ -23,6 +24,7 @@ export const exitCodeTable: ReadonlyArray<{code: ExitCode; meaning: string}> = [
   {code: ExitCode.PARTIAL_FAILURE, meaning: 'partial failure: some secrets or targets failed, the rest succeeded'},
   {code: ExitCode.LEAKS_FOUND, meaning: 'leaks found (scan)'},
   {code: ExitCode.LOCKED, meaning: 'another rotor run holds the lock'},
+  {code: ExitCode.FINDINGS, meaning: 'findings at or above --fail-on (check)'},
   {code: ExitCode.USAGE, meaning: 'bad flags or arguments'},
   {code: ExitCode.CONFIG_INVALID, meaning: 'invalid configuration (file, line and key are named)'},
 ]

@@ -78,7 +78,15 @@ export class AwsStoreClient implements StoreClient {
     const {labels, meta, owned} = splitTags(secret.Tags)
     // Surfaced so `status` and `doctor` can say why writes will be refused.
     if (secret.DeletedDate) meta.scheduledForDeletion = secret.DeletedDate.toISOString()
-    return {path, exists: true, owned, versions: versions.map(versionInfo).sort(newestFirst), meta, labels}
+    return {
+      path,
+      exists: true,
+      owned,
+      versions: versions.map(versionInfo).sort(newestFirst),
+      meta,
+      labels,
+      ...(secret.LastAccessedDate ? {lastAccessedAt: secret.LastAccessedDate} : {}),
+    }
   }
 
   /** One DescribeSecret + ListSecretVersionIds per path, a few paths at a time (no batch describe exists). */
@@ -103,6 +111,15 @@ export class AwsStoreClient implements StoreClient {
     if (byVersion && roleOf(out.VersionStages ?? []) === 'retired') {
       throw new NotFoundError(`${this.ref(path)} version ${selector.versionId} is retired and cannot be read`, this.about(path))
     }
+    if (out.SecretString === undefined) {
+      throw new InvalidRequestError(`${this.ref(path)} holds a binary value; rotor manages SecretString values only`, this.about(path))
+    }
+    return new SecretValue(out.SecretString)
+  }
+
+  /** Unlabelled (deprecated) versions stay readable by id until AWS deletes them: leak scanning reads them. */
+  async readRetiredValue(path: string, versionId: string): Promise<SecretValue> {
+    const out = await this.call('GetSecretValue', path, () => this.sdk.send(new GetSecretValueCommand({SecretId: path, VersionId: versionId})))
     if (out.SecretString === undefined) {
       throw new InvalidRequestError(`${this.ref(path)} holds a binary value; rotor manages SecretString values only`, this.about(path))
     }

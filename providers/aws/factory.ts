@@ -1,5 +1,6 @@
 import {z} from 'zod'
 import type {Capabilities, ProviderFactory} from '../types.js'
+import {awsPolicy} from './policy.js'
 
 const settings = z
   .strictObject({
@@ -43,6 +44,9 @@ export const awsFactory: ProviderFactory<AwsSettings> = {
   summary: 'AWS Secrets Manager',
   settings,
   capabilities: awsCapabilities,
+  // Per region: GetSecretValue + DescribeSecret 10,000/s; PutSecretValue, UpdateSecret and
+  // UpdateSecretVersionStage together 50/s (the Secrets Manager quotas page).
+  quotas: {read: {limit: 5000, windowMs: 1000}, write: {limit: 50, windowMs: 1000}, concurrency: 32},
   validatePaths(paths) {
     const problems: Array<{path: string; message: string}> = []
     for (const path of paths) {
@@ -52,6 +56,7 @@ export const awsFactory: ProviderFactory<AwsSettings> = {
     }
     return problems
   },
+  policy: (input) => awsPolicy(input),
   async create(storeName, awsSettings, context) {
     const {AwsStoreClient} = await import('./client.js')
     return new AwsStoreClient(storeName, awsSettings, context)

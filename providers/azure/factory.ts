@@ -1,6 +1,7 @@
 import {z} from 'zod'
 import type {Capabilities, ProviderFactory} from '../types.js'
 import {pathProblems} from './naming.js'
+import {azurePolicy} from '../../src/policy/azure.js'
 
 const settings = z
   .strictObject({
@@ -49,6 +50,10 @@ export const azureFactory: ProviderFactory<AzureSettings> = {
   summary: 'Azure Key Vault',
   settings,
   capabilities: azureCapabilities,
+  policy: (input) => azurePolicy(input),
+  // Per vault and region, per 10 s: 300 secret creates, 4,000 other transactions (Key Vault
+  // service limits). Every rotor write makes a version, so all writes count as creates.
+  quotas: {read: {limit: 4000, windowMs: 10_000}, write: {limit: 300, windowMs: 10_000}, concurrency: 16},
   validatePaths: pathProblems,
   async create(storeName, azureSettings, context) {
     const {createAzureStoreClient} = await import('./client.js')

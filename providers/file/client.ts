@@ -59,6 +59,10 @@ export class FileStoreClient implements StoreClient {
     return this.query((m) => m.readValue(path, selector))
   }
 
+  readRetiredValue(path: string, versionId: string): Promise<SecretValue> {
+    return this.query((m) => m.readRetiredValue(path, versionId))
+  }
+
   writeVersion(path: string, value: SecretValue, options: WriteOptions): Promise<VersionInfo> {
     if (Buffer.byteLength(value.reveal()) > this.capabilities.maxValueBytes) {
       throw new InvalidRequestError(`value for ${this.storeName}:${path} exceeds ${this.capabilities.maxValueBytes} bytes`)
@@ -68,6 +72,10 @@ export class FileStoreClient implements StoreClient {
 
   promote(path: string, options: PromoteOptions): Promise<void> {
     return this.mutate((m) => m.promote(path, options))
+  }
+
+  reinstate(path: string, versionId: string, expectedCurrent: string): Promise<void> {
+    return this.mutate((m) => m.reinstate(path, versionId, expectedCurrent))
   }
 
   retire(path: string, versionId: string, mode: 'disable' | 'destroy'): Promise<void> {

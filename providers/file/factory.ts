@@ -33,6 +33,21 @@ export const fileFactory: ProviderFactory<FileSettings> = {
   summary: 'encrypted local file (the embedded default)',
   settings,
   capabilities: fileCapabilities,
+  policy(input) {
+    const {path, keyFile, keyEnv} = input.settings as FileSettings
+    const lines = input.readOnly
+      ? [
+          `The file store cannot grant read-only access: whoever can read ${path} and its key can read every version of every secret in it.`,
+          `Give applications their values with \`rotor exec\` or \`rotor export\` (mode 0600) instead of access to the store.`,
+        ]
+      : [
+          `Store file ${path} and lock file ${path}.lock: owned by the user rotor runs as, mode 0600, in a directory with mode 0700.`,
+          `Key: $${keyEnv} (base64, 32 bytes) or the key file ${keyFile}, mode 0600 (rotor refuses a key file others can read).`,
+          'Keep the key apart from the store file: a backup that holds both holds every secret.',
+          `Paths: ${input.paths.length} secret(s) in one file; access is all or nothing.`,
+        ]
+    return {format: 'text', title: `File store ${input.storeName}${input.readOnly ? ' (read-only)' : ''}`, document: `${lines.join('\n')}\n`}
+  },
   async create(storeName, fileSettings, context) {
     const {FileStoreClient} = await import('./client.js')
     return FileStoreClient.open(storeName, fileSettings, context)

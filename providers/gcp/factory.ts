@@ -1,6 +1,7 @@
 import {z} from 'zod'
 import type {Capabilities, ProviderFactory} from '../types.js'
 import {pathProblem} from './naming.js'
+import {gcpPolicy} from '../../src/policy/gcp.js'
 
 const settings = z
   .strictObject({
@@ -60,6 +61,10 @@ export const gcpFactory: ProviderFactory<GcpSettings> = {
   summary: 'GCP Secret Manager',
   settings,
   capabilities: gcpCapabilities,
+  policy: (input) => gcpPolicy(input),
+  // Per project per minute: 600 metadata reads, 600 writes (90,000 accesses; reads are paced at
+  // the stricter metadata quota because describe dominates).
+  quotas: {read: {limit: 600, windowMs: 60_000}, write: {limit: 600, windowMs: 60_000}, concurrency: 16},
   validatePaths(paths) {
     return paths.flatMap((path) => {
       const message = pathProblem(path)

@@ -38,12 +38,20 @@ export class MemoryStoreClient implements StoreClient {
     return this.model.readValue(path, selector)
   }
 
+  async readRetiredValue(path: string, versionId: string): Promise<SecretValue> {
+    return this.model.readRetiredValue(path, versionId)
+  }
+
   async writeVersion(path: string, value: SecretValue, options: WriteOptions): Promise<VersionInfo> {
     return this.model.writeVersion(path, value, options)
   }
 
   async promote(path: string, options: PromoteOptions): Promise<void> {
     this.model.promote(path, options)
+  }
+
+  async reinstate(path: string, versionId: string, expectedCurrent: string): Promise<void> {
+    this.model.reinstate(path, versionId, expectedCurrent)
   }
 
   async retire(path: string, versionId: string, mode: 'disable' | 'destroy'): Promise<void> {

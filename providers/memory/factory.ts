@@ -17,6 +17,11 @@ export const memoryFactory: ProviderFactory<z.infer<typeof settings>> = {
   summary: 'in-process store for tests',
   settings,
   capabilities: memoryCapabilities,
+  policy: (input) => ({
+    format: 'text',
+    title: `Memory store ${input.storeName}`,
+    document: 'An in-process store for tests: it holds nothing outside the running process, so there is nothing to grant.\n',
+  }),
   async create(storeName, _settings, context) {
     const {MemoryStoreClient} = await import('./client.js')
     return new MemoryStoreClient(storeName, context.now)

@@ -80,6 +80,15 @@ export class VersionedModel {
     return new SecretValue(version.value)
   }
 
+  /** A disabled (not destroyed) version's value, for leak scanning. */
+  readRetiredValue(path: string, versionId: string): SecretValue {
+    const version = this.require(path).versions.find((v) => v.id === versionId)
+    if (!version || version.value === undefined) {
+      throw new NotFoundError(`${this.ref(path)} has no readable version ${versionId}`, {store: this.storeName, ref: this.ref(path)})
+    }
+    return new SecretValue(version.value)
+  }
+
   writeVersion(path: string, value: SecretValue, options: WriteOptions): VersionInfo {
     const existing = this.data.secrets[path]
     const same = existing?.versions.find((v) => v.rotationId === options.rotationId)
@@ -157,6 +166,31 @@ export class VersionedModel {
       )
     }
     this.shiftRoles(secret)
+    target.role = 'current'
+  }
+
+  reinstate(path: string, versionId: string, expectedCurrent: string): void {
+    const secret = this.require(path)
+    this.requireOwned(path, secret)
+    const target = secret.versions.find((v) => v.id === versionId)
+    if (!target) throw new NotFoundError(`${this.ref(path)} has no version ${versionId}`, {store: this.storeName})
+    if (target.role === 'current') return
+    if (target.role === 'pending' || !target.enabled || target.value === undefined) {
+      throw new InvalidRequestError(`${this.ref(path)} version ${versionId} is ${target.enabled ? target.role : 'retired'} and cannot be reinstated`, {
+        store: this.storeName,
+        ref: this.ref(path),
+      })
+    }
+    const current = secret.versions.find((v) => v.role === 'current')
+    if (current?.id !== expectedCurrent) {
+      throw new ConflictError(`${this.ref(path)}: current is ${current?.id ?? 'none'}, expected ${expectedCurrent}; another writer moved it`, {
+        store: this.storeName,
+        ref: this.ref(path),
+      })
+    }
+    // The demoted version keeps working as previous; any other previous loses its role only.
+    for (const v of secret.versions) if (v.role === 'previous') v.role = 'retired'
+    if (current) current.role = 'previous'
     target.role = 'current'
   }
 

@@ -1,5 +1,6 @@
 import {z} from 'zod'
 import type {Capabilities, ProviderFactory} from '../types.js'
+import {vaultPolicy} from './policy.js'
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 const MOUNT = /^[^/\s]+(\/[^/\s]+)*$/
@@ -78,6 +79,14 @@ const settings = z
       .prefault({method: 'token'})
       .describe('How rotor logs in to Vault.'),
     timeoutSeconds: z.number().int().positive().max(600).default(30).describe('Timeout of one HTTP request to Vault.'),
+    rateLimit: z
+      .strictObject({
+        readsPerSecond: z.number().positive().default(200).describe('Reads per second rotor allows itself.'),
+        writesPerSecond: z.number().positive().default(50).describe('Writes per second rotor allows itself.'),
+        concurrency: z.number().int().positive().max(256).default(8).describe('Requests in flight at once.'),
+      })
+      .prefault({})
+      .describe("Vault's rate-limit quotas are set by its operators: match them here."),
   })
   .refine((s) => s.field !== s.rotationField, {message: 'field and rotationField must differ', path: ['rotationField']})
   .describe('HashiCorp Vault KV version 2: every write is a new current version; cas guards concurrent writers.')
@@ -100,11 +109,17 @@ export const vaultFactory: ProviderFactory<VaultSettings> = {
   summary: 'HashiCorp Vault KV version 2',
   settings,
   capabilities: vaultCapabilities,
+  quotas: ({rateLimit}) => ({
+    read: {limit: rateLimit.readsPerSecond, windowMs: 1000},
+    write: {limit: rateLimit.writesPerSecond, windowMs: 1000},
+    concurrency: rateLimit.concurrency,
+  }),
   validatePaths(paths) {
     return paths
       .filter((p) => !MOUNT.test(p) || p.split('/').some((segment) => segment === '.' || segment === '..'))
       .map((path) => ({path, message: 'a Vault secret path has segments separated by single slashes, no leading or trailing slash'}))
   },
+  policy: (input) => vaultPolicy(input),
   async create(storeName, vaultSettings, context) {
     const {VaultStoreClient} = await import('./client.js')
     return VaultStoreClient.open(storeName, vaultSettings, context)

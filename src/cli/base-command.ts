@@ -5,6 +5,7 @@
  */
 import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
 import ansis from 'ansis'
+import {format} from 'node:util'
 import {AuditLog} from '../audit/index.js'
 import {now} from '../clock.js'
 import {loadConfig, type LoadOptions, resolveConfigPath} from '../config/load.js'
@@ -12,6 +13,7 @@ import type {RotorConfig} from '../config/types.js'
 import {StoreSet} from '../engine/stores.js'
 import {ExitCode} from '../exit-codes.js'
 import {isRotorError} from '../errors/index.js'
+import {redact, redactDeep, registerKeyFormats} from '../redact/index.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 
@@ -39,7 +41,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected async loadConfig(options?: LoadOptions): Promise<RotorConfig> {
-    return loadConfig(resolveConfigPath(this.flags.config), process.env, options)
+    const config = await loadConfig(resolveConfigPath(this.flags.config), process.env, options)
+    // From here on, text shaped like one of these keys is masked in errors and notes.
+    registerKeyFormats(config.secrets.map((s) => s.generator))
+    return config
   }
 
   protected stores(config: RotorConfig): StoreSet {
@@ -54,9 +59,30 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return this.auditLog
   }
 
+  /**
+   * Data on stdout passes through the redactor too (a store error echoed into `status` detail),
+   * unless the user asked for values with --reveal.
+   */
+  override log(message = '', ...args: unknown[]): void {
+    if (this.revealing()) super.log(message, ...args)
+    else super.log(redact(args.length > 0 ? format(message, ...args) : message))
+  }
+
+  override logJson(json: unknown): void {
+    super.logJson(this.revealing() ? json : redactDeep(json))
+  }
+
+  private revealing(): boolean {
+    return (this.flags as {reveal?: boolean} | undefined)?.reveal === true
+  }
+
   /** Progress and warnings: stderr, so stdout stays data. */
   protected note(message: string): void {
-    this.logToStderr(message)
+    this.logToStderr(redact(message))
+  }
+
+  override warn(input: string | Error): string | Error {
+    return super.warn(typeof input === 'string' ? redact(input) : Object.assign(input, {message: redact(input.message)}))
   }
 
   protected setExitCode(code: ExitCode): void {
@@ -73,18 +99,18 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     const exit = exitCodeFor(error)
     if (this.jsonEnabled()) {
       process.exitCode = exit
-      this.logJson({error: isRotorError(error) ? error.toJSON() : {name: error.name, message: error.message, exitCode: exit}})
+      this.logJson({error: redactDeep(isRotorError(error) ? error.toJSON() : {name: error.name, message: error.message, exitCode: exit})})
       return
     }
     if (error instanceof Errors.ExitError) throw error
     if (isRotorError(error)) {
       // Our messages carry file:line:column references; print them whole, never wrapped.
-      const lines = error.message.split('\n')
+      const lines = redact(error.message).split('\n')
       const body = lines.length > 1 ? `${lines.length} problems:\n${lines.map((l) => `  ${l}`).join('\n')}` : lines[0]
-      process.stderr.write(`${ansis.red('Error:')} ${body}\n${error.hint ? `${ansis.dim('Hint:')} ${error.hint}\n` : ''}`)
+      process.stderr.write(`${ansis.red('Error:')} ${body}\n${error.hint ? `${ansis.dim('Hint:')} ${redact(error.hint)}\n` : ''}`)
       this.exit(exit)
     }
-    throw new Errors.CLIError(error.message, {exit})
+    throw new Errors.CLIError(redact(error.message), {exit})
   }
 }
 

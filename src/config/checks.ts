@@ -10,15 +10,28 @@ import {errorMap} from './issues.js'
 import type {KeyPath} from './locate.js'
 import type {PathProblem} from './problems.js'
 import {canonicalTimezone, cronFields, rotationIntervalMs, scheduleProblem} from './schedule.js'
-import {DEFAULT_GRACE, NAME_PATTERN, secretSchema, storeSchema, targetRefProblem, type ParsedSecret} from './schema.js'
+import {
+  DEFAULT_GRACE,
+  DEFAULT_UPCOMING_WITHIN,
+  DEFAULT_VERIFY_TIMEOUT,
+  NAME_PATTERN,
+  notifySchema,
+  secretSchema,
+  storeSchema,
+  targetRefProblem,
+  type ParsedNotify,
+  type ParsedSecret,
+} from './schema.js'
 import {didYouMean} from './suggest.js'
-import type {ScheduleConfig, SecretConfig, StoreConfig} from './types.js'
+import type {NotifyConfig, ScheduleConfig, SecretConfig, StoreConfig, VerifyConfig} from './types.js'
 
 export interface Checked {
   problems: PathProblem[]
   stores: Record<string, StoreConfig>
   /** Secrets that passed their own schema, in the order of `secretOrder`. */
   secrets: SecretConfig[]
+  /** Webhooks that passed their schema, in file order. */
+  notify: NotifyConfig[]
 }
 
 const isPlainMap = (value: unknown): value is Record<string, unknown> =>
@@ -50,7 +63,34 @@ export function checkConfig(data: unknown, secretOrder: string[]): Checked {
   }
 
   problems.push(...checkTargets(rawStores, rawSecrets, secretOrder))
-  return {problems, stores, secrets}
+  const notify: NotifyConfig[] = []
+  for (const raw of Array.isArray(root.notify) ? root.notify : []) {
+    const parsed = notifySchema.safeParse(raw, {error: errorMap})
+    if (parsed.success) notify.push(toNotifyConfig(parsed.data))
+  }
+  return {problems, stores, secrets, notify}
+}
+
+export function toNotifyConfig(parsed: ParsedNotify): NotifyConfig {
+  return {
+    ...(parsed.url !== undefined ? {url: parsed.url} : {}),
+    ...(parsed.urlEnv !== undefined ? {urlEnv: parsed.urlEnv} : {}),
+    events: [...new Set(parsed.events)],
+    format: parsed.format,
+    ...(parsed.signingKeyEnv ? {signingKeyEnv: parsed.signingKeyEnv} : {}),
+    signatureHeader: parsed.signatureHeader,
+    upcomingWithinMs: parsed.upcomingWithin ?? parseDuration(DEFAULT_UPCOMING_WITHIN),
+    timeoutMs: parsed.timeout ?? 5_000,
+  }
+}
+
+function toVerify(parsed: NonNullable<ParsedSecret['verify']>): VerifyConfig {
+  const common = {timeoutMs: parsed.timeout ?? parseDuration(DEFAULT_VERIFY_TIMEOUT), retries: parsed.retries}
+  if ('http' in parsed) {
+    const {url, method, headers, body, expectStatus} = parsed.http
+    return {http: {url, method, headers, expectStatus, ...(body !== undefined ? {body} : {})}, ...common}
+  }
+  return {command: {command: parsed.command.command, env: parsed.command.env}, ...common}
 }
 
 export function toSecretConfig(name: string, parsed: ParsedSecret): SecretConfig {
@@ -67,6 +107,8 @@ export function toSecretConfig(name: string, parsed: ParsedSecret): SecretConfig
   if (parsed.schedule !== undefined) secret.schedule = toSchedule(parsed.schedule)
   if (parsed.maxAge !== undefined) secret.maxAgeMs = parsed.maxAge
   if (parsed.environment !== undefined) secret.environment = parsed.environment
+  if (parsed.verify !== undefined) secret.verify = toVerify(parsed.verify)
+  if (parsed.env !== undefined) secret.env = parsed.env
   return secret
 }
 

@@ -66,6 +66,7 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
     audit: {path: resolve(baseDir, result.data.audit?.path ?? DEFAULT_AUDIT_PATH)},
     stores: checked.stores,
     secrets: checked.secrets,
+    ...(checked.notify.length > 0 ? {notify: checked.notify} : {}),
   }
 }
 

@@ -142,6 +142,92 @@ const labelKey = z
   .regex(LABEL_KEY_PATTERN, {error: 'label keys use 1-63 characters from A-Z, a-z, 0-9, ".", "_", "/" and "-"'})
   .refine((key) => key !== MANAGED_BY_KEY, {error: `"${MANAGED_BY_KEY}" is set by rotor itself`})
 
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
+export const DEFAULT_VERIFY_TIMEOUT = '10s'
+export const DEFAULT_VERIFY_RETRIES = 2
+export const DEFAULT_VERIFY_ENV = 'ROTOR_NEW_VALUE'
+
+const httpVerify = z
+  .strictObject({
+    url: z.url({protocol: /^https?$/}).describe('Endpoint to call with the new value. Never templated: URLs end up in logs.'),
+    method: z
+      .enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'])
+      .default('GET')
+      .describe('HTTP method. Default GET.'),
+    headers: z
+      .record(z.string().regex(/^[A-Za-z0-9-]+$/, {error: 'header names use A-Z, a-z, 0-9 and "-"'}), z.string())
+      .default({})
+      .describe('Request headers; `{{value}}` in a value is replaced by the new secret, e.g. `Authorization: Bearer {{value}}`.'),
+    body: z.string().describe('Request body; `{{value}}` is replaced by the new secret.').optional(),
+    expectStatus: z.int().min(100).max(599).default(200).describe('The status that means the new value works. Default 200.'),
+  })
+  .describe('An HTTP request that must answer `expectStatus` when it carries the new value.')
+
+const commandVerify = z
+  .strictObject({
+    command: z
+      .array(z.string().min(1))
+      .min(1, {error: 'give the program and its arguments, e.g. ["./check-key.sh", "payments"]'})
+      .describe('Program and arguments, run without a shell. The value is never put in argv.'),
+    env: z
+      .string()
+      .regex(ENV_NAME, {error: 'an environment variable name such as ROTOR_NEW_VALUE'})
+      .default(DEFAULT_VERIFY_ENV)
+      .describe(`Environment variable that holds the new value for the program. Default ${DEFAULT_VERIFY_ENV}.`),
+  })
+  .describe('A program that must exit 0; it receives the new value in an environment variable.')
+
+const verifyCommon = {
+  timeout: duration(`How long one attempt may take. Default ${DEFAULT_VERIFY_TIMEOUT}.`).optional(),
+  retries: z
+    .int()
+    .min(0)
+    .max(10)
+    .default(DEFAULT_VERIFY_RETRIES)
+    .describe(`Attempts after the first failed one (with backoff). Default ${DEFAULT_VERIFY_RETRIES}.`),
+}
+
+export const verifySchema = z
+  .union([
+    z.strictObject({http: httpVerify, ...verifyCommon}),
+    z.strictObject({command: commandVerify, ...verifyCommon}),
+  ])
+  .describe('Check the new value before it is promoted anywhere: `http` or `command` (one of them). A failure rolls the staged value back.')
+
+export const NOTIFY_EVENTS = ['rotated', 'failed', 'rolled-back', 'upcoming'] as const
+export const DEFAULT_UPCOMING_WITHIN = '7d'
+export const DEFAULT_SIGNATURE_HEADER = 'X-Rotor-Signature'
+
+export const notifySchema = z
+  .strictObject({
+    url: z.url({protocol: /^https?$/}).describe('Webhook URL, when it holds no token; otherwise use `urlEnv`.').optional(),
+    urlEnv: z
+      .string()
+      .regex(ENV_NAME, {error: 'an environment variable name'})
+      .describe('Environment variable holding the webhook URL, for URLs that embed a token (Slack incoming webhooks do).')
+      .optional(),
+    events: z
+      .array(z.enum(NOTIFY_EVENTS))
+      .min(1)
+      .default([...NOTIFY_EVENTS])
+      .describe('Which events to send: rotated, failed, rolled-back, upcoming. Default all.'),
+    format: z.enum(['json', 'slack']).default('json').describe('json: rotor\'s event object; slack: `{"text": ...}` for Slack-compatible webhooks.'),
+    signingKeyEnv: z
+      .string()
+      .regex(ENV_NAME, {error: 'an environment variable name'})
+      .describe('Environment variable holding the HMAC-SHA256 key the body is signed with; the key never goes in this file.')
+      .optional(),
+    signatureHeader: z
+      .string()
+      .regex(/^[A-Za-z0-9-]+$/)
+      .default(DEFAULT_SIGNATURE_HEADER)
+      .describe(`Header carrying \`sha256=<hex HMAC of the body>\`. Default ${DEFAULT_SIGNATURE_HEADER}.`),
+    upcomingWithin: duration(`Send \`upcoming\` once when a rotation is due within this long. Default ${DEFAULT_UPCOMING_WITHIN}.`).optional(),
+    timeout: duration('How long one delivery may take. Default 5s.').optional(),
+  })
+  .refine((hook) => (hook.url === undefined) !== (hook.urlEnv === undefined), {error: 'give exactly one of url and urlEnv'})
+  .describe('A webhook told about rotations; it never receives a secret value.')
+
 export const secretSchema = z
   .strictObject({
     description: z.string().describe('What the secret is for; shown in plan and status output.').optional(),
@@ -172,6 +258,12 @@ export const secretSchema = z
       .array(targetRef)
       .min(1, {error: 'list at least one target "store:path"; the first is the primary'})
       .describe('Where the secret is written, as `store:path`; the first is the primary.'),
+    verify: verifySchema.optional(),
+    env: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {error: 'an environment variable name such as PAYMENTS_API_KEY'})
+      .describe('Environment variable name for `rotor exec` and `rotor export`. Default: the secret name upper-cased, other characters as "_".')
+      .optional(),
   })
   .describe('One secret: how it is generated, when it rotates and where it is written.')
 
@@ -212,7 +304,10 @@ export interface ParsedConfig {
   audit?: {path: string}
   stores: Record<string, {type: string} & Record<string, unknown>>
   secrets: Record<string, ParsedSecret>
+  notify?: ParsedNotify[]
 }
+
+export type ParsedNotify = z.output<typeof notifySchema>
 
 let cachedConfigSchema: z.ZodType<ParsedConfig> | undefined
 /** The whole file. Built on first use because it depends on the provider registry. */
@@ -237,6 +332,7 @@ export function configSchema(): z.ZodType<ParsedConfig> {
           .meta({minProperties: 1})
           .describe('Secret stores by name; targets refer to them as `name:path`. Use ${VAR} for values from the environment.'),
         secrets: z.record(secretName, secretSchema).describe('Secrets rotor manages, by name.'),
+        notify: z.array(notifySchema).describe('Webhooks told when secrets rotate, fail, are rolled back, or will rotate soon.').optional(),
       })
       .describe('rotor configuration') as unknown as z.ZodType<ParsedConfig>
   }

@@ -21,6 +21,48 @@ export interface ScheduleConfig {
   timezone: string
 }
 
+/** An HTTP request that must answer `expectStatus` when it carries the new value. */
+export interface HttpVerify {
+  url: string
+  method: string
+  /** Header values may contain `{{value}}`, replaced by the new value. */
+  headers: Record<string, string>
+  /** Request body; may contain `{{value}}`. */
+  body?: string
+  expectStatus: number
+}
+
+/** A program that must exit 0; it gets the new value in the environment variable `env`, never in argv. */
+export interface CommandVerify {
+  command: string[]
+  env: string
+}
+
+/** Checked before a new value is promoted anywhere; a failure rolls the staged value back. */
+export type VerifyConfig = ({http: HttpVerify} | {command: CommandVerify}) & {
+  timeoutMs: number
+  /** Attempts after the first, through rotor's retry helper. */
+  retries: number
+}
+
+export type NotifyEvent = 'rotated' | 'failed' | 'rolled-back' | 'upcoming'
+
+/** A webhook told about rotations; it never sees a secret value. */
+export interface NotifyConfig {
+  /** The webhook URL, or (for URLs that embed a token) the variable `urlEnv` holding it. */
+  url?: string
+  urlEnv?: string
+  events: NotifyEvent[]
+  format: 'json' | 'slack'
+  /** Environment variable holding the HMAC-SHA256 key; the body is signed when it is set. */
+  signingKeyEnv?: string
+  /** Header carrying `sha256=<hex HMAC of the body>`. */
+  signatureHeader: string
+  /** Send `upcoming` when a rotation is due within this long. */
+  upcomingWithinMs: number
+  timeoutMs: number
+}
+
 export interface SecretConfig {
   name: string
   description?: string
@@ -35,6 +77,9 @@ export interface SecretConfig {
   /** Take ownership of an existing secret without the `managed-by: rotor` tag. */
   adopt: boolean
   targets: TargetRef[]
+  verify?: VerifyConfig
+  /** Variable name for `rotor exec` / `rotor export`; default from the name (src/exec/env.ts). */
+  env?: string
 }
 
 export interface RotorConfig {
@@ -47,4 +92,6 @@ export interface RotorConfig {
   stores: Record<string, StoreConfig>
   /** In file order. */
   secrets: SecretConfig[]
+  /** Webhooks; absent or empty means no notifications. */
+  notify?: NotifyConfig[]
 }

@@ -3,6 +3,7 @@ import type {Inventory, TargetObservation} from '../plan/types.js'
 import {chunks, mapLimit} from '../util/pool.js'
 import type {StoreSet} from './stores.js'
 import type {SecretSnapshot} from '../../providers/types.js'
+import {redact} from '../redact/index.js'
 
 const DESCRIBE_CHUNK = 100
 
@@ -39,7 +40,7 @@ export async function readInventory(secrets: SecretConfig[], stores: StoreSet, c
       secret.targets.map((target): TargetObservation => {
         const result = found.get(key(target.store, target.path))
         if (result instanceof Error) {
-          return {target, error: {code: (result as {code?: string}).code ?? 'ERROR', message: result.message}}
+          return {target, error: {code: (result as {code?: string}).code ?? 'ERROR', message: redact(result.message)}}
         }
         return {target, snapshot: result}
       }),

@@ -1,16 +1,18 @@
 /**
- * The side effects of each action. Every step first looks at what the inventory (or an earlier
- * step of this run) says is already done, so a retried or resumed action repeats nothing.
+ * The side effects of each action. Every step first looks at what the observation (made under
+ * the secret's lease) says is already done, so a retried or resumed action repeats nothing.
  * Values live only in SecretValue objects and never reach the audit log or an error message.
  */
 import {randomBytes} from 'node:crypto'
 import type {SecretConfig, TargetRef} from '../config/types.js'
-import {NotFoundError} from '../errors/index.js'
+import {ConflictError, isConflict, isNotFound, NotFoundError} from '../errors/index.js'
 import {generateKey} from '../keys/index.js'
 import {observeTarget, type TargetFacts} from '../plan/observe.js'
 import {type Action, refText, type TargetObservation} from '../plan/types.js'
-import {type RotorMeta, SecretValue, type StoreClient, type VersionInfo} from '../../providers/types.js'
+import {canReinstate, type RotorMeta, SecretValue, type StoreClient, type VersionInfo} from '../../providers/types.js'
 import type {AuditInput} from '../audit/index.js'
+import type {Verifier} from '../verify/index.js'
+import {LostRaceError} from './errors.js'
 
 export interface StepContext {
   secret: SecretConfig
@@ -20,16 +22,19 @@ export interface StepContext {
   now(): Date
   /** Called between store-changing calls; the fault tests count them. */
   checkpoint(label: string): void
+  verify: Verifier
+  /** Throws a LostRaceError when this run no longer holds the secret's lease. */
+  confirmLease(): Promise<void>
 }
 
 export const newRotationId = (): string => `rot-${randomBytes(14).toString('hex')}`
 
-function factsFor(ctx: StepContext, target: TargetRef): TargetFacts {
+export function factsFor(ctx: StepContext, target: TargetRef): TargetFacts {
   const observation = ctx.observations.find((o) => o.target.store === target.store && o.target.path === target.path)!
   return observeTarget(observation)
 }
 
-function promotionMeta(ctx: StepContext, version: VersionInfo, graceMs: number): RotorMeta {
+export function promotionMeta(ctx: StepContext, version: VersionInfo, graceMs: number): RotorMeta {
   const now = ctx.now()
   return {
     promotedVersion: version.id,
@@ -38,128 +43,95 @@ function promotionMeta(ctx: StepContext, version: VersionInfo, graceMs: number):
   }
 }
 
-/** Write `value` so it is current on `target`, creating the secret if it is missing. */
-async function writeCurrent(ctx: StepContext, target: TargetRef, value: SecretValue, rotationId: string, graceMs: number, reason?: string) {
+export const promotionRecorded = (facts: TargetFacts, version: VersionInfo): boolean => facts.snapshot?.meta.promotedVersion === version.id
+
+/**
+ * Write `value` so it is current on `target`, creating the secret if it is missing. A version
+ * this rotation wrote before (a crash, or a rollback's reinstated rotation) is made current again
+ * where the store can reinstate it.
+ */
+export async function writeCurrent(
+  ctx: StepContext,
+  target: TargetRef,
+  value: SecretValue,
+  rotationId: string,
+  graceMs: number,
+  reason?: string,
+): Promise<VersionInfo> {
   const client = await ctx.client(target.store)
   const facts = factsFor(ctx, target)
-  const version = await client.writeVersion(target.path, value, {
+  let version = await client.writeVersion(target.path, value, {
     rotationId,
     stage: 'current',
     expectedCurrent: facts.current?.id,
     labels: ctx.secret.labels,
   })
   ctx.checkpoint(`write ${refText(target)}`)
+  if (version.role === 'pending' && facts.current) {
+    // writeVersion is idempotent per rotation: it handed back the version this rotation staged.
+    await client.promote(target.path, {rotationId, versionId: version.id, expectedCurrent: facts.current.id})
+    ctx.checkpoint(`promote ${refText(target)}`)
+    version = {...version, role: 'current'}
+  } else if (version.role !== 'current') {
+    // Or one it wrote before and that is no longer current (a rollback's reinstated rotation).
+    if (!canReinstate(client) || !facts.current) {
+      throw new ConflictError(`${refText(target)} holds rotation ${rotationId} as a ${version.role} version and cannot make it current again`, {
+        ref: refText(target),
+        hint: 'rotate the secret (`rotor rotate`) to give every target a fresh value',
+      })
+    }
+    await client.reinstate(target.path, version.id, facts.current.id)
+    ctx.checkpoint(`reinstate ${refText(target)}`)
+    version = {...version, role: 'current'}
+  }
   await client.setMeta(target.path, promotionMeta(ctx, version, graceMs))
   ctx.checkpoint(`meta ${refText(target)}`)
   await ctx.audit({target, action: facts.current ? 'write' : 'create', versionIds: {from: facts.current?.id, to: version.id}, rotationId, reason})
   return version
 }
 
+/** Values of the primary's readable versions; one rolled back earlier in this run is skipped. */
 async function existingValues(ctx: StepContext): Promise<SecretValue[]> {
   const primary = factsFor(ctx, ctx.secret.targets[0])
   const client = await ctx.client(ctx.secret.targets[0].store)
   const versions = [primary.current, primary.previous, primary.pending].filter((v): v is VersionInfo => v !== undefined)
-  return Promise.all(versions.map((v) => client.readValue(ctx.secret.targets[0].path, {versionId: v.id})))
+  const values = await Promise.all(
+    versions.map((v) =>
+      client.readValue(ctx.secret.targets[0].path, {versionId: v.id}).catch((error: unknown) => {
+        if (isNotFound(error)) return undefined
+        throw error
+      }),
+    ),
+  )
+  return values.filter((v): v is SecretValue => v !== undefined)
 }
 
 /** A fresh value under the secret's policy that equals none of the primary's readable versions. */
-async function mint(ctx: StepContext): Promise<SecretValue> {
+export async function mint(ctx: StepContext): Promise<SecretValue> {
   const existing = await existingValues(ctx)
   const {value} = generateKey(ctx.secret.generator, {avoid: (candidate) => existing.some((e) => e.reveal() === candidate)})
   return new SecretValue(value)
 }
 
 export async function runCreate(ctx: StepContext): Promise<void> {
+  // No verify here: there is no old value to keep, and nothing a service could know the new one by.
   const value = await mint(ctx)
   const rotationId = newRotationId()
-  for (const target of ctx.secret.targets) await writeCurrent(ctx, target, value, rotationId, ctx.secret.graceMs)
+  const [primary, ...others] = ctx.secret.targets
+  try {
+    await writeCurrent(ctx, primary, value, rotationId, ctx.secret.graceMs)
+  } catch (error) {
+    // "Must not exist yet" is the creation's conditional write: another run created it first.
+    if (isConflict(error)) throw new LostRaceError(`another run created ${refText(primary)} first`, {ref: refText(primary), cause: error})
+    throw error
+  }
+  for (const target of others) await writeCurrent(ctx, target, value, rotationId, ctx.secret.graceMs)
 }
 
 export async function runAdopt(ctx: StepContext, target: TargetRef): Promise<void> {
   await (await ctx.client(target.store)).adopt(target.path)
   ctx.checkpoint(`adopt ${refText(target)}`)
   await ctx.audit({target, action: 'adopt'})
-}
-
-/** The value an interrupted rotation staged or promoted somewhere. */
-async function resumedValue(ctx: StepContext, rotationId: string): Promise<SecretValue> {
-  for (const target of ctx.secret.targets) {
-    const facts = factsFor(ctx, target)
-    const version = [facts.current, facts.pending].find((v) => v?.rotationId === rotationId)
-    if (version) return (await ctx.client(target.store)).readValue(target.path, {versionId: version.id})
-  }
-  throw new NotFoundError(`no target holds rotation ${rotationId} any more`, {ref: ctx.secret.name})
-}
-
-export async function runRotate(ctx: StepContext, action: Extract<Action, {kind: 'rotate'}>): Promise<void> {
-  const rotationId = action.resume ?? newRotationId()
-  const value = action.resume ? await resumedValue(ctx, rotationId) : await mint(ctx)
-  const graceMs = action.emergency ? 0 : ctx.secret.graceMs
-  const reason = action.note ? `${action.reason}: ${action.note}` : action.reason
-  const staged = new Map<TargetRef, VersionInfo>()
-
-  // Stage on every target that can hold a pending version, primary first, so the new value is
-  // stored before anything depends on it.
-  try {
-    for (const target of ctx.secret.targets) {
-      const client = await ctx.client(target.store)
-      const facts = factsFor(ctx, target)
-      if (!client.capabilities.pendingStage || !facts.current || facts.current.rotationId === rotationId) continue
-      if (facts.pending?.rotationId === rotationId) {
-        staged.set(target, facts.pending)
-        continue
-      }
-      const version = await client.writeVersion(target.path, value, {rotationId, stage: 'pending', expectedCurrent: facts.current.id})
-      ctx.checkpoint(`stage ${refText(target)}`)
-      staged.set(target, version)
-      await ctx.audit({target, action: 'stage', versionIds: {to: version.id}, rotationId, reason})
-    }
-  } catch (error) {
-    await rollBackStaged(ctx, staged, rotationId)
-    throw error
-  }
-
-  // Promote: from here on a failure rolls forward on the next run.
-  for (const target of ctx.secret.targets) {
-    const client = await ctx.client(target.store)
-    const facts = factsFor(ctx, target)
-    if (facts.current?.rotationId === rotationId) continue
-    const pending = staged.get(target)
-    if (pending && facts.current) {
-      await client.promote(target.path, {rotationId, versionId: pending.id, expectedCurrent: facts.current.id})
-      ctx.checkpoint(`promote ${refText(target)}`)
-      await client.setMeta(target.path, promotionMeta(ctx, pending, graceMs))
-      ctx.checkpoint(`meta ${refText(target)}`)
-      await ctx.audit({target, action: 'promote', versionIds: {from: facts.current.id, to: pending.id}, rotationId, reason})
-    } else {
-      await writeCurrent(ctx, target, value, rotationId, graceMs, reason)
-    }
-  }
-
-  if (action.emergency) {
-    // A leaked value must stop working now: retire everything but the new current version.
-    for (const target of ctx.secret.targets) {
-      const client = await ctx.client(target.store)
-      const snapshot = await client.describe(target.path)
-      for (const v of snapshot.versions) {
-        if (v.role === 'current' || !v.enabled || v.destroyed) continue
-        await client.retire(target.path, v.id, ctx.secret.retire)
-        ctx.checkpoint(`retire ${refText(target)}`)
-        await ctx.audit({target, action: 'retire', versionIds: [v.id], rotationId, reason})
-      }
-    }
-  }
-}
-
-async function rollBackStaged(ctx: StepContext, staged: Map<TargetRef, VersionInfo>, rotationId: string): Promise<void> {
-  for (const [target, version] of staged) {
-    try {
-      await (await ctx.client(target.store)).retire(target.path, version.id, 'disable')
-      await ctx.audit({target, action: 'rollback', versionIds: [version.id], rotationId})
-    } catch {
-      // Left for the next run: the planner rolls back any pending version nobody promoted.
-    }
-  }
 }
 
 export async function runRepair(ctx: StepContext, action: Extract<Action, {kind: 'repair'}>): Promise<void> {

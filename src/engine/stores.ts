@@ -1,3 +1,4 @@
+import {LOCAL_QUOTAS, withLimits} from '../../providers/limits.js'
 import {withRetries} from '../../providers/retrying.js'
 import type {ProviderContext, StoreClient} from '../../providers/types.js'
 import type {RotorConfig} from '../config/types.js'
@@ -37,7 +38,9 @@ export class StoreSet {
     const store = this.config.stores[name]
     if (!store) throw new UsageError(`unknown store "${name}"`)
     if (!isProviderKind(store.type)) throw new UsageError(`store "${name}" has unknown type "${store.type}"`)
-    const client = await getFactory(store.type).create(name, store.settings, this.context)
-    return withRetries(client, this.retry?.policy, this.retry?.hooks)
+    const factory = getFactory(store.type)
+    const client = await factory.create(name, store.settings, this.context)
+    const quotas = typeof factory.quotas === 'function' ? factory.quotas(store.settings) : (factory.quotas ?? LOCAL_QUOTAS)
+    return withRetries(withLimits(client, quotas), this.retry?.policy, this.retry?.hooks)
   }
 }

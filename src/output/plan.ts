@@ -10,6 +10,7 @@ const SYMBOL: Record<ActionKind, string> = {
   'record-promotion': ansis.dim('='),
   'rollback-pending': ansis.magenta('<'),
   retire: ansis.red('-'),
+  rollback: ansis.magenta('<'),
 }
 
 export function describeAction(action: Action): string {
@@ -19,8 +20,14 @@ export function describeAction(action: Action): string {
     case 'create':
       return `create on ${action.targets.map(refText).join(', ')}`
     case 'rotate': {
-      const why = action.resume ? `finish interrupted rotation ${action.resume}` : action.emergency ? 'EMERGENCY: old value retired at once' : `${action.reason}${action.dueAt ? `, due ${action.dueAt}` : ''}`
-      return `rotate (${why})${action.note && !action.resume ? `: ${action.note}` : ''}`
+      const due = `${action.reason}${action.dueAt ? `, due ${action.dueAt}` : ''}`
+      const finishing = action.resume !== undefined && action.note?.startsWith('finishing')
+      const why = finishing
+        ? `finish interrupted rotation ${action.resume}${action.emergency ? ', EMERGENCY: old value retired at once' : ''}`
+        : action.emergency
+          ? 'EMERGENCY: old value retired at once'
+          : `${due}${action.resume ? `, reusing the value staged by rotation ${action.resume}` : ''}`
+      return `rotate (${why})${action.note && !finishing ? `: ${action.note}` : ''}`
     }
     case 'repair':
       return `repair ${refText(action.target)} (${action.problem}): copy the primary's current version`
@@ -30,25 +37,29 @@ export function describeAction(action: Action): string {
       return `roll back pending version ${action.versionId} on ${refText(action.target)}`
     case 'retire':
       return `${action.mode} version ${action.versionId} on ${refText(action.target)}${action.graceEndedAt ? ` (grace ended ${action.graceEndedAt})` : ''}`
+    case 'rollback':
+      return `roll back to the previous value (version ${action.toVersion} on the primary) on every target${action.graceEndsAt ? `; possible until ${action.graceEndsAt}` : ''}`
   }
 }
 
 export function summarize(plan: Plan): Record<ActionKind, number> {
-  const counts = {adopt: 0, create: 0, rotate: 0, repair: 0, 'record-promotion': 0, 'rollback-pending': 0, retire: 0}
+  const counts = {adopt: 0, create: 0, rotate: 0, repair: 0, 'record-promotion': 0, 'rollback-pending': 0, retire: 0, rollback: 0}
   for (const a of plan.actions) counts[a.kind]++
   return counts
 }
 
 export function renderPlan(plan: Plan): string {
   const lines: string[] = []
-  if (plan.actions.length === 0) lines.push('No changes. Every secret is up to date.')
+  if (plan.actions.length === 0) lines.push(plan.blocked.length > 0 ? 'No changes; some secrets are blocked:' : 'No changes. Every secret is up to date.')
   for (const action of plan.actions) lines.push(`  ${SYMBOL[action.kind]} ${ansis.bold(action.secret)}: ${describeAction(action)}`)
   for (const b of plan.blocked) {
     lines.push(`  ${ansis.red('!')} ${ansis.bold(b.secret)}: blocked: ${b.reason}${b.hint ? ` (${b.hint})` : ''}`)
   }
+  for (const d of plan.deferred ?? []) lines.push(`  ${ansis.dim('…')} ${ansis.bold(d.secret)}: rotation waits: ${d.reason}`)
   if (plan.actions.length > 0) {
     const c = summarize(plan)
-    lines.push('', `Plan: ${c.create} to create, ${c.rotate} to rotate, ${c.repair} to repair, ${c.retire + c['rollback-pending']} to retire, ${c.adopt} to adopt.`)
+    const rollback = c.rollback > 0 ? `, ${c.rollback} to roll back` : ''
+    lines.push('', `Plan: ${c.create} to create, ${c.rotate} to rotate, ${c.repair} to repair, ${c.retire + c['rollback-pending']} to retire, ${c.adopt} to adopt${rollback}.`)
   }
   return lines.join('\n')
 }
@@ -57,7 +68,8 @@ export function renderReport(report: RunReport): string {
   const lines = report.results.map((r) => {
     const mark = r.outcome === 'ok' ? ansis.green('ok    ') : r.outcome === 'failed' ? ansis.red('FAILED') : ansis.dim('skip  ')
     const error = r.error ? `\n           ${ansis.red(r.error.message)}${r.error.hint ? `\n           hint: ${r.error.hint}` : ''}` : ''
-    return `  ${mark} ${ansis.bold(r.action.secret)}: ${describeAction(r.action)}${error}`
+    const why = r.reason ? `\n           ${ansis.dim(r.reason)}` : ''
+    return `  ${mark} ${ansis.bold(r.action.secret)}: ${describeAction(r.action)}${error}${why}`
   })
   const failed = report.results.filter((r) => r.outcome === 'failed').length
   const ok = report.results.filter((r) => r.outcome === 'ok').length

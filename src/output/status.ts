@@ -5,6 +5,7 @@ import {type Action, type Inventory, refText} from '../plan/types.js'
 import {renderTable} from './table.js'
 import {age, relative} from './time.js'
 import {describeAction} from './plan.js'
+import {leaseState} from '../engine/lease.js'
 
 export interface TargetStatus {
   target: string
@@ -27,6 +28,10 @@ export interface SecretStatus {
   targets: TargetStatus[]
   /** What the next `rotor apply` would do for this secret. */
   next: string[]
+  /** A run holding the secret; `stale` when it expired or its process is gone (the next run takes it over). */
+  lease?: {owner: string; expiresAt: string; stale: boolean}
+  /** A rotation an earlier run started and did not finish. */
+  inFlight?: {rotationIds: string[]; emergency: boolean}
 }
 
 export function secretStatus(secret: SecretConfig, inventory: Inventory, actions: Action[], now: Date): SecretStatus {
@@ -49,7 +54,21 @@ export function secretStatus(secret: SecretConfig, inventory: Inventory, actions
       ...(t.detail ? {detail: t.detail} : {}),
     })),
     next: actions.filter((a) => a.secret === secret.name).map(describeAction),
+    ...(facts.lease ? {lease: {...facts.lease, stale: leaseState(facts.primary.snapshot?.meta ?? {}, '').kind === 'free'}} : {}),
+    ...inFlight(facts),
   }
+}
+
+/** Lease times are wall-clock times (src/engine/lease.ts), so they are shown against the wall clock. */
+function leaseLine(lease: NonNullable<SecretStatus['lease']>): string {
+  if (lease.stale) return `lease of ${lease.owner} is stale (expired, or its process is gone); the next run takes it over`
+  return `leased by ${lease.owner} until ${lease.expiresAt} (${relative(lease.expiresAt, new Date())})`
+}
+
+function inFlight(facts: SecretFacts): Pick<SecretStatus, 'inFlight'> {
+  const ids = new Set(facts.targets.flatMap((t) => (t.pending ? [t.pending.rotationId ?? t.pending.id] : [])))
+  if (facts.intent?.emergency) ids.add(facts.intent.rotationId)
+  return ids.size > 0 ? {inFlight: {rotationIds: [...ids], emergency: facts.intent?.emergency ?? false}} : {}
 }
 
 const HEALTH_COLOUR: Record<string, (text: string) => string> = {
@@ -80,6 +99,13 @@ export function renderStatus(statuses: SecretStatus[], now: Date): string {
     ]),
   )
   const table = renderTable(['SECRET', 'TARGET', 'STATE', 'CURRENT', 'AGE', 'NEXT ROTATION', 'GRACE ENDS'], rows)
+  const notes = statuses.flatMap((s) => [
+    ...(s.inFlight ? [`  ${s.name}: ${s.inFlight.emergency ? 'EMERGENCY ' : ''}rotation ${s.inFlight.rotationIds.join(', ')} in flight (an earlier run stopped mid-way)`] : []),
+    ...(s.lease ? [`  ${s.name}: ${leaseLine(s.lease)}`] : []),
+  ])
   const next = statuses.flatMap((s) => s.next.map((n) => `  ${s.name}: ${n}`))
-  return next.length > 0 ? `${table}\n\nNext run will:\n${next.join('\n')}` : table
+  const parts = [table]
+  if (notes.length > 0) parts.push(`In flight:\n${notes.join('\n')}`)
+  if (next.length > 0) parts.push(`Next run will:\n${next.join('\n')}`)
+  return parts.join('\n\n')
 }

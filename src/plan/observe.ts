@@ -3,7 +3,7 @@
  * Pure: no I/O, `now` is an argument.
  */
 import type {SecretConfig, TargetRef} from '../config/types.js'
-import type {SecretSnapshot, VersionInfo} from '../../providers/types.js'
+import type {RotorMeta, SecretSnapshot, VersionInfo} from '../../providers/types.js'
 import {rotationDue, type TickSource} from '../schedule/cron.js'
 import type {TargetObservation} from './types.js'
 
@@ -29,11 +29,25 @@ export interface TargetFacts {
 
 export type SecretHealth = 'missing' | 'ok' | 'due' | 'in-grace' | 'in-flight' | 'drift' | 'blocked' | 'error'
 
+/** A rotation the primary's meta says was started (written before anything else for emergencies). */
+export interface RotationIntent {
+  rotationId: string
+  emergency: boolean
+}
+
+/** The lease a run holds on the secret while it changes it (meta on the primary). */
+export interface LeaseFacts {
+  owner: string
+  expiresAt: string
+}
+
 export interface SecretFacts {
   name: string
   health: SecretHealth
   targets: TargetFacts[]
   primary: TargetFacts
+  intent?: RotationIntent
+  lease?: LeaseFacts
   /** Since when the primary's current version has been current. */
   currentSince?: Date
   dueAt?: Date
@@ -91,7 +105,7 @@ function isStale(current: VersionInfo | undefined, primaryCurrent: VersionInfo):
 export function observeSecret(secret: SecretConfig, observations: TargetObservation[], now: Date, ticks?: TickSource): SecretFacts {
   const primary = observeTarget(observations[0])
   const targets = [primary, ...observations.slice(1).map((o) => observeTarget(o, primary.current))]
-  const facts: SecretFacts = {name: secret.name, health: 'ok', targets, primary}
+  const facts: SecretFacts = {name: secret.name, health: 'ok', targets, primary, ...metaFacts(primary.snapshot?.meta)}
   if (targets.some((t) => t.health === 'error')) return {...facts, health: 'error'}
   if (targets.some((t) => t.health === 'unowned') && !secret.adopt) return {...facts, health: 'blocked'}
   if (!primary.current) return {...facts, health: 'missing'}
@@ -103,4 +117,22 @@ export function observeSecret(secret: SecretConfig, observations: TargetObservat
   if (due.dueAt && due.dueAt <= now) return {...withTimes, health: 'due'}
   if (primary.previous && primary.graceEndsAt && primary.graceEndsAt > now) return {...withTimes, health: 'in-grace'}
   return withTimes
+}
+
+/** Meta keys rotor writes on the primary besides the promotion record. */
+export const META = {
+  rotationId: 'rotationId',
+  emergency: 'rotationEmergency',
+  leaseOwner: 'leaseOwner',
+  leaseExpiresAt: 'leaseExpiresAt',
+} as const
+
+function metaFacts(meta: RotorMeta | undefined): Pick<SecretFacts, 'intent' | 'lease'> {
+  const out: Pick<SecretFacts, 'intent' | 'lease'> = {}
+  const rotationId = meta?.[META.rotationId]
+  if (rotationId) out.intent = {rotationId, emergency: meta?.[META.emergency] === 'true'}
+  const owner = meta?.[META.leaseOwner]
+  const expiresAt = meta?.[META.leaseExpiresAt]
+  if (owner && expiresAt) out.lease = {owner, expiresAt}
+  return out
 }

@@ -9,21 +9,27 @@
  */
 import type {RotorConfig, SecretConfig} from '../config/types.js'
 import {TickIndex} from '../schedule/ticks.js'
+import {planInFlight, planRollback} from './in-flight.js'
 import {observeSecret, type SecretFacts, type TargetFacts} from './observe.js'
-import type {Action, Blocker, ForcedRotation, Inventory, Plan, PlanOptions} from './types.js'
+import type {Action, Blocker, Deferral, ForcedRotation, Inventory, Plan, PlanOptions} from './types.js'
 import {refText} from './types.js'
 
+interface Sink {
+  actions: Action[]
+  blocked: Blocker[]
+  deferred: Deferral[]
+}
+
 export function plan(config: RotorConfig, inventory: Inventory, now: Date, options: PlanOptions = {}): Plan {
-  const actions: Action[] = []
-  const blocked: Blocker[] = []
+  const sink: Sink = {actions: [], blocked: [], deferred: []}
   const ticks = new TickIndex(now)
   for (const secret of config.secrets) {
     const observations = inventory.get(secret.name)
     if (!observations) continue
     const facts = observeSecret(secret, observations, now, ticks)
-    planSecret(secret, facts, now, options.force?.get(secret.name), actions, blocked)
+    planSecret(secret, facts, now, options.force?.get(secret.name), options.rollback?.has(secret.name) ?? false, sink)
   }
-  return {at: now.toISOString(), actions, blocked}
+  return {at: now.toISOString(), ...sink}
 }
 
 function planSecret(
@@ -31,8 +37,8 @@ function planSecret(
   facts: SecretFacts,
   now: Date,
   forced: ForcedRotation | undefined,
-  actions: Action[],
-  blocked: Blocker[],
+  rollback: boolean,
+  {actions, blocked, deferred}: Sink,
 ): void {
   const name = secret.name
   const failed = facts.targets.filter((t) => t.health === 'error')
@@ -54,17 +60,33 @@ function planSecret(
   }
   for (const t of unowned) actions.push({kind: 'adopt', secret: name, target: t.target})
 
+  if (rollback) {
+    planRollback(name, facts, now, actions, blocked)
+    return
+  }
+
   if (!facts.primary.current) {
     actions.push({kind: 'create', secret: name, targets: secret.targets})
     return
   }
 
-  if (planInFlight(name, facts, actions) === 'rolling-forward') return
+  const wanted = rotation(facts, now, forced)
+  const wait = wanted && !wanted.emergency ? previousInGrace(facts, now) : undefined
+  const willRotate = wait ? undefined : wanted
+  const inFlight = planInFlight(name, facts, willRotate, actions)
+  if (inFlight.kind === 'rolling-forward') return
 
-  const rotate = rotation(facts, now, forced)
-  if (rotate) {
-    actions.push({kind: 'rotate', secret: name, ...rotate})
+  if (willRotate) {
+    actions.push({kind: 'rotate', secret: name, ...willRotate, ...(inFlight.resume ? {resume: inFlight.resume} : {})})
   } else {
+    if (wait) {
+      const reason = `the previous version on ${refText(wait.target)} is valid until ${wait.until ?? 'its grace window is recorded'}; rotating now would invalidate it early`
+      if (forced) {
+        blocked.push({secret: name, reason, hint: 'wait for the grace window to end, or use `rotor rotate --emergency` if the old value leaked'})
+      } else {
+        deferred.push({secret: name, reason, ...(wait.until ? {until: wait.until} : {})})
+      }
+    }
     for (const t of facts.targets.slice(1)) {
       if (t.health === 'missing' || t.health === 'stale') {
         actions.push({kind: 'repair', secret: name, target: t.target, problem: t.health, rotationId: facts.primary.current.rotationId})
@@ -75,23 +97,18 @@ function planSecret(
 }
 
 /**
- * A pending version means an earlier run stopped mid-rotation. If any target already made that
- * rotation current, finish it everywhere (roll forward); otherwise drop the pending versions.
+ * A new rotation would demote the previous version of a target that is still in its grace
+ * window, cutting that window short (some stores cannot keep three versions valid). A forced
+ * non-emergency rotation is refused and a scheduled one waits; `until` is undefined when the
+ * window's start was never recorded (the same run records it).
  */
-function planInFlight(name: string, facts: SecretFacts, actions: Action[]): 'none' | 'rolled-back' | 'rolling-forward' {
-  const inFlight = facts.targets.filter((t) => t.pending)
-  if (inFlight.length === 0) return 'none'
-  const rotationIds = new Set(inFlight.map((t) => t.pending!.rotationId))
-  const promotedSomewhere = facts.targets.some((t) => t.current?.rotationId !== undefined && rotationIds.has(t.current.rotationId))
-  if (promotedSomewhere) {
-    const rotationId = facts.targets.find((t) => t.current?.rotationId && rotationIds.has(t.current.rotationId))!.current!.rotationId
-    actions.push({kind: 'rotate', secret: name, reason: 'manual', emergency: false, resume: rotationId, note: 'finishing an interrupted rotation'})
-    return 'rolling-forward'
+function previousInGrace(facts: SecretFacts, now: Date): {target: TargetFacts['target']; until?: string} | undefined {
+  for (const t of facts.targets) {
+    if (!t.previous) continue
+    if (t.promotionUnrecorded) return {target: t.target}
+    if (t.graceEndsAt && t.graceEndsAt > now) return {target: t.target, until: t.graceEndsAt.toISOString()}
   }
-  for (const t of inFlight) {
-    actions.push({kind: 'rollback-pending', secret: name, target: t.target, versionId: t.pending!.id, rotationId: t.pending!.rotationId})
-  }
-  return 'rolled-back'
+  return undefined
 }
 
 function rotation(

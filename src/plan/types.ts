@@ -30,6 +30,16 @@ export type Action =
   | {kind: 'record-promotion'; secret: string; target: TargetRef; versionId: string}
   | {kind: 'rollback-pending'; secret: string; target: TargetRef; versionId: string; rotationId?: string}
   | {kind: 'retire'; secret: string; target: TargetRef; versionId: string; mode: 'disable' | 'destroy'; graceEndedAt?: string}
+  | {
+      kind: 'rollback'
+      secret: string
+      /** The version each target will make current again (the primary's previous version). */
+      toVersion: string
+      /** The version that stops being current on the primary. */
+      fromVersion: string
+      /** When the window for rolling back ends; undefined when it was never recorded. */
+      graceEndsAt?: string
+    }
 
 export type ActionKind = Action['kind']
 
@@ -41,10 +51,18 @@ export interface Blocker {
   hint?: string
 }
 
+/** A due rotation that waits, e.g. until the previous version's grace window is over. */
+export interface Deferral {
+  secret: string
+  reason: string
+  until?: string
+}
+
 export interface Plan {
   at: string
   actions: Action[]
   blocked: Blocker[]
+  deferred?: Deferral[]
 }
 
 /** A forced rotation requested by `rotor rotate`. */
@@ -56,6 +74,8 @@ export interface ForcedRotation {
 export interface PlanOptions {
   /** Secrets to rotate now whether due or not. */
   force?: Map<string, ForcedRotation>
+  /** Secrets to roll back to their previous version (`rotor rollback`); nothing else is planned for them. */
+  rollback?: Set<string>
 }
 
 export const refText = (target: TargetRef): string => `${target.store}:${target.path}`

@@ -7,10 +7,14 @@ import type {AuditLog} from '../audit/index.js'
 import type {RotorConfig, SecretConfig} from '../config/types.js'
 import {execute, type RunReport} from '../engine/execute.js'
 import {readInventory} from '../engine/inventory.js'
+import {clearStaleLeases, type LeaseSettings} from '../engine/lease.js'
 import type {StoreSet} from '../engine/stores.js'
+import {Notifier} from '../notify/notifier.js'
+import {UPCOMING_META, upcomingNotices} from '../notify/upcoming.js'
 import {plan as makePlan} from '../plan/planner.js'
 import type {Inventory, Plan, PlanOptions} from '../plan/types.js'
 import {withLockFile} from '../util/lock-file.js'
+import {makeVerifier, type Verifier} from '../verify/index.js'
 
 export interface Observed {
   secrets: SecretConfig[]
@@ -39,6 +43,11 @@ export interface ApplyOptions {
   /** Called with the plan before anything changes; return false to stop. */
   confirm?: (plan: Plan) => Promise<boolean>
   onProgress?: Parameters<typeof execute>[1]['onProgress']
+  /** Warnings for the operator (stderr in the CLI): failed notifications. Never a secret value. */
+  warn?: (message: string) => void
+  env?: NodeJS.ProcessEnv
+  verify?: Verifier
+  lease?: Partial<LeaseSettings>
 }
 
 export interface ApplyResult {
@@ -51,13 +60,18 @@ export function runLockPath(config: RotorConfig): string {
   return join(dirname(config.audit.path), 'run.lock')
 }
 
-/** Observe and plan under the run lock (a fresh view), then execute. */
+/** Observe and plan under the run lock (a fresh view), then execute and send reminders. */
 export async function applyChanges(options: ApplyOptions): Promise<ApplyResult> {
   return withLockFile(
     runLockPath(options.config),
     async () => {
       const {inventory, plan} = await observeAndPlan(options.config, options.secrets, options.stores, options.now(), options.planOptions)
-      if (plan.actions.length === 0) return {plan}
+      const notifier = new Notifier(options.config.notify ?? [], {env: options.env, warn: options.warn ?? warnOnStderr, audit: options.audit})
+      if (plan.actions.length === 0) {
+        await clearStaleLeases(inventory, new Set(), options.stores, options.audit, options.lease, testCheckpoint())
+        await sendUpcoming(options, inventory, notifier, new Set())
+        return {plan}
+      }
       if (options.confirm && !(await options.confirm(plan))) return {plan, cancelled: true}
       const report = await execute(plan, {
         config: options.config,
@@ -65,15 +79,45 @@ export async function applyChanges(options: ApplyOptions): Promise<ApplyResult> 
         stores: options.stores,
         audit: options.audit,
         now: options.now,
+        planOptions: options.planOptions,
+        lease: options.lease,
+        verify: options.verify ?? makeVerifier({env: options.env}),
+        notifier,
         onProgress: options.onProgress,
         checkpoint: testCheckpoint(),
       })
+      const touched = new Set(plan.actions.map((a) => a.secret))
+      await clearStaleLeases(inventory, touched, options.stores, options.audit, options.lease, testCheckpoint())
+      await sendUpcoming(options, inventory, notifier, touched)
       return {plan, report}
     },
     // A live run on this host is never taken over (its pid is checked); 6 h only bounds a lock
     // left by a run on another host that shares this directory.
     {waitMs: 0, staleMs: 6 * 3_600_000, what: `rotor run for ${options.config.file}`},
   )
+}
+
+const warnOnStderr = (message: string) => {
+  process.stderr.write(`Warning: ${message}\n`)
+}
+
+/** Reminders for rotations due soon, each told once per due time (see src/notify/upcoming.ts). */
+async function sendUpcoming(options: ApplyOptions, inventory: Inventory, notifier: Notifier, changed: Set<string>): Promise<void> {
+  const notices = upcomingNotices(options.config, options.secrets, inventory, options.now(), changed)
+  for (const notice of notices) {
+    await notifier.send(
+      {event: 'upcoming', secret: notice.secret.name, at: options.now().toISOString(), dueAt: notice.dueAt.toISOString(), ...(notice.secret.environment ? {environment: notice.secret.environment} : {})},
+      (_hook, index) => notice.hooks.includes(index),
+    )
+    const primary = notice.secret.targets[0]
+    try {
+      await (await options.stores.get(primary.store)).setMeta(primary.path, {[UPCOMING_META]: notice.record})
+      testCheckpoint()?.(`notified ${primary.store}:${primary.path}`)
+    } catch (error) {
+      const warn = options.warn ?? warnOnStderr
+      warn(`could not record the reminder for ${notice.secret.name}: ${(error as Error).message}`)
+    }
+  }
 }
 
 /**

@@ -47,11 +47,20 @@ function describeEntry(secret: EmuSecret, stagesKey: 'VersionIdsToStages' | 'Sec
     ...(secret.description !== undefined ? {Description: secret.description} : {}),
     ...(secret.kmsKeyId !== undefined ? {KmsKeyId: secret.kmsKeyId} : {}),
     LastChangedDate: seconds(secret.lastChangedAt),
+    ...lastAccessed(secret),
     CreatedDate: seconds(secret.createdAt),
     ...(secret.deletedAt !== undefined ? {DeletedDate: seconds(secret.deletedAt)} : {}),
     Tags: secret.tags.map((t) => ({...t})),
     ...(Object.keys(stages).length > 0 ? {[stagesKey]: stages} : {}),
   }
+}
+
+/** AWS reports the last read of any version, truncated to the day, and omits it before the first read. */
+function lastAccessed(secret: EmuSecret): {LastAccessedDate?: number} {
+  const reads = [...secret.versions.values()].flatMap((v) => (v.lastAccessedAt !== undefined ? [v.lastAccessedAt] : []))
+  if (reads.length === 0) return {}
+  const day = 86_400_000
+  return {LastAccessedDate: seconds(Math.floor(Math.max(...reads) / day) * day)}
 }
 
 function tagsOf(value: unknown): EmuTag[] | undefined {

@@ -1,0 +1,51 @@
+import {Flags} from '@oclif/core'
+import ansis from 'ansis'
+import {BaseCommand} from '../src/cli/base-command.js'
+import {selectFlag} from '../src/cli/flags.js'
+import {failsGate, runChecks, type Severity} from '../src/check/index.js'
+import {now} from '../src/clock.js'
+import {ExitCode} from '../src/exit-codes.js'
+import {selectSecrets} from '../src/run/select.js'
+
+const COLOUR: Record<Severity, (text: string) => string> = {info: ansis.dim, warning: ansis.yellow, error: ansis.red}
+
+export default class Check extends BaseCommand<typeof Check> {
+  static override summary = 'Check the security posture of the managed secrets; exits 6 on findings, for a pipeline gate.'
+  static override description = `Findings with severities (info, warning, error): one value used by two secrets or two environments (compared by keyed hash, never printed), current versions older than maxAge, secrets with no cron schedule, generator policies below --min-entropy or without a checksum, valid versions rotor did not write, more valid versions than current, previous (during grace) and pending, and secrets not read for --unused-days where the store records reads (AWS). Changes nothing. Exits 6 when a finding is at or above --fail-on.`
+
+  static override examples = [
+    '<%= config.bin %> check',
+    '<%= config.bin %> check --fail-on warning --json',
+    '<%= config.bin %> check --min-entropy 192 --unused-days 30 --select env:production',
+  ]
+
+  static override flags = {
+    'fail-on': Flags.string({summary: 'Lowest severity that makes the exit code 6.', options: ['info', 'warning', 'error', 'never'], default: 'error'}),
+    'min-entropy': Flags.integer({summary: 'Report generator policies with fewer bits of entropy.', default: 128, min: 1}),
+    'unused-days': Flags.integer({summary: 'Report secrets not read for this many days (stores that record reads).', default: 90, min: 1}),
+    select: selectFlag,
+  }
+
+  async run() {
+    const config = await this.loadConfig()
+    const secrets = selectSecrets(config, this.flags.select)
+    const report = await runChecks(secrets, this.stores(config), {
+      now: now(),
+      minEntropyBits: this.flags['min-entropy'],
+      unusedDays: this.flags['unused-days'],
+    })
+    const failOn = this.flags['fail-on'] as Severity | 'never'
+    const failed = failsGate(report, failOn)
+    if (failed) this.setExitCode(ExitCode.FINDINGS)
+    if (!this.jsonEnabled()) {
+      for (const f of report.findings) {
+        const where = [f.secret, f.target, f.versionId && `v${f.versionId}`].filter(Boolean).join(' ')
+        this.log(`${COLOUR[f.severity](f.severity.padEnd(7))} ${f.check.padEnd(15)} ${where ? `${where}: ` : ''}${f.message}`)
+        if (f.hint && f.severity !== 'info') this.log(`        ${ansis.dim(`fix: ${f.hint}`)}`)
+      }
+      const {error, warning, info} = report.counts
+      this.note(`${secrets.length} secret(s): ${error} error(s), ${warning} warning(s), ${info} info${failed ? ` (fails --fail-on ${failOn})` : ''}`)
+    }
+    return {...report, failOn, failed}
+  }
+}

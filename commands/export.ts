@@ -1,0 +1,46 @@
+import {Flags} from '@oclif/core'
+import {resolve} from 'node:path'
+import {BaseCommand} from '../src/cli/base-command.js'
+import {selectFlag} from '../src/cli/flags.js'
+import {UsageError} from '../src/errors/index.js'
+import {currentValues, toEnvFile, toJsonFile} from '../src/exec/env.js'
+import {selectSecrets} from '../src/run/select.js'
+import {writeFileAtomic} from '../src/util/atomic-write.js'
+
+export default class Export extends BaseCommand<typeof Export> {
+  static override summary = "Write the selected secrets' current values to a file with mode 0600."
+  static override description = `--format env writes NAME='value' lines a POSIX shell can source (and dotenv reads); --format json writes one object. Variable names come from each secret's \`env:\`, or its name upper-cased. Printing values on stdout reveals them, so it needs --reveal.`
+
+  static override examples = [
+    '<%= config.bin %> export --output .env.local',
+    '<%= config.bin %> export --select env:staging --format json --output /run/app/secrets.json',
+    '<%= config.bin %> export --select payments-api --reveal',
+  ]
+
+  static override flags = {
+    format: Flags.string({summary: 'File format.', options: ['env', 'json'], default: 'env'}),
+    output: Flags.string({char: 'o', summary: 'File to write (created or replaced atomically, mode 0600).'}),
+    reveal: Flags.boolean({summary: 'Print the values on stdout instead of writing a file.', default: false, exclusive: ['output']}),
+    select: selectFlag,
+  }
+
+  async run() {
+    if (!this.flags.output && !this.flags.reveal) {
+      throw new UsageError('say where the values go: --output FILE, or --reveal to print them', {
+        hint: 'rotor export --output .env.local (mode 0600)',
+      })
+    }
+    const config = await this.loadConfig()
+    const values = await currentValues(selectSecrets(config, this.flags.select), this.stores(config))
+    const text = this.flags.format === 'json' ? toJsonFile(values) : toEnvFile(values)
+    const variables = values.map((v) => ({secret: v.secret, variable: v.variable, target: v.target}))
+    if (this.flags.reveal) {
+      if (!this.jsonEnabled()) process.stdout.write(text)
+      return {format: this.flags.format, variables, values: Object.fromEntries(values.map((v) => [v.variable, v.value.reveal()]))}
+    }
+    const file = resolve(this.flags.output!)
+    await writeFileAtomic(file, text, 0o600)
+    if (!this.jsonEnabled()) this.note(`wrote ${values.length} value(s) to ${file} (mode 0600)`)
+    return {format: this.flags.format, file, mode: '0600', variables}
+  }
+}

@@ -1,0 +1,45 @@
+import {Flags} from '@oclif/core'
+import ansis from 'ansis'
+import {BaseCommand} from '../src/cli/base-command.js'
+import {selectFlag} from '../src/cli/flags.js'
+import {storePolicies} from '../src/policy/index.js'
+import {selectSecrets} from '../src/run/select.js'
+
+export default class Policy extends BaseCommand<typeof Policy> {
+  static override summary = 'Print the least-privilege access rotor needs for exactly the configured secrets.'
+  static override description = `One document per store: an AWS IAM policy (JSON) scoped to the secrets' ARNs, a Vault policy (HCL) for the exact KV v2 paths, the Azure RBAC role and scope, GCP IAM bindings with conditions, or guidance for the file store. --read-only prints what an application that only reads the current values needs. Reads no store and needs no credentials.`
+
+  static override examples = [
+    '<%= config.bin %> policy',
+    '<%= config.bin %> policy --store prod-aws > rotor-policy.json',
+    '<%= config.bin %> policy --store vault --read-only --select env:production',
+  ]
+
+  static override flags = {
+    store: Flags.string({summary: 'Only this store; the document alone is printed, ready to save.'}),
+    'read-only': Flags.boolean({summary: 'What applications that read the secrets need, instead of what rotor needs.', default: false}),
+    select: selectFlag,
+  }
+
+  async run() {
+    const config = await this.loadConfig()
+    const secrets = selectSecrets(config, this.flags.select)
+    const policies = await storePolicies(config, secrets, {store: this.flags.store, readOnly: this.flags['read-only']})
+    if (!this.jsonEnabled()) {
+      for (const entry of policies) {
+        const notes = [...(entry.policy?.notes ?? []), ...(entry.detail ? [entry.detail] : [])]
+        if (this.flags.store) {
+          // Just the document on stdout, so it can be redirected to a file as it is.
+          if (entry.policy) this.log(entry.policy.document.trimEnd())
+          for (const note of notes) this.note(`note: ${note}`)
+          continue
+        }
+        this.log(ansis.bold(entry.policy?.title ?? `${entry.store} (${entry.type})`))
+        if (entry.policy) this.log(entry.policy.document.trimEnd())
+        for (const note of notes) this.log(ansis.dim(`# ${note}`))
+        this.log('')
+      }
+    }
+    return {readOnly: this.flags['read-only'], stores: policies}
+  }
+}

@@ -1,0 +1,73 @@
+import {Flags} from '@oclif/core'
+import ansis from 'ansis'
+import {BaseCommand} from '../src/cli/base-command.js'
+import {selectFlag} from '../src/cli/flags.js'
+import {ExitCode} from '../src/exit-codes.js'
+import {collectValues, installHook, scan, suggestionFor, toSarif} from '../src/scan/index.js'
+import {describe} from '../src/scan/sarif.js'
+import {selectSecrets} from '../src/run/select.js'
+
+export default class Scan extends BaseCommand<typeof Scan> {
+  static override summary = 'Find values of managed secrets in files, staged changes or git history.'
+  static override description = `Reads every version rotor can read that is not destroyed (current, pending, previous, and retired ones the store still keeps) and looks for all of them at once, plus keys in the format of any policy with \`checksum: crc32\` (prefix + valid checksum) even when rotor cannot read their value. Reports file, line, column, secret and role, never the value. Exits 4 when it finds a leak.
+
+Without PATHS it scans the work tree (tracked and unignored files) or, outside git, the current directory.`
+
+  static override examples = [
+    '<%= config.bin %> scan',
+    '<%= config.bin %> scan src/ deploy/ --format sarif > rotor.sarif',
+    '<%= config.bin %> scan --staged',
+    '<%= config.bin %> scan --history --json',
+    '<%= config.bin %> scan --install-hook',
+  ]
+
+  static override strict = false
+  static override args = {}
+
+  static override flags = {
+    staged: Flags.boolean({summary: 'Scan the staged content of changed files (for a pre-commit hook).', exclusive: ['history', 'install-hook']}),
+    history: Flags.boolean({summary: 'Scan every line added by any commit of any ref; reports the commit.', exclusive: ['install-hook']}),
+    'install-hook': Flags.boolean({summary: 'Write a git pre-commit hook that runs `rotor scan --staged`.'}),
+    force: Flags.boolean({summary: 'With --install-hook: replace a pre-commit hook rotor did not write.', dependsOn: ['install-hook']}),
+    format: Flags.string({summary: 'Output format (--json gives rotor\'s own JSON).', options: ['text', 'sarif'], default: 'text'}),
+    'skip-unreadable': Flags.boolean({summary: 'Do not fail when a store or version cannot be read; scan with what could be read.'}),
+    select: selectFlag,
+  }
+
+  async run() {
+    const {argv} = await this.parse(Scan)
+    const config = await this.loadConfig()
+    if (this.flags['install-hook']) {
+      const hook = await installHook(process.cwd(), {force: Boolean(this.flags.force), configPath: this.flags.config})
+      if (!this.jsonEnabled()) this.log(`pre-commit hook written to ${hook.path}${hook.replaced === 'foreign' ? ' (replaced a hook rotor did not write)' : ''}`)
+      return {hook}
+    }
+    const secrets = selectSecrets(config, this.flags.select)
+    const collected = await collectValues(secrets, this.stores(config))
+    for (const u of collected.unreadable) this.note(`warning: cannot read ${u.target}${u.versionId ? ` version ${u.versionId}` : ''} (${u.secret}): ${u.reason}`)
+    const mode = this.flags.history ? 'history' : this.flags.staged ? 'staged' : 'files'
+    const outcome = await scan({mode, cwd: process.cwd(), paths: argv as string[], values: collected.values, secrets})
+    const leaks = outcome.leaks.map((leak) => ({...leak, suggestion: suggestionFor(leak)}))
+    const result = {
+      mode,
+      leaks,
+      scanned: {...outcome.scanned, values: collected.values.length, secrets: secrets.length},
+      skipped: outcome.skipped,
+      unreadable: collected.unreadable,
+    }
+    if (leaks.length > 0) this.setExitCode(ExitCode.LEAKS_FOUND)
+    else if (collected.unreadable.length > 0 && !this.flags['skip-unreadable']) this.setExitCode(ExitCode.ERROR)
+    if (this.jsonEnabled()) return result
+    if (this.flags.format === 'sarif') {
+      this.log(JSON.stringify(toSarif(leaks, {version: this.config.version}, suggestionFor), null, 2))
+      return result
+    }
+    for (const leak of leaks) {
+      this.log(`${ansis.red('leak')} ${leak.file}:${leak.line}:${leak.column}: ${describe(leak)}`)
+      this.log(`     ${leak.role === 'retired' || leak.kind === 'format' ? '' : 'fix: '}${leak.suggestion}`)
+    }
+    const what = mode === 'history' ? `${outcome.scanned.lines ?? 0} added lines in history` : `${outcome.scanned.files} file(s)`
+    this.note(`scanned ${what} for ${collected.values.length} value(s) of ${secrets.length} secret(s): ${leaks.length === 0 ? 'no leaks' : `${leaks.length} leak(s)`}`)
+    return result
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * One rotation, in the steps of DESIGN.md: stage the new value as pending on every target that
+ * can hold one (primary first), verify it, check the lease, promote (writing it on targets that
+ * cannot stage), and for an emergency retire every older version at once. Each step skips what
+ * the observation shows done, so the same code finishes a rotation an earlier run left half done.
+ */
+import type {TargetRef} from '../config/types.js'
+import {isConflict, NotFoundError} from '../errors/index.js'
+import {META} from '../plan/observe.js'
+import {type Action, refText} from '../plan/types.js'
+import type {SecretValue, VersionInfo} from '../../providers/types.js'
+import {LostRaceError} from './errors.js'
+import {factsFor, mint, newRotationId, promotionMeta, promotionRecorded, type StepContext, writeCurrent} from './steps.js'
+
+export interface RotationSpec {
+  rotationId: string
+  value: SecretValue
+  graceMs: number
+  emergency: boolean
+  reason: string
+  /** Run the secret's verify hook before promoting (skipped once any target promoted). */
+  verify: boolean
+}
+
+export async function runRotate(ctx: StepContext, action: Extract<Action, {kind: 'rotate'}>): Promise<void> {
+  const rotationId = action.resume ?? newRotationId()
+  const value = action.resume ? await resumedValue(ctx, rotationId) : await mint(ctx)
+  await rotateWith(ctx, {
+    rotationId,
+    value,
+    graceMs: action.emergency ? 0 : ctx.secret.graceMs,
+    emergency: action.emergency,
+    reason: action.note ? `${action.reason}: ${action.note}` : action.reason,
+    verify: true,
+  })
+}
+
+export async function rotateWith(ctx: StepContext, spec: RotationSpec): Promise<void> {
+  const {rotationId, reason} = spec
+  const primary = ctx.secret.targets[0]
+  if (spec.emergency) await recordEmergency(ctx, rotationId)
+
+  const staged = await stageAll(ctx, spec)
+  const promotedSomewhere = ctx.secret.targets.some((t) => factsFor(ctx, t).current?.rotationId === rotationId)
+  try {
+    if (spec.verify && ctx.secret.verify && !promotedSomewhere) {
+      await ctx.verify(ctx.secret, spec.value)
+      await ctx.audit({action: 'verify', rotationId, reason})
+    }
+    if (!promotedSomewhere) await ctx.confirmLease()
+  } catch (error) {
+    await rollBackStaged(ctx, staged, rotationId, (error as Error).message)
+    throw error
+  }
+
+  // Promote: from here on a failure rolls forward on the next run.
+  for (const target of ctx.secret.targets) {
+    const client = await ctx.client(target.store)
+    const facts = factsFor(ctx, target)
+    if (facts.current?.rotationId === rotationId) {
+      // Promoted by an earlier run that stopped before recording when.
+      if (!promotionRecorded(facts, facts.current)) {
+        await client.setMeta(target.path, promotionMeta(ctx, facts.current, spec.graceMs))
+        ctx.checkpoint(`meta ${refText(target)}`)
+      }
+      continue
+    }
+    const pending = staged.get(target)
+    try {
+      if (pending && facts.current) {
+        await client.promote(target.path, {rotationId, versionId: pending.id, expectedCurrent: facts.current.id})
+        ctx.checkpoint(`promote ${refText(target)}`)
+        await client.setMeta(target.path, promotionMeta(ctx, pending, spec.graceMs))
+        ctx.checkpoint(`meta ${refText(target)}`)
+        await ctx.audit({target, action: 'promote', versionIds: {from: facts.current.id, to: pending.id}, rotationId, reason})
+      } else {
+        await writeCurrent(ctx, target, spec.value, rotationId, spec.graceMs, reason)
+      }
+    } catch (error) {
+      // Losing the primary's conditional write means another run rotated first: nothing of ours is current.
+      if (target === primary && !promotedSomewhere && isConflict(error)) {
+        await rollBackStaged(ctx, staged, rotationId, 'another writer changed the primary first')
+        throw new LostRaceError(`${refText(target)} changed while rotating: ${(error as Error).message}`, {ref: refText(target), cause: error})
+      }
+      throw error
+    }
+  }
+
+  if (spec.emergency) await retireAllButCurrent(ctx, rotationId, reason)
+}
+
+/**
+ * Written on the primary before anything else, so a crash cannot turn an emergency into an
+ * ordinary rotation whose old value stays valid for a whole grace window.
+ */
+async function recordEmergency(ctx: StepContext, rotationId: string): Promise<void> {
+  const primary = ctx.secret.targets[0]
+  const meta = factsFor(ctx, primary).snapshot?.meta
+  if (meta?.[META.rotationId] === rotationId && meta[META.emergency] === 'true') return
+  await (await ctx.client(primary.store)).setMeta(primary.path, {[META.rotationId]: rotationId, [META.emergency]: 'true'})
+  ctx.checkpoint(`intent ${refText(primary)}`)
+}
+
+async function stageAll(ctx: StepContext, spec: RotationSpec): Promise<Map<TargetRef, VersionInfo>> {
+  const {rotationId, reason} = spec
+  const staged = new Map<TargetRef, VersionInfo>()
+  try {
+    for (const target of ctx.secret.targets) {
+      const client = await ctx.client(target.store)
+      const facts = factsFor(ctx, target)
+      if (!client.capabilities.pendingStage || !facts.current || facts.current.rotationId === rotationId) continue
+      if (facts.pending?.rotationId === rotationId) {
+        staged.set(target, facts.pending)
+        continue
+      }
+      const version = await client.writeVersion(target.path, spec.value, {rotationId, stage: 'pending', expectedCurrent: facts.current.id})
+      ctx.checkpoint(`stage ${refText(target)}`)
+      staged.set(target, version)
+      await ctx.audit({target, action: 'stage', versionIds: {to: version.id}, rotationId, reason})
+    }
+  } catch (error) {
+    await rollBackStaged(ctx, staged, rotationId, (error as Error).message)
+    if (isConflict(error)) {
+      throw new LostRaceError(`another writer changed the secret while staging: ${(error as Error).message}`, {ref: ctx.secret.name, cause: error})
+    }
+    throw error
+  }
+  return staged
+}
+
+/** Undo this rotation's staged versions; what fails here the next run rolls back instead. */
+async function rollBackStaged(ctx: StepContext, staged: Map<TargetRef, VersionInfo>, rotationId: string, why: string): Promise<void> {
+  for (const [target, version] of staged) {
+    try {
+      await (await ctx.client(target.store)).retire(target.path, version.id, 'disable')
+      ctx.checkpoint(`rollback ${refText(target)}`)
+      await ctx.audit({target, action: 'rollback', versionIds: [version.id], rotationId, reason: why.slice(0, 500)})
+    } catch {
+      // Left for the next run: the planner rolls back any pending version nobody promoted.
+    }
+  }
+}
+
+/** A leaked value must stop working now: every version but the new current one, everywhere. */
+async function retireAllButCurrent(ctx: StepContext, rotationId: string, reason: string): Promise<void> {
+  for (const target of ctx.secret.targets) {
+    const client = await ctx.client(target.store)
+    const snapshot = await client.describe(target.path)
+    for (const v of snapshot.versions) {
+      if (v.role === 'current' || !v.enabled || v.destroyed) continue
+      await client.retire(target.path, v.id, ctx.secret.retire)
+      ctx.checkpoint(`retire ${refText(target)}`)
+      await ctx.audit({target, action: 'retire', versionIds: [v.id], rotationId, reason})
+    }
+  }
+  const primary = ctx.secret.targets[0]
+  await (await ctx.client(primary.store)).setMeta(primary.path, {[META.rotationId]: undefined, [META.emergency]: undefined})
+  ctx.checkpoint(`intent done ${refText(primary)}`)
+}
+
+/** The value an interrupted rotation staged or promoted somewhere. */
+async function resumedValue(ctx: StepContext, rotationId: string): Promise<SecretValue> {
+  for (const target of ctx.secret.targets) {
+    const facts = factsFor(ctx, target)
+    const version = [facts.current, facts.pending].find((v) => v?.rotationId === rotationId)
+    if (version) return (await ctx.client(target.store)).readValue(target.path, {versionId: version.id})
+  }
+  throw new NotFoundError(`no target holds rotation ${rotationId} any more`, {ref: ctx.secret.name})
+}

@@ -1,0 +1,64 @@
+/**
+ * Handing values over on purpose: `rotor exec` (into a child's environment) and `rotor export`
+ * (into a 0600 file). The current value is read from each secret's primary target.
+ */
+import type {SecretConfig} from '../config/types.js'
+import type {StoreSet} from '../engine/stores.js'
+import {UsageError} from '../errors/index.js'
+import {mapLimit} from '../util/pool.js'
+import type {SecretValue} from '../../providers/types.js'
+
+export interface HandedValue {
+  secret: string
+  variable: string
+  target: string
+  value: SecretValue
+}
+
+/** `payments-api` -> `PAYMENTS_API`; a leading digit gets a `_` so the name stays valid. */
+export function defaultEnvName(secretName: string): string {
+  const name = secretName.toUpperCase().replace(/[^A-Z0-9]/g, '_')
+  return /^[0-9]/.test(name) ? `_${name}` : name
+}
+
+export const envNameOf = (secret: SecretConfig) => secret.env ?? defaultEnvName(secret.name)
+
+/** Fails before reading anything when two selected secrets would fill the same variable. */
+export function checkEnvNames(secrets: SecretConfig[]): void {
+  const seen = new Map<string, string>()
+  for (const secret of secrets) {
+    const variable = envNameOf(secret)
+    const other = seen.get(variable)
+    if (other) {
+      throw new UsageError(`secrets ${other} and ${secret.name} both use the variable ${variable}`, {
+        hint: 'set a distinct `env:` on one of them in rotor.yaml, or --select only one',
+      })
+    }
+    seen.set(variable, secret.name)
+  }
+}
+
+export async function currentValues(secrets: SecretConfig[], stores: StoreSet): Promise<HandedValue[]> {
+  if (secrets.length === 0) throw new UsageError('no secrets selected', {hint: 'check --select, or add secrets to rotor.yaml'})
+  checkEnvNames(secrets)
+  return mapLimit(secrets, 8, async (secret) => {
+    const primary = secret.targets[0]
+    const client = await stores.get(primary.store)
+    const value = await client.readValue(primary.path, {role: 'current'})
+    return {secret: secret.name, variable: envNameOf(secret), target: `${primary.store}:${primary.path}`, value}
+  })
+}
+
+/** `NAME='value'` lines: a POSIX shell can `source` it and dotenv reads single quotes literally. */
+export function toEnvFile(values: HandedValue[]): string {
+  return values.map((v) => `${v.variable}=${shellQuote(v.value.reveal())}\n`).join('')
+}
+
+export function toJsonFile(values: HandedValue[]): string {
+  return `${JSON.stringify(Object.fromEntries(values.map((v) => [v.variable, v.value.reveal()])), null, 2)}\n`
+}
+
+function shellQuote(value: string): string {
+  if (/^[A-Za-z0-9_+,.:=@/-]*$/.test(value)) return value
+  return `'${value.replace(/'/g, `'\\''`)}'`
+}

@@ -1,0 +1,3 @@
+export * from './notifier.js'
+export * from './format.js'
+export * from './upcoming.js'

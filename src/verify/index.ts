@@ -1,0 +1,41 @@
+/**
+ * Verify before promote: prove that a new value works before any reader can get it. An HTTP
+ * check sends it in a header (or body); a command gets it in an environment variable, never in
+ * argv (argv is visible to every user of the host in `ps`). Attempts go through rotor's one
+ * retry helper. Nothing here ever puts the value in a message: response bodies are not read and
+ * a command's output is redacted.
+ */
+import type {SecretConfig, VerifyConfig} from '../config/types.js'
+import {retry, type RetryHooks} from '../util/retry.js'
+import type {SecretValue} from '../../providers/types.js'
+import {runCommandCheck} from './command.js'
+import {VerifyError} from './errors.js'
+import {runHttpCheck} from './http.js'
+
+export {VerifyError} from './errors.js'
+
+export interface VerifyOptions {
+  env?: NodeJS.ProcessEnv
+  retryHooks?: RetryHooks
+  /** Backoff between attempts; the helper's defaults are for store calls. */
+  baseMs?: number
+}
+
+export type Verifier = (secret: SecretConfig, value: SecretValue) => Promise<void>
+
+export async function verifyValue(verify: VerifyConfig, secret: string, value: SecretValue, options: VerifyOptions = {}): Promise<void> {
+  const attempt = () =>
+    'http' in verify
+      ? runHttpCheck(verify.http, value, verify.timeoutMs, secret)
+      : runCommandCheck(verify.command, value, verify.timeoutMs, secret, options.env ?? process.env)
+  await retry(attempt, {attempts: verify.retries + 1, baseMs: options.baseMs ?? 500, capMs: 10_000}, options.retryHooks)
+}
+
+/** The verifier the engine calls: a no-op for secrets without `verify`. */
+export function makeVerifier(options: VerifyOptions = {}): Verifier {
+  return async (secret, value) => {
+    if (secret.verify) await verifyValue(secret.verify, secret.name, value, options)
+  }
+}
+
+export const isVerifyError = (error: unknown): error is VerifyError => error instanceof VerifyError

@@ -1,0 +1,34 @@
+import {expect} from 'vitest'
+import type {TargetState} from './world.js'
+
+/** The value of each target's current version; fails when a target has none it can serve. */
+export function currentValues(states: TargetState[]): string[] {
+  return states.map((s) => {
+    expect(s.current, `${s.target} has no valid current version`).toBeDefined()
+    const value = s.values.get(s.current!.id)
+    expect(value, `${s.target} current version ${s.current!.id} cannot be read`).toBeDefined()
+    return value!
+  })
+}
+
+/** True when `value` is held by an enabled, readable version of the target. */
+export const holds = (state: TargetState, value: string): boolean => [...state.values.values()].includes(value)
+
+/** Every target serves a current value, and the old value still works everywhere. */
+export function expectNoOutage(states: TargetState[], oldValue: string, when: string): void {
+  currentValues(states)
+  for (const s of states) expect(holds(s, oldValue), `${when}: ${s.target} no longer accepts the old value`).toBe(true)
+}
+
+/** One new current value on every target, the old one as the valid previous version. */
+export function expectConverged(states: TargetState[], oldValue: string): string {
+  const values = currentValues(states)
+  expect(new Set(values).size, `targets disagree: ${states.map((s) => `${s.target}=${s.current?.id}`).join(', ')}`).toBe(1)
+  expect(values[0]).not.toBe(oldValue)
+  for (const s of states) {
+    const previous = s.versions.find((v) => v.role === 'previous' && v.enabled)
+    expect(previous, `${s.target} has no valid previous version`).toBeDefined()
+    expect(s.values.get(previous!.id), `${s.target} previous is not the old value`).toBe(oldValue)
+  }
+  return values[0]
+}
