@@ -5,12 +5,9 @@
  */
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {verifyAuditLog} from '../../src/audit/index.js'
-import {TEST_CREDENTIALS} from '../emulators/aws/fixture.js'
-import {startAwsEmulator} from '../emulators/aws/server.js'
-import {startVaultEmulator} from '../emulators/vault/index.js'
 import {json} from '../support/cli.js'
 import {currentValues, holds} from '../fault/support/checks.js'
-import {at, type Emulators, makeWorld, type World} from '../fault/support/world.js'
+import {at, closeEmulators, type Emulators, makeWorld, startEmulators, type World} from '../fault/support/world.js'
 import {join} from 'node:path'
 
 const CREATED = at(0)
@@ -31,11 +28,10 @@ async function rotated(world: World): Promise<{oldValue: string; newValue: strin
 describe('rotor rollback (built CLI)', () => {
   let emulators: Emulators
   beforeAll(async () => {
-    emulators = {aws: await startAwsEmulator({credentials: [TEST_CREDENTIALS]}), vault: await startVaultEmulator()}
+    emulators = await startEmulators()
   })
   afterAll(async () => {
-    await emulators?.aws.close()
-    await emulators?.vault.close()
+    await closeEmulators(emulators)
   })
 
   it('reinstates the previous version on file stores and keeps the rolled-back value valid', async () => {

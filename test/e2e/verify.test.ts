@@ -9,12 +9,9 @@ import type {AddressInfo} from 'node:net'
 import {readFile, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {TEST_CREDENTIALS} from '../emulators/aws/fixture.js'
-import {startAwsEmulator} from '../emulators/aws/server.js'
-import {startVaultEmulator} from '../emulators/vault/index.js'
 import {json} from '../support/cli.js'
 import {currentValues} from '../fault/support/checks.js'
-import {at, type Emulators, makeWorld} from '../fault/support/world.js'
+import {at, closeEmulators, type Emulators, makeWorld, startEmulators} from '../fault/support/world.js'
 
 const CREATED = at(0)
 const DUE = at(31)
@@ -33,12 +30,11 @@ describe('verify before promote (built CLI)', () => {
     })
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/check`
-    emulators = {aws: await startAwsEmulator({credentials: [TEST_CREDENTIALS]}), vault: await startVaultEmulator()}
+    emulators = await startEmulators()
   })
   afterAll(async () => {
     await new Promise((resolve) => server.close(resolve))
-    await emulators?.aws.close()
-    await emulators?.vault.close()
+    await closeEmulators(emulators)
   })
 
   const httpVerify = () => `    verify:

@@ -5,12 +5,9 @@
  * Every due secret must be rotated exactly once; the run that loses says so and exits 0.
  */
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {TEST_CREDENTIALS} from '../emulators/aws/fixture.js'
-import {startAwsEmulator} from '../emulators/aws/server.js'
-import {startVaultEmulator} from '../emulators/vault/index.js'
 import {json} from '../support/cli.js'
 import {currentValues, expectConverged} from './support/checks.js'
-import {at, type Emulators, makeWorld} from './support/world.js'
+import {at, closeEmulators, type Emulators, makeWorld, startEmulators} from './support/world.js'
 
 const CREATED = at(0)
 const DUE = at(31)
@@ -25,11 +22,10 @@ describe('two runners started at the same moment', () => {
   let emulators: Emulators
 
   beforeAll(async () => {
-    emulators = {aws: await startAwsEmulator({credentials: [TEST_CREDENTIALS]}), vault: await startVaultEmulator()}
+    emulators = await startEmulators()
   })
   afterAll(async () => {
-    await emulators?.aws.close()
-    await emulators?.vault.close()
+    await closeEmulators(emulators)
   })
 
   it.for(Array.from({length: ROUNDS}, (_, i) => i + 1))('round %i: every due secret is rotated exactly once', async (round) => {

@@ -10,12 +10,9 @@ import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {verifyAuditLog} from '../../src/audit/index.js'
-import {TEST_CREDENTIALS} from '../emulators/aws/fixture.js'
-import {startAwsEmulator} from '../emulators/aws/server.js'
-import {startVaultEmulator} from '../emulators/vault/index.js'
 import {json} from '../support/cli.js'
 import {expectConverged, expectNoOutage, currentValues} from './support/checks.js'
-import {at, type Emulators, KILL_AT, makeWorld} from './support/world.js'
+import {at, closeEmulators, type Emulators, KILL_AT, makeWorld, startEmulators} from './support/world.js'
 
 const CREATED = at(0)
 /** 31 days later: the secret (maxAge 30d) is due. */
@@ -31,10 +28,7 @@ describe('fault matrix: SIGKILL after each store-changing action of a rotation',
   let labels: string[] = []
 
   beforeAll(async () => {
-    emulators = {
-      aws: await startAwsEmulator({credentials: [TEST_CREDENTIALS]}),
-      vault: await startVaultEmulator(),
-    }
+    emulators = await startEmulators()
     // An undisturbed rotation, to learn how many actions there are and what they are.
     const world = await makeWorld({name: 'count', emulators})
     expect((await world.cli(['apply'], CREATED)).code).toBe(0)
@@ -45,8 +39,7 @@ describe('fault matrix: SIGKILL after each store-changing action of a rotation',
     await world.close()
   })
   afterAll(async () => {
-    await emulators?.aws.close()
-    await emulators?.vault.close()
+    await closeEmulators(emulators)
   })
 
   it('covers every action of the rotation', () => {

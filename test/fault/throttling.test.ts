@@ -6,12 +6,9 @@
  * retry helper, bounded and with backoff.
  */
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {TEST_CREDENTIALS} from '../emulators/aws/fixture.js'
-import {startAwsEmulator} from '../emulators/aws/server.js'
-import {startVaultEmulator} from '../emulators/vault/index.js'
 import type {CliResult} from '../support/cli.js'
 import {currentValues, expectConverged, expectNoOutage} from './support/checks.js'
-import {at, type Emulators, makeWorld, type World} from './support/world.js'
+import {at, closeEmulators, type Emulators, makeWorld, startEmulators, type World} from './support/world.js'
 
 const CREATED = at(0)
 const DUE = at(31)
@@ -49,7 +46,7 @@ describe('a rotation while the stores throttle, fail and reset 30% of calls', ()
   }
 
   beforeAll(async () => {
-    emulators = {aws: await startAwsEmulator({credentials: [TEST_CREDENTIALS]}), vault: await startVaultEmulator()}
+    emulators = await startEmulators()
     // Count what is injected, to bound the retries by it.
     const awsDraw = emulators.aws.faults.draw.bind(emulators.aws.faults)
     emulators.aws.faults.draw = (operation) => {
@@ -67,8 +64,7 @@ describe('a rotation while the stores throttle, fail and reset 30% of calls', ()
   })
   afterAll(async () => {
     await world?.close()
-    await emulators?.aws.close()
-    await emulators?.vault.close()
+    await closeEmulators(emulators)
   })
 
   it('creates, then rotates, converging with nothing lost and no duplicate version', async () => {

@@ -63,9 +63,7 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
     const target = String(req.headers['x-amz-target'] ?? '')
     const operation = target.startsWith('secretsmanager.') ? target.slice('secretsmanager.'.length) : ''
     calls[operation || '(none)'] = (calls[operation || '(none)'] ?? 0) + 1
-    const latency = faults.latencyFor(operation)
-    if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency))
-    const fault = faults.draw(operation)
+    const fault = await faults.delayAndDraw(operation)
     if (fault === 'reset') {
       req.socket.destroy()
       return

@@ -84,9 +84,7 @@ export async function startAzureEmulator(options: AzureEmulatorOptions = {}): Pr
     const found = route(req.method ?? 'GET', url.pathname)
     const operation = found?.operation ?? '(unknown)'
     emulator.calls[operation] = (emulator.calls[operation] ?? 0) + 1
-    const latency = faults.latencyFor(operation)
-    if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency))
-    const fault = faults.draw(operation)
+    const fault = await faults.delayAndDraw(operation)
     if (fault === 'reset') {
       req.socket.destroy()
       return

@@ -80,9 +80,7 @@ export async function startGcpEmulator(options: GcpEmulatorOptions = {}): Promis
 
   async function handle(operation: string, request: Record<string, unknown>): Promise<unknown> {
     calls[operation] = (calls[operation] ?? 0) + 1
-    const latency = faults.latencyFor(operation)
-    if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency))
-    const fault = faults.draw(operation)
+    const fault = await faults.delayAndDraw(operation)
     if (fault === 'unavailable') throw new GcpFault(status.UNAVAILABLE, 'The service is currently unavailable.')
     if (fault === 'resource-exhausted') throw new GcpFault(status.RESOURCE_EXHAUSTED, QUOTA_MESSAGE)
     if (fault === 'internal') throw new GcpFault(status.INTERNAL, 'Internal error encountered.')

@@ -2,8 +2,14 @@
  * Latency and failures the emulator can inject: one-shot rules matched against a request (for
  * exact tests), and rates drawn from a seeded generator (for soak-style tests that must
  * replay identically). 429s carry Retry-After like Vault's rate-limit quotas with response
- * headers enabled; a "reset" destroys the socket without answering.
+ * headers enabled; a "reset" destroys the socket without answering. The seeded generator is
+ * the one the other emulators use (../shared/faults.ts).
  */
+import {seededRandom as mulberry32} from '../shared/faults.js'
+
+/** A small seeded PRNG so injected failure sequences replay exactly. */
+export {mulberry32}
+
 export interface FaultRule {
   method?: string
   /** Substring or pattern of the request path after `/v1/`. */
@@ -90,17 +96,5 @@ function outcome(rule: FaultRule): FaultOutcome {
     status,
     errors: rule.errors ?? [defaults[status] ?? 'injected failure'],
     ...(rule.retryAfterSeconds !== undefined ? {headers: {'retry-after': String(rule.retryAfterSeconds)}} : {}),
-  }
-}
-
-/** A small seeded PRNG so injected failure sequences replay exactly. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
 }

@@ -12,8 +12,8 @@ import {fileURLToPath} from 'node:url'
 import {getFactory, type ProviderKind} from '../../../providers/registry.js'
 import type {SecretValue, StoreClient, VersionInfo} from '../../../providers/types.js'
 import {TEST_CREDENTIALS} from '../../emulators/aws/fixture.js'
-import type {AwsEmulator} from '../../emulators/aws/server.js'
-import type {VaultEmulator} from '../../emulators/vault/index.js'
+import {type AwsEmulator, startAwsEmulator} from '../../emulators/aws/server.js'
+import {startVaultEmulator, type VaultEmulator} from '../../emulators/vault/index.js'
 import {type CliResult, runCli} from '../../support/cli.js'
 
 export const KILL_AT = new URL('./kill-at.mjs', import.meta.url).href
@@ -33,6 +33,17 @@ export const SECRET = 'api'
 export interface Emulators {
   aws: AwsEmulator
   vault: VaultEmulator
+}
+
+/** The AWS and Vault emulators that several worlds share (for a beforeAll; `closeEmulators` after). */
+export async function startEmulators(): Promise<Emulators> {
+  return {aws: await startAwsEmulator({credentials: [TEST_CREDENTIALS]}), vault: await startVaultEmulator()}
+}
+
+/** Closes what `startEmulators` started, if it got that far. */
+export async function closeEmulators(emulators: Emulators | undefined): Promise<void> {
+  await emulators?.aws.close()
+  await emulators?.vault.close()
 }
 
 export interface TargetState {

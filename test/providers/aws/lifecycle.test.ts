@@ -1,109 +1,30 @@
 /**
- * The whole flow through rotor's engine (in process) with an AWS store next to the file store:
- * apply creates, a forced rotation stages and promotes on both, and once grace has passed the old
- * version is retired. The AWS side goes through the real SDK to the emulator.
+ * The whole flow through rotor's engine (in process) with an AWS store next to the file store
+ * (../lifecycle-suite.ts): apply creates, a forced rotation stages and promotes on both, and once
+ * grace has passed the old version is retired. The AWS side goes through the real SDK to the
+ * emulator.
  */
-import {mkdtemp, rm} from 'node:fs/promises'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {AuditLog} from '../../../src/audit/index.js'
-import {parseConfig} from '../../../src/config/index.js'
-import type {RotorConfig} from '../../../src/config/types.js'
-import {StoreSet} from '../../../src/engine/index.js'
-import {applyChanges} from '../../../src/run/session.js'
-import {startAwsEmulator, type AwsEmulator} from '../../emulators/aws/server.js'
+import {expect} from 'vitest'
+import {startAwsEmulator} from '../../emulators/aws/server.js'
 import {TEST_CREDENTIALS} from '../../emulators/aws/fixture.js'
+import {lifecycleSuite} from '../lifecycle-suite.js'
 
-const T0 = new Date('2026-03-02T04:00:00Z')
-const ROTATED_AT = new Date('2026-03-02T05:00:00Z')
-const AFTER_GRACE = new Date('2026-03-03T06:00:00Z')
-
-describe('rotor lifecycle with an AWS store next to the file store', () => {
-  let dir: string
-  let emulator: AwsEmulator
-  let config: RotorConfig
-  const env = {AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey}
-
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'rotor-aws-life-'))
-    emulator = await startAwsEmulator({credentials: [TEST_CREDENTIALS]})
-    const yaml = `
-version: 1
-audit:
-  path: ${join(dir, 'audit.log')}
-stores:
-  local:
-    type: file
-    path: ${join(dir, 'secrets.enc')}
-    keyFile: ${join(dir, 'file.key')}
-  cloud:
-    type: aws
-    region: ${emulator.region}
-    endpoint: ${emulator.endpoint}
-secrets:
-  api-key:
-    generator: {length: 32, alphabet: base62}
-    maxAge: 30d
-    grace: 24h
-    retire: disable
-    targets:
-      - local:app/api-key
-      - cloud:app/api-key
-`
-    config = parseConfig(yaml, join(dir, 'rotor.yaml'), env)
-  })
-  afterAll(async () => {
-    await emulator.close()
-    await rm(dir, {recursive: true, force: true})
-  })
-
-  async function run(at: Date, force = false) {
-    const now = () => at
-    const stores = new StoreSet(config, {baseDir: dir, env, now}, {hooks: {sleep: async () => {}}})
-    const audit = await AuditLog.open(config.audit.path, {now})
-    try {
-      const result = await applyChanges({
-        config,
-        secrets: Object.values(config.secrets),
-        stores,
-        audit,
-        now,
-        ...(force ? {planOptions: {force: new Map([['api-key', {emergency: false, reason: 'test'}]])}} : {}),
-      })
-      const cloud = await stores.get('cloud')
-      const local = await stores.get('local')
-      const current = async (client: typeof cloud) => (await client.readValue('app/api-key', {role: 'current'})).reveal()
-      const inStep = (await current(cloud)) === (await current(local))
-      return {result, cloud: await cloud.describe('app/api-key'), local: await local.describe('app/api-key'), inStep}
-    } finally {
-      await stores.closeAll()
+lifecycleSuite({
+  title: 'rotor lifecycle with an AWS store next to the file store',
+  name: 'aws',
+  async start() {
+    const emulator = await startAwsEmulator({credentials: [TEST_CREDENTIALS]})
+    return {
+      emulator,
+      store: {type: 'aws', region: emulator.region, endpoint: emulator.endpoint},
+      env: {AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey},
     }
-  }
-
-  const roles = (snapshot: {versions: Array<{role: string}>}) => snapshot.versions.map((v) => v.role)
-
-  it('creates, rotates and retires on both stores, keeping them in step', async () => {
-    const created = await run(T0)
-    expect(created.result.report?.failedSecrets).toEqual([])
-    expect(created.cloud).toMatchObject({exists: true, owned: true})
-    expect(roles(created.cloud)).toEqual(['current'])
-    expect(created.inStep).toBe(true)
-
-    const rotated = await run(ROTATED_AT, true)
-    expect(rotated.result.report?.failedSecrets).toEqual([])
-    expect(rotated.result.report?.results.map((r) => r.outcome)).not.toContain('failed')
-    expect(roles(rotated.cloud)).toEqual(['current', 'previous'])
-    expect(roles(rotated.local)).toEqual(['current', 'previous'])
+  },
+  afterRotate(_, {created, rotated}) {
     expect(rotated.cloud.meta.promotedAt).toBeDefined()
-    expect(rotated.inStep).toBe(true)
     expect(rotated.cloud.versions[0].id).not.toBe(created.cloud.versions[0].id)
-
-    const later = await run(AFTER_GRACE)
-    expect(later.result.report?.failedSecrets).toEqual([])
-    expect(later.result.plan.actions.map((a) => a.kind)).toContain('retire')
-    expect(roles(later.cloud)).toEqual(['current', 'retired'])
-    expect(later.cloud.versions[1]).toMatchObject({enabled: false})
+  },
+  afterRetire({emulator}) {
     expect(emulator.calls.UpdateSecretVersionStage).toBeGreaterThan(0)
-  })
+  },
 })
