@@ -58,6 +58,11 @@ secrets:
     maxAge: 30d
     grace: 24h
     targets: [${TARGETS.join(', ')}]
+  signing-key:
+    maxAge: 30d
+    grace: 24h
+    retire: destroy
+    targets: [local:app/signing, vault:app/signing]
 `,
     )
   })
@@ -70,7 +75,7 @@ secrets:
   const reveal = async (target: string, now: string) =>
     json<{value: string; versionId: string}>(await runCli(['get', 'app-key', '--target', target, '--reveal', '--json'], {cwd: dir, now, env}))
 
-  it('creates the secret on every target with one value', async () => {
+  it('creates the secrets on every target with one value', async () => {
     const apply = await cli(['apply', '--json'], T0)
     expect(apply.code, apply.stderr).toBe(0)
     const values = await Promise.all(TARGETS.map((t) => reveal(t, T0)))
@@ -84,6 +89,8 @@ secrets:
     const before = await reveal('aws:app/key', ROTATED_AT)
     const rotate = await cli(['rotate', 'app-key', '--json'], ROTATED_AT)
     expect(rotate.code, rotate.stderr).toBe(0)
+    const rotateSigning = await cli(['rotate', 'signing-key', '--json'], ROTATED_AT)
+    expect(rotateSigning.code, rotateSigning.stderr).toBe(0)
     const current = await Promise.all(TARGETS.map((t) => reveal(t, DURING_GRACE)))
     expect(new Set(current.map((v) => v.value)).size).toBe(1)
     expect(current[0].value).not.toBe(before.value)
@@ -97,8 +104,9 @@ secrets:
   })
 
   it('retires the previous version on every target once grace is over', async () => {
-    const plan = json<{actions: Array<{kind: string; target: {store: string}}>}>(await cli(['plan', '--json'], AFTER_GRACE))
-    expect(plan.actions.map((a) => `${a.kind}:${a.target.store}`).sort()).toEqual(['retire:aws', 'retire:local', 'retire:vault'])
+    const plan = json<{actions: Array<{kind: string; secret: string; mode?: string; target: {store: string}}>}>(await cli(['plan', '--json'], AFTER_GRACE))
+    expect(plan.actions.filter((a) => a.secret === 'app-key').map((a) => `${a.kind}:${a.target.store}`).sort()).toEqual(['retire:aws', 'retire:local', 'retire:vault'])
+    expect(plan.actions.filter((a) => a.secret === 'signing-key').map((a) => `${a.mode}:${a.target.store}`).sort()).toEqual(['destroy:local', 'destroy:vault'])
     const apply = await cli(['apply', '--json'], AFTER_GRACE)
     expect(apply.code, apply.stderr).toBe(0)
     for (const target of TARGETS) {
@@ -107,6 +115,17 @@ secrets:
     }
     const again = await cli(['plan', '--detailed-exitcode'], AFTER_GRACE)
     expect(again.code, again.stdout).toBe(0)
+    // status reports the soft-deleted (app-key) and destroyed (signing-key) previous versions as gone.
+    type Status = {secrets: Array<{name: string; health: string; targets: Array<{target: string; previousVersion?: string}>}>}
+    const status = json<Status>(await cli(['status', '--json'], AFTER_GRACE))
+    for (const s of status.secrets) {
+      expect(s.health, s.name).toBe('ok')
+      for (const t of s.targets) expect(t.previousVersion, `${s.name} ${t.target}`).toBeUndefined()
+    }
+    // In Vault itself: the signing key's first version is destroyed, app-key's only soft-deleted.
+    const kv = vault.state.kv('secret')
+    expect(kv.keys.get('app/signing')?.versions.get(1)).toMatchObject({destroyed: true})
+    expect(kv.keys.get('app/key')?.versions.get(1)).toMatchObject({destroyed: false, deletionTime: expect.any(Date)})
   })
 
   it('audits every change and never prints a value', async () => {
