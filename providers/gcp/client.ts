@@ -44,6 +44,10 @@ import {
 import {type Location, parentOf, pathOfSecretName, secretNameOf, toSecretId, versionNameOf} from './naming.js'
 import {CALL, createSdk, endpointOf, PAGE_CALL} from './sdk.js'
 import {writeVersion} from './writes.js'
+import {defaultRetryPolicy, retry} from '../../src/util/retry.js'
+
+const READ_RPCS = new Set(['GetSecret', 'ListSecretVersions', 'GetSecretVersion', 'AccessSecretVersion', 'ListSecrets'])
+const RPC_RETRY = {...defaultRetryPolicy, attempts: 4}
 
 const DESCRIBE_CONCURRENCY = 8
 const PAGE_SIZE = 250
@@ -78,16 +82,22 @@ export class GcpStoreClient implements StoreClient {
 
   /** Wraps one SDK call so every error leaves the adapter as a rotor error. */
   async call<T>(op: string, path: string | undefined, run: () => Promise<T>, resource?: string): Promise<T> {
-    try {
-      return await run()
-    } catch (error) {
-      throw translateGcpError(error, {
-        store: this.storeName,
-        op,
-        ...(path !== undefined ? {ref: this.ref(path)} : {}),
-        resource: resource ?? (path !== undefined ? this.secretName(path) : parentOf(this.where)),
-      })
+    const attempt = async () => {
+      try {
+        return await run()
+      } catch (error) {
+        throw translateGcpError(error, {
+          store: this.storeName,
+          op,
+          ...(path !== undefined ? {ref: this.ref(path)} : {}),
+          resource: resource ?? (path !== undefined ? this.secretName(path) : parentOf(this.where)),
+        })
+      }
     }
+    // One contract call is several RPCs here, and the engine retries the whole call. Reads are
+    // also retried on their own (with the same helper), so a flaky read does not waste the
+    // writes around it; writes are not, because a lost answer must be resolved by the whole call.
+    return READ_RPCS.has(op) ? retry(attempt, RPC_RETRY) : attempt()
   }
 
   async describe(path: string): Promise<SecretSnapshot> {

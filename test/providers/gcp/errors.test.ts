@@ -50,18 +50,19 @@ describe('GCP store: error translation', () => {
     }
   })
 
-  it('makes UNAVAILABLE, INTERNAL and DEADLINE_EXCEEDED retryable, and the SDK does not retry on its own', async () => {
+  it('makes UNAVAILABLE, INTERNAL and DEADLINE_EXCEEDED retryable; reads retry with rotor\'s helper, not the SDK\'s', async () => {
     await fx.client.writeVersion('err/unavailable', value('v0'), {rotationId: 'rot-0', stage: 'current'})
-    // AccessSecretVersion is the one RPC gax would retry on UNAVAILABLE by default.
+    // AccessSecretVersion is the one RPC gax would retry on UNAVAILABLE by default: one call each.
     fx.emulator.faults.failNext('AccessSecretVersion', 'unavailable', 'internal', 'deadline-exceeded')
     const before = fx.emulator.calls.AccessSecretVersion ?? 0
-    for (let i = 0; i < 3; i++) {
-      const error = await caught(fx.client.readValue('err/unavailable', {role: 'current'}))
-      expect(error).toBeInstanceOf(UnavailableError)
-      expect((error as UnavailableError).retryable).toBe(true)
-    }
-    expect(fx.emulator.calls.AccessSecretVersion - before).toBe(3)
     expect((await fx.client.readValue('err/unavailable', {role: 'current'})).reveal()).toBe('v0')
+    expect(fx.emulator.calls.AccessSecretVersion - before).toBe(4)
+    // Past the adapter's four attempts, the error reaches the engine as retryable.
+    fx.emulator.faults.failNext('AccessSecretVersion', 'unavailable', 'internal', 'deadline-exceeded', 'unavailable')
+    const error = await caught(fx.client.readValue('err/unavailable', {role: 'current'}))
+    expect(error).toBeInstanceOf(UnavailableError)
+    expect((error as UnavailableError).retryable).toBe(true)
+    expect(fx.emulator.calls.AccessSecretVersion - before).toBe(8)
   })
 
   it('reports missing secrets and versions as NotFoundError, and refuses oversized values before any call', async () => {

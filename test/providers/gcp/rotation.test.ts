@@ -156,6 +156,30 @@ describe('GCP store: aliases and compare-and-swap', () => {
     await expect(fx.client.writeVersion(path, value('other'), options)).rejects.toBeInstanceOf(ConflictError)
   })
 
+  it('finishes a first write whose aliases never landed, when the caller expects that very version as current', async () => {
+    // A run created the secret and added version 1, then every UpdateSecret setting `current`
+    // failed (the run gave up). The next run sees version 1 as current (the newest enabled one,
+    // no alias) and repeats the write of the same rotation, expecting 1: that is this write
+    // itself, not another writer, and must end with the aliases set, not a ConflictError.
+    const path = 'retry/aliases-never-set'
+    fx.emulator.faults.failNext('UpdateSecret', 'unavailable')
+    const first = await fx.client.writeVersion(path, value('v0'), {rotationId: 'rot-0', stage: 'current'}).catch((e: unknown) => e)
+    expect(first).toBeInstanceOf(UnavailableError)
+    const seen = await fx.client.describe(path)
+    expect(seen.versions.map((v) => [v.id, v.role])).toEqual([['1', 'current']])
+    expect(await aliases(path)).toEqual({})
+
+    const again = await fx.client.writeVersion(path, value('v0'), {rotationId: 'rot-0', stage: 'current', expectedCurrent: '1'})
+    expect(again.id).toBe('1')
+    expect(await aliases(path)).toEqual({current: '1'})
+    expect((await fx.client.describe(path)).versions.map((v) => [v.id, v.rotationId, v.role])).toEqual([['1', 'rot-0', 'current']])
+    // Another rotation expecting the version that only this one's fallback made current is refused.
+    fx.emulator.faults.failNext('UpdateSecret', 'unavailable')
+    const other = 'retry/aliases-never-set-other'
+    await fx.client.writeVersion(other, value('v0'), {rotationId: 'rot-0', stage: 'current'}).catch(() => undefined)
+    await expect(fx.client.writeVersion(other, value('v9'), {rotationId: 'rot-9', stage: 'current', expectedCurrent: '2'})).rejects.toBeInstanceOf(ConflictError)
+  })
+
   it('never lets current resolve to a disabled version', async () => {
     const path = 'disabled/previous'
     const v1 = await seeded(path)
