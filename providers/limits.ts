@@ -126,6 +126,12 @@ export function withLimits(client: StoreClient, quotas: Quotas, clock: PacingClo
         }
       })
   }
+  // No store has a batch describe: every adapter's describeMany is one describe per path. Paced
+  // as one call it would hold one slot and one token for a hundred requests, so split it here and
+  // let each describe wait for its own slot and token: the store's concurrency is then the real
+  // number of requests in flight, and a quota such as GCP's 600 reads a minute holds.
+  const describe = wrapped.describe as StoreClient['describe'] | undefined
+  if (describe) wrapped.describeMany = (paths: string[]) => Promise.all(paths.map((path) => describe(path)))
   return Object.assign(Object.create(client) as StoreClient, wrapped)
 }
 

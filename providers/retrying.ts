@@ -4,7 +4,7 @@
  * no-ops when already done). Optional methods are wrapped only where the client has them.
  */
 import {defaultRetryPolicy, retry, type RetryHooks, type RetryPolicy} from '../src/util/retry.js'
-import type {Reinstating, RetiredValueReader, StoreClient} from './types.js'
+import type {BatchReading, Reinstating, RetiredValueReader, StoreClient} from './types.js'
 
 type Method = {[K in keyof Required<StoreClient>]: Required<StoreClient>[K] extends (...args: never[]) => unknown ? K : never}[keyof StoreClient]
 
@@ -22,9 +22,10 @@ export const STORE_METHODS = {
   adopt: 'write',
   readRetiredValue: 'read',
   reinstate: 'write',
-} as const satisfies Record<Exclude<Method, 'close'> | keyof Reinstating | keyof RetiredValueReader, 'read' | 'write'>
+  readMany: 'read',
+} as const satisfies Record<Exclude<Method, 'close'> | keyof Reinstating | keyof RetiredValueReader | keyof BatchReading, 'read' | 'write'>
 
-type FullClient = StoreClient & Partial<Reinstating> & Partial<RetiredValueReader>
+type FullClient = StoreClient & Partial<Reinstating> & Partial<RetiredValueReader> & Partial<BatchReading>
 
 export function withRetries(client: StoreClient, policy: RetryPolicy = defaultRetryPolicy, hooks: RetryHooks = {}): StoreClient {
   const wrapped: Record<string, unknown> = {}
@@ -33,5 +34,9 @@ export function withRetries(client: StoreClient, policy: RetryPolicy = defaultRe
     if (!original) continue
     wrapped[method] = (...args: unknown[]) => retry(() => original.apply(client, args), policy, hooks)
   }
+  // One describe per path (no store has a batch describe), each retried on its own: a throttled
+  // path must not repeat the ninety-nine others of its chunk.
+  const describe = wrapped.describe as StoreClient['describe']
+  wrapped.describeMany = (paths: string[]) => Promise.all(paths.map((path) => describe(path)))
   return Object.assign(Object.create(client) as StoreClient, wrapped)
 }

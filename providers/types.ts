@@ -198,6 +198,27 @@ export interface Reinstating {
 export const canReinstate = (client: StoreClient): client is StoreClient & Reinstating =>
   typeof (client as Partial<Reinstating>).reinstate === 'function'
 
+/** One entry of a batch read: the value and the version it came from, or the error for that path. */
+export interface BatchReadResult {
+  path: string
+  value?: SecretValue
+  /** The version the value belongs to; compare it with the one you expected, it may have moved. */
+  versionId?: string
+  error?: Error
+}
+
+/**
+ * Optional for a client: current values of many secrets in as few calls as the store allows (AWS
+ * BatchGetSecretValue, up to `capabilities.batchReadSize` a call). Test for it with
+ * `readsInBatches`; callers pass at most `batchReadSize` paths a call so one call is one request.
+ */
+export interface BatchReading {
+  readMany(paths: string[]): Promise<BatchReadResult[]>
+}
+
+export const readsInBatches = (client: StoreClient): client is StoreClient & BatchReading =>
+  typeof (client as Partial<BatchReading>).readMany === 'function'
+
 export interface DoctorCheck {
   /** What was checked, e.g. "reach endpoint", "secretsmanager:PutSecretValue on payments/*". */
   check: string

@@ -1,5 +1,8 @@
-// `npm run bench`: start-up cost and planner scale, measured the same way every time.
-// Prints a table and writes bench/results.json. Figures, not assertions: tests never time things.
+// `npm run bench`: start-up cost, planner scale and the fleet benchmark (bench/fleet.js: four cloud
+// emulators, 1,000 secrets), measured the same way every time. Prints tables and writes
+// bench/results.json and bench/fleet-results.json. Figures, not assertions: tests never time things.
+//   npm run bench -- --quick        start-up and planner only
+//   npm run bench -- --fleet-only   the fleet benchmark only (add --secrets N for a smaller fleet)
 import {execFileSync, spawnSync} from 'node:child_process'
 import {cpSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {cpus, tmpdir} from 'node:os'
@@ -22,6 +25,17 @@ function timeCommand(args, cwd) {
     if (i >= 2) samples.push(ms) // two warm-up runs fill the OS file cache
   }
   return median(samples)
+}
+
+const fleetOnly = process.argv.includes('--fleet-only')
+function fleet() {
+  const extra = process.argv.slice(2).filter((a) => a !== '--fleet-only' && a !== '--quick')
+  const result = spawnSync(process.execPath, [join(root, 'bench/fleet.js'), ...extra], {stdio: 'inherit'})
+  if (result.status !== 0) throw new Error(`bench/fleet.js exited ${result.status}`)
+}
+if (fleetOnly) {
+  fleet()
+  process.exit(0)
 }
 
 const work = mkdtempSync(join(tmpdir(), 'rotor-bench-'))
@@ -62,3 +76,5 @@ console.log(`rotor status --json      ${f(status).padStart(7)}     ${f(status / 
 console.log('\nplan (pure planner)     secrets    ms      peak RSS MB   actions')
 for (const r of planRuns) console.log(`                        ${String(r.n).padStart(7)} ${f(r.ms).padStart(8)} ${f(r.maxRssMb).padStart(10)}   ${r.actions}`)
 console.log(`\n100k / 10k time: ${f(results.planScaling)}x (target <= 12x); 100k target < 2000 ms, < 512 MB`)
+
+if (!process.argv.includes('--quick')) fleet()

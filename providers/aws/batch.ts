@@ -5,7 +5,7 @@
  */
 import {BatchGetSecretValueCommand} from '@aws-sdk/client-secrets-manager'
 import {NotFoundError, type RotorError} from '../../src/errors/index.js'
-import {type Role, SecretValue} from '../types.js'
+import {type BatchReadResult, type Role, SecretValue} from '../types.js'
 import type {AwsStoreClient} from './client.js'
 import {chunks, mapConcurrent} from './concurrency.js'
 import {translateAwsError} from './errors.js'
@@ -13,9 +13,7 @@ import {translateAwsError} from './errors.js'
 export const BATCH_SIZE = 20
 
 /** One entry per requested path, in input order: a value or the error for that path. */
-export interface ReadResult {
-  path: string
-  value?: SecretValue
+export interface ReadResult extends BatchReadResult {
   error?: RotorError
 }
 
@@ -46,7 +44,7 @@ export async function readMany(
         path,
         entry.SecretString === undefined
           ? {path, error: translateAwsError({name: 'InvalidRequestException', message: 'holds a binary value; rotor manages SecretString values only'}, context(client, path))}
-          : {path, value: new SecretValue(entry.SecretString)},
+          : {path, value: new SecretValue(entry.SecretString), ...(entry.VersionId ? {versionId: entry.VersionId} : {})},
       )
     }
     for (const failure of out.Errors ?? []) {

@@ -94,7 +94,7 @@ export class AwsStoreClient implements StoreClient {
     return mapConcurrent(paths, DESCRIBE_CONCURRENCY, (p) => this.describe(p))
   }
 
-  /** Values of many secrets by role; `current` uses BatchGetSecretValue, 20 secrets a call. */
+  /** Values of many secrets by role (the contract's optional BatchReading); `current` uses BatchGetSecretValue, 20 secrets a call. */
   async readMany(paths: string[], role: Exclude<Role, 'retired'> = 'current'): Promise<ReadResult[]> {
     return readMany(this, paths, role, DESCRIBE_CONCURRENCY)
   }

@@ -35,6 +35,14 @@ const settings = z
       .describe(
         '`staged`: a rotation adds the new version at once with the alias `pending` (readers of `latest` see it before promotion). `at-promotion`: the new version is only added when it becomes current, for consumers that read `latest`.',
       ),
+    rateLimit: z
+      .strictObject({
+        readsPerMinute: z.number().positive().default(600).describe('Metadata reads per minute rotor allows itself (GetSecret, ListSecretVersions, ...). Default: the documented per-project quota.'),
+        writesPerMinute: z.number().positive().default(600).describe('Writes per minute rotor allows itself. Default: the documented per-project quota.'),
+        concurrency: z.number().int().positive().max(256).default(16).describe('Requests in flight at once.'),
+      })
+      .prefault({})
+      .describe('Pacing under the project\'s Secret Manager quotas. Keep the defaults unless Google raised your quota.'),
   })
   .refine((s) => !s.insecure || s.endpoint !== undefined, {message: '`insecure` needs `endpoint` (it is for a local emulator)', path: ['insecure']})
   .describe('GCP Secret Manager. Credentials come from Application Default Credentials (GOOGLE_APPLICATION_CREDENTIALS, gcloud ADC, workload identity, or the metadata server).')
@@ -64,7 +72,11 @@ export const gcpFactory: ProviderFactory<GcpSettings> = {
   policy: (input) => gcpPolicy(input),
   // Per project per minute: 600 metadata reads, 600 writes (90,000 accesses; reads are paced at
   // the stricter metadata quota because describe dominates).
-  quotas: {read: {limit: 600, windowMs: 60_000}, write: {limit: 600, windowMs: 60_000}, concurrency: 16},
+  quotas: ({rateLimit}) => ({
+    read: {limit: rateLimit.readsPerMinute, windowMs: 60_000},
+    write: {limit: rateLimit.writesPerMinute, windowMs: 60_000},
+    concurrency: rateLimit.concurrency,
+  }),
   validatePaths(paths) {
     return paths.flatMap((path) => {
       const message = pathProblem(path)

@@ -7,7 +7,7 @@
  * rest of that secret's actions, is reported, and the other secrets go on.
  */
 import type {AuditLog} from '../audit/index.js'
-import type {RotorConfig} from '../config/types.js'
+import type {RotorConfig, SecretConfig} from '../config/types.js'
 import type {Notifier} from '../notify/index.js'
 import type {Action, Inventory, Plan, PlanOptions} from '../plan/types.js'
 import {mapLimit} from '../util/pool.js'
@@ -15,6 +15,7 @@ import type {Verifier} from '../verify/index.js'
 import {DEFAULT_LEASE, type LeaseSettings} from './lease.js'
 import {runSecret} from './secret-run.js'
 import type {StoreSet} from './stores.js'
+import type {ValueReader} from './values.js'
 
 export type ActionOutcome = 'ok' | 'failed' | 'skipped'
 
@@ -48,6 +49,13 @@ export interface EngineOptions {
   notifier?: Pick<Notifier, 'send'>
   onProgress?: (event: {secret: string; action: Action; outcome: ActionOutcome}) => void
   checkpoint?: (label: string) => void
+  /**
+   * How a secret is planned again under its lease, from the fresh observation. Default: the
+   * planner with `planOptions`; `rotor sync` plans with planSync and fresh fingerprints instead.
+   */
+  replan?: (secret: SecretConfig, inventory: Inventory) => Promise<Plan>
+  /** Values read earlier in this run, reused by the steps instead of reading them again. */
+  values?: ValueReader
 }
 
 export async function execute(plan: Plan, options: EngineOptions): Promise<RunReport> {

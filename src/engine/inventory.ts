@@ -5,14 +5,21 @@ import type {StoreSet} from './stores.js'
 import type {SecretSnapshot} from '../../providers/types.js'
 import {redact} from '../redact/index.js'
 
+/** Paths described together; each store's limiter paces the describes inside a chunk. */
 const DESCRIBE_CHUNK = 100
 
 /**
- * Read every target of the given secrets, grouped per store so stores with a batch call use it.
+ * Read every target of the given secrets, grouped per store and every store at once.
  * A store that cannot be read marks its targets with an error; the planner blocks those secrets
  * and the rest go on.
  */
-export async function readInventory(secrets: SecretConfig[], stores: StoreSet, concurrency = 8): Promise<Inventory> {
+export async function readInventory(
+  secrets: SecretConfig[],
+  stores: StoreSet,
+  chunksInFlight = 4,
+  /** Told how many targets each finished chunk covered (progress bars). */
+  onRead?: (targets: number) => void,
+): Promise<Inventory> {
   const pathsByStore = new Map<string, string[]>()
   for (const secret of secrets) {
     for (const t of secret.targets) {
@@ -23,16 +30,24 @@ export async function readInventory(secrets: SecretConfig[], stores: StoreSet, c
   }
   const found = new Map<string, SecretSnapshot | Error>()
   const key = (store: string, path: string) => `${store}\u0000${path}`
-  const jobs = [...pathsByStore].flatMap(([store, paths]) => chunks(paths, DESCRIBE_CHUNK).map((chunk) => ({store, chunk})))
-  await mapLimit(jobs, concurrency, async ({store, chunk}) => {
-    try {
-      const client = await stores.get(store)
-      const snapshots = await client.describeMany(chunk)
-      snapshots.forEach((s, i) => found.set(key(store, chunk[i]), s))
-    } catch (error) {
-      for (const path of chunk) found.set(key(store, path), error as Error)
-    }
-  })
+  // Every store at once, each under its own limiter (providers/limits.ts paces the describes
+  // inside a chunk): a fleet spread over four stores takes as long as its slowest store, not the sum.
+  await Promise.all(
+    [...pathsByStore].map(([store, paths]) =>
+      mapLimit(chunks(paths, DESCRIBE_CHUNK), chunksInFlight, async (chunk) => {
+        try {
+          const client = await stores.get(store)
+          // One describe per path (no store has a batch describe): a path that cannot be read
+          // blocks its own secret only, not the other ninety-nine of its chunk.
+          const settled = await Promise.allSettled(chunk.map((path) => client.describe(path)))
+          settled.forEach((s, i) => found.set(key(store, chunk[i]), s.status === 'fulfilled' ? s.value : (s.reason as Error)))
+        } catch (error) {
+          for (const path of chunk) found.set(key(store, path), error as Error)
+        }
+        onRead?.(chunk.length)
+      }),
+    ),
+  )
   const inventory: Inventory = new Map()
   for (const secret of secrets) {
     inventory.set(

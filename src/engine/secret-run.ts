@@ -56,7 +56,7 @@ export async function runSecret(secret: SecretConfig, planned: Action[], options
         return skipAll(secret, planned, `another rotor run (${meta.leaseOwner}) took the lease on ${refText(primary)} at the same moment`, options)
       }
     }
-    const fresh = makePlan(options.config, inventory, options.now(), options.planOptions)
+    const fresh = options.replan ? await options.replan(secret, inventory) : makePlan(options.config, inventory, options.now(), options.planOptions)
     if (fresh.actions.length === 0) {
       const why = fresh.blocked[0]?.reason ?? fresh.deferred?.[0]?.reason ?? 'nothing left to do: another run did it already'
       return skipAll(secret, planned, why, options)
@@ -108,6 +108,7 @@ async function runActions(
     checkpoint: options.checkpoint ?? (() => {}),
     verify: options.verify ?? (async () => {}),
     confirmLease,
+    ...(options.values ? {values: options.values} : {}),
   }
   const results: ActionResult[] = []
   let stopped = false

@@ -13,6 +13,7 @@ import {canReinstate, type RotorMeta, SecretValue, type StoreClient, type Versio
 import type {AuditInput} from '../audit/index.js'
 import type {Verifier} from '../verify/index.js'
 import {LostRaceError} from './errors.js'
+import type {ValueReader} from './values.js'
 
 export interface StepContext {
   secret: SecretConfig
@@ -25,6 +26,8 @@ export interface StepContext {
   verify: Verifier
   /** Throws a LostRaceError when this run no longer holds the secret's lease. */
   confirmLease(): Promise<void>
+  /** Values this run already read (`rotor sync` reads them to compare), so none is read twice. */
+  values?: ValueReader
 }
 
 export const newRotationId = (): string => `rot-${randomBytes(14).toString('hex')}`
@@ -57,9 +60,11 @@ export async function writeCurrent(
   rotationId: string,
   graceMs: number,
   reason?: string,
+  /** What is current on the target now, when this run changed it since observing. */
+  currentNow?: VersionInfo,
 ): Promise<VersionInfo> {
   const client = await ctx.client(target.store)
-  const facts = factsFor(ctx, target)
+  const facts = currentNow ? {...factsFor(ctx, target), current: currentNow} : factsFor(ctx, target)
   let version = await client.writeVersion(target.path, value, {
     rotationId,
     stage: 'current',
@@ -138,8 +143,20 @@ export async function runRepair(ctx: StepContext, action: Extract<Action, {kind:
   const primary = ctx.secret.targets[0]
   const primaryFacts = factsFor(ctx, primary)
   if (!primaryFacts.current) throw new NotFoundError(`primary ${refText(primary)} has no current version`)
-  const value = await (await ctx.client(primary.store)).readValue(primary.path, {versionId: primaryFacts.current.id})
-  await writeCurrent(ctx, action.target, value, primaryFacts.current.rotationId ?? newRotationId(), ctx.secret.graceMs, `repair: ${action.problem}`)
+  const read = (versionId: string) =>
+    ctx.values ? ctx.values.read(primary, versionId) : ctx.client(primary.store).then((c) => c.readValue(primary.path, {versionId}))
+  let graceMs = ctx.secret.graceMs
+  let currentNow: VersionInfo | undefined
+  if (action.previous) {
+    // The primary's previous value stays valid on the target exactly as long as on the primary.
+    const ends = primaryFacts.graceEndsAt?.getTime()
+    graceMs = ends === undefined ? ctx.secret.graceMs : Math.max(0, ends - ctx.now().getTime())
+    const previous = await read(action.previous.versionId)
+    currentNow = await writeCurrent(ctx, action.target, previous, action.previous.rotationId ?? newRotationId(), graceMs, `${action.problem}: the primary's previous value, in grace`)
+  }
+  const value = await read(primaryFacts.current.id)
+  const rotationId = action.writeAs ?? primaryFacts.current.rotationId ?? newRotationId()
+  await writeCurrent(ctx, action.target, value, rotationId, graceMs, action.reason ?? `repair: ${action.problem}`, currentNow)
 }
 
 export async function runRecordPromotion(ctx: StepContext, action: Extract<Action, {kind: 'record-promotion'}>): Promise<void> {

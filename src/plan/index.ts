@@ -1,3 +1,5 @@
 export * from './types.js'
 export * from './observe.js'
 export * from './planner.js'
+export * from './drift.js'
+export * from './sync.js'

@@ -6,6 +6,7 @@ import type {SecretConfig, TargetRef} from '../config/types.js'
 import type {RotorMeta, SecretSnapshot, VersionInfo} from '../../providers/types.js'
 import {rotationDue, type TickSource} from '../schedule/cron.js'
 import type {TargetObservation} from './types.js'
+import {sameRotation} from './drift.js'
 
 export type TargetHealth = 'ok' | 'missing' | 'stale' | 'unowned' | 'error' | 'in-flight'
 
@@ -99,7 +100,7 @@ export function observeTarget(observation: TargetObservation, primaryCurrent?: V
 function isStale(current: VersionInfo | undefined, primaryCurrent: VersionInfo): boolean {
   if (!current) return true
   if (primaryCurrent.rotationId === undefined) return false
-  return current.rotationId !== primaryCurrent.rotationId
+  return current.rotationId === undefined || !sameRotation(current.rotationId, primaryCurrent.rotationId)
 }
 
 export function observeSecret(secret: SecretConfig, observations: TargetObservation[], now: Date, ticks?: TickSource): SecretFacts {

@@ -9,6 +9,7 @@
  */
 import type {RotorConfig, SecretConfig} from '../config/types.js'
 import {TickIndex} from '../schedule/ticks.js'
+import {copyRotationId} from './drift.js'
 import {planInFlight, planRollback} from './in-flight.js'
 import {observeSecret, type SecretFacts, type TargetFacts} from './observe.js'
 import type {Action, Blocker, Deferral, ForcedRotation, Inventory, Plan, PlanOptions} from './types.js'
@@ -89,7 +90,9 @@ function planSecret(
     }
     for (const t of facts.targets.slice(1)) {
       if (t.health === 'missing' || t.health === 'stale') {
-        actions.push({kind: 'repair', secret: name, target: t.target, problem: t.health, rotationId: facts.primary.current.rotationId})
+        const rotationId = facts.primary.current.rotationId
+        const writeAs = rotationId && t.snapshot ? copyRotationId(rotationId, t.snapshot.versions) : undefined
+        actions.push({kind: 'repair', secret: name, target: t.target, problem: t.health, rotationId, ...(writeAs && writeAs !== rotationId ? {writeAs} : {})})
       }
     }
   }

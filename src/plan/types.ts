@@ -26,7 +26,19 @@ export type Action =
       /** Finish this interrupted rotation with the value it already staged, instead of a new one. */
       resume?: string
     }
-  | {kind: 'repair'; secret: string; target: TargetRef; problem: 'missing' | 'stale'; rotationId?: string}
+  | {
+      kind: 'repair'
+      secret: string
+      target: TargetRef
+      problem: 'missing' | 'stale'
+      rotationId?: string
+      /** Write this primary version first (`rotor sync`, while its grace window lasts), then the current one. */
+      previous?: {versionId: string; rotationId?: string}
+      /** The rotation id to write the copy under (see copyRotationId); default `rotationId`. */
+      writeAs?: string
+      /** Why, in the audit log, when not the usual repair (`rotor copy`). */
+      reason?: string
+    }
   | {kind: 'record-promotion'; secret: string; target: TargetRef; versionId: string}
   | {kind: 'rollback-pending'; secret: string; target: TargetRef; versionId: string; rotationId?: string}
   | {kind: 'retire'; secret: string; target: TargetRef; versionId: string; mode: 'disable' | 'destroy'; graceEndedAt?: string}

@@ -48,6 +48,8 @@ export interface ApplyOptions {
   env?: NodeJS.ProcessEnv
   verify?: Verifier
   lease?: Partial<LeaseSettings>
+  /** Secrets the engine works on at once (default 8); each store's limiter bounds its calls. */
+  concurrency?: number
 }
 
 export interface ApplyResult {
@@ -85,6 +87,7 @@ export async function applyChanges(options: ApplyOptions): Promise<ApplyResult> 
         notifier,
         onProgress: options.onProgress,
         checkpoint: testCheckpoint(),
+        ...(options.concurrency ? {concurrency: options.concurrency} : {}),
       })
       const touched = new Set(plan.actions.map((a) => a.secret))
       await clearStaleLeases(inventory, touched, options.stores, options.audit, options.lease, testCheckpoint())

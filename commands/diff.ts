@@ -1,0 +1,41 @@
+import {Flags} from '@oclif/core'
+import {BaseCommand} from '../src/cli/base-command.js'
+import {selectFlag, shardFlag} from '../src/cli/flags.js'
+import {ProgressBar} from '../src/cli/progress.js'
+import {now} from '../src/clock.js'
+import {ExitCode} from '../src/exit-codes.js'
+import {driftJson, renderDrift} from '../src/output/drift.js'
+import {pickSecrets} from '../src/run/select.js'
+import {observeDrift} from '../src/run/sync.js'
+
+export default class Diff extends BaseCommand<typeof Diff> {
+  static override summary = 'Show drift between each secret and its targets: missing, stale, extra versions, unowned.'
+  static override description = `Reads every target and compares it with its primary. Rotation ids prove most versions equal without reading any value; where they cannot (adopted secrets, values another tool wrote) the values are read and compared by HMAC under a key made for this run. Values are never shown: at most a short fingerprint that means nothing outside this run.
+Drift kinds: missing, stale (another current value), previous-missing (the previous value in grace is not there), extra-versions (enabled versions rotor would retire), unowned, in-flight, unknown (values could not be compared), error.`
+
+  static override examples = [
+    '<%= config.bin %> diff',
+    {command: '<%= config.bin %> diff --detailed-exitcode --json', description: 'In a pipeline: exit 2 when anything drifts.'},
+    '<%= config.bin %> diff --select env:production --shard 1/4',
+  ]
+
+  static override flags = {
+    select: selectFlag,
+    shard: shardFlag,
+    'detailed-exitcode': Flags.boolean({summary: 'Exit 2 when there is drift (0 when none).', default: false}),
+  }
+
+  async run() {
+    const config = await this.loadConfig()
+    const secrets = pickSecrets(config, this.flags)
+    const at = now()
+    const bar = new ProgressBar('reading', {json: this.jsonEnabled()})
+    bar.start(secrets.reduce((n, s) => n + s.targets.length, 0))
+    const {drift, plan} = await observeDrift(config, secrets, this.stores(config), at, undefined, undefined, (n) => bar.tick(n))
+    bar.stop()
+    if (!this.jsonEnabled()) this.log(renderDrift(drift))
+    const drifting = drift.some((d) => d.drift)
+    if (drifting && this.flags['detailed-exitcode']) this.setExitCode(ExitCode.CHANGES_PENDING)
+    return {at: at.toISOString(), drift: drifting, secrets: driftJson(drift), blocked: plan.blocked}
+  }
+}
