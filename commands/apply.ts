@@ -1,9 +1,10 @@
 import {BaseCommand} from '../src/cli/base-command.js'
 import {selectFlag, shardFlag, yesFlag} from '../src/cli/flags.js'
+import {ProgressBar} from '../src/cli/progress.js'
 import {canPrompt, confirm} from '../src/cli/prompt.js'
 import {now} from '../src/clock.js'
 import {ExitCode} from '../src/exit-codes.js'
-import {describeAction, renderPlan, renderReport} from '../src/output/plan.js'
+import {renderPlan, renderReport} from '../src/output/plan.js'
 import {pickSecrets} from '../src/run/select.js'
 import {applyChanges, observeAndPlan} from '../src/run/session.js'
 import {Flags} from '@oclif/core'
@@ -35,24 +36,36 @@ At a terminal it shows the plan and asks first; without one it proceeds (use --d
       if (!this.jsonEnabled()) this.log(renderPlan(plan))
       return {dryRun: true, plan}
     }
-    const interactive = !this.flags.yes && !this.jsonEnabled() && canPrompt()
+    const json = this.jsonEnabled()
+    const interactive = !this.flags.yes && !json && canPrompt()
+    // Progress only at a terminal, never under --json (the bar checks both).
+    const reading = new ProgressBar('reading', {json})
+    const applying = new ProgressBar('applying', {json})
+    reading.start(secrets.reduce((n, s) => n + s.targets.length, 0))
     const result = await applyChanges({
       config,
       secrets,
       stores,
       audit: await this.audit(config),
       now,
+      onRead: (n) => reading.tick(n),
+      onPlanned: (plan) => {
+        reading.stop()
+        applying.start(plan.actions.length)
+      },
       confirm: interactive
         ? async (plan) => {
+            applying.stop()
             this.log(renderPlan(plan))
             return confirm('Apply these changes?')
           }
         : undefined,
-      onProgress: ({action, outcome}) => {
-        if (!this.jsonEnabled() && process.stderr.isTTY) this.note(`${outcome.padEnd(7)} ${action.secret}: ${describeAction(action)}`)
-      },
+      onProgress: () => applying.tick(),
+      warn: (message) => this.warn(message),
     })
-    if (!this.jsonEnabled()) {
+    reading.stop()
+    applying.stop()
+    if (!json) {
       if (result.cancelled) this.log('Cancelled; nothing was changed.')
       else if (result.report) this.log(renderReport(result.report))
       else this.log(renderPlan(result.plan))

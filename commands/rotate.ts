@@ -57,6 +57,7 @@ export default class Rotate extends BaseCommand<typeof Rotate> {
             return confirm(this.flags.emergency ? 'Retire the old value everywhere NOW?' : 'Rotate now?')
           }
         : undefined,
+      warn: (message) => this.warn(message),
     })
     if (!this.jsonEnabled()) {
       if (result.cancelled) this.log('Cancelled; nothing was changed.')

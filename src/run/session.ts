@@ -28,8 +28,9 @@ export async function observeAndPlan(
   stores: StoreSet,
   at: Date,
   options: PlanOptions = {},
+  onRead?: (targets: number) => void,
 ): Promise<Observed> {
-  const inventory = await readInventory(secrets, stores)
+  const inventory = await readInventory(secrets, stores, undefined, onRead)
   return {secrets, inventory, plan: makePlan(config, inventory, at, options)}
 }
 
@@ -42,6 +43,9 @@ export interface ApplyOptions {
   planOptions?: PlanOptions
   /** Called with the plan before anything changes; return false to stop. */
   confirm?: (plan: Plan) => Promise<boolean>
+  /** Targets observed so far (for a progress bar), then the plan once it is made. */
+  onRead?: (targets: number) => void
+  onPlanned?: (plan: Plan) => void
   onProgress?: Parameters<typeof execute>[1]['onProgress']
   /** Warnings for the operator (stderr in the CLI): failed notifications. Never a secret value. */
   warn?: (message: string) => void
@@ -67,7 +71,8 @@ export async function applyChanges(options: ApplyOptions): Promise<ApplyResult> 
   return withLockFile(
     runLockPath(options.config),
     async () => {
-      const {inventory, plan} = await observeAndPlan(options.config, options.secrets, options.stores, options.now(), options.planOptions)
+      const {inventory, plan} = await observeAndPlan(options.config, options.secrets, options.stores, options.now(), options.planOptions, options.onRead)
+      options.onPlanned?.(plan)
       const notifier = new Notifier(options.config.notify ?? [], {env: options.env, warn: options.warn ?? warnOnStderr, audit: options.audit})
       if (plan.actions.length === 0) {
         await clearStaleLeases(inventory, new Set(), options.stores, options.audit, options.lease, testCheckpoint())
