@@ -97,7 +97,12 @@ jobs:
       - uses: actions/checkout@v4
       - uses: actions/setup-node@v4
         with: {node-version: 20}
-      - run: npx --yes rotor apply --yes --json --config ${o.configPath}
+      # Install rotor the way you ship it (a git URL, a tarball, an internal registry), set as the
+      # repository variable ROTOR_PACKAGE. Never \`npx rotor\`: that could fetch another package.
+      - run: npm install --global "$ROTOR_PACKAGE"
+        env:
+          ROTOR_PACKAGE: \${{ vars.ROTOR_PACKAGE }}
+      - run: rotor apply --yes --json --config ${o.configPath}
 `
 }
 

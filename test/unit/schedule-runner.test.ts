@@ -19,5 +19,7 @@ describe('rotor schedule', () => {
     const workflow = githubWorkflow(options)
     expect(workflow).toMatch(/concurrency:\n {2}group: rotor-apply\n {2}cancel-in-progress: false/)
     expect(workflow).toContain('- cron: "*/15 * * * *"')
+    expect(workflow).toContain('ROTOR_PACKAGE: ${{ vars.ROTOR_PACKAGE }}')
+    expect(workflow).not.toMatch(/run: npx/)
   })
 })
