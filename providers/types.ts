@@ -242,6 +242,9 @@ export interface ProviderContext {
  * One per store kind. `settings` and `capabilities` must not import the SDK; `create` does, with
  * a dynamic `import()`, so a run loads only the SDKs of the stores it touches.
  */
+/** The part of a factory a run needs: no settings schema, so opening a store loads no zod. */
+export type ProviderRuntime<S = unknown> = Pick<ProviderFactory<S>, 'kind' | 'capabilities' | 'quotas' | 'create'>
+
 export interface ProviderFactory<S = unknown> {
   readonly kind: string
   readonly summary: string

@@ -1,5 +1,6 @@
 import {z} from 'zod'
-import type {Capabilities, ProviderFactory} from '../types.js'
+import type {ProviderFactory} from '../types.js'
+import {awsRuntime} from './runtime.js'
 import {awsPolicy} from './policy.js'
 
 const settings = z
@@ -27,26 +28,12 @@ const settings = z
 
 export type AwsSettings = z.infer<typeof settings>
 
-export const awsCapabilities: Capabilities = {
-  pendingStage: true,
-  // A version is retired by removing its labels; it cannot be disabled and enabled again.
-  disableVersion: false,
-  destroyVersion: false,
-  compareAndSwap: true,
-  batchReadSize: 20,
-  maxValueBytes: 65_536,
-}
-
 const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/
 
 export const awsFactory: ProviderFactory<AwsSettings> = {
-  kind: 'aws',
+  ...awsRuntime,
   summary: 'AWS Secrets Manager',
   settings,
-  capabilities: awsCapabilities,
-  // Per region: GetSecretValue + DescribeSecret 10,000/s; PutSecretValue, UpdateSecret and
-  // UpdateSecretVersionStage together 50/s (the Secrets Manager quotas page).
-  quotas: {read: {limit: 5000, windowMs: 1000}, write: {limit: 50, windowMs: 1000}, concurrency: 32},
   validatePaths(paths) {
     const problems: Array<{path: string; message: string}> = []
     for (const path of paths) {
@@ -57,8 +44,6 @@ export const awsFactory: ProviderFactory<AwsSettings> = {
     return problems
   },
   policy: (input) => awsPolicy(input),
-  async create(storeName, awsSettings, context) {
-    const {AwsStoreClient} = await import('./client.js')
-    return new AwsStoreClient(storeName, awsSettings, context)
-  },
 }
+
+export {awsCapabilities} from './runtime.js'

@@ -27,7 +27,8 @@ import {
 import {credentialFor} from './credential.js'
 import {azureDoctor} from './doctor.js'
 import {innerCode, translateAzureError} from './errors.js'
-import {azureCapabilities, type AzureSettings} from './factory.js'
+import type {AzureSettings} from './factory.js'
+import {azureCapabilities} from './runtime.js'
 import {
   checkTagCount,
   type KvVersion,

@@ -1,5 +1,6 @@
 import {z} from 'zod'
-import type {Capabilities, ProviderFactory} from '../types.js'
+import type {ProviderFactory} from '../types.js'
+import {azureRuntime} from './runtime.js'
 import {pathProblems} from './naming.js'
 import {azurePolicy} from '../../src/policy/azure.js'
 
@@ -35,28 +36,12 @@ const settings = z
 
 export type AzureSettings = z.infer<typeof settings>
 
-export const azureCapabilities: Capabilities = {
-  // SetSecret makes the new version the latest at once; there is no label to stage behind.
-  pendingStage: false,
-  disableVersion: true,
-  destroyVersion: false,
-  compareAndSwap: false,
-  batchReadSize: 1,
-  maxValueBytes: 25 * 1024,
-}
-
 export const azureFactory: ProviderFactory<AzureSettings> = {
-  kind: 'azure',
+  ...azureRuntime,
   summary: 'Azure Key Vault',
   settings,
-  capabilities: azureCapabilities,
   policy: (input) => azurePolicy(input),
-  // Per vault and region, per 10 s: 300 secret creates, 4,000 other transactions (Key Vault
-  // service limits). Every rotor write makes a version, so all writes count as creates.
-  quotas: {read: {limit: 4000, windowMs: 10_000}, write: {limit: 300, windowMs: 10_000}, concurrency: 16},
   validatePaths: pathProblems,
-  async create(storeName, azureSettings, context) {
-    const {createAzureStoreClient} = await import('./client.js')
-    return createAzureStoreClient(storeName, azureSettings, context)
-  },
 }
+
+export {azureCapabilities} from './runtime.js'

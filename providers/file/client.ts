@@ -18,7 +18,8 @@ import type {
   WriteOptions,
 } from '../types.js'
 import {open as openEnvelope, seal} from './crypto.js'
-import {fileCapabilities, type FileSettings} from './factory.js'
+import type {FileSettings} from './factory.js'
+import {fileCapabilities} from './runtime.js'
 import {loadKey} from './key.js'
 
 /**

@@ -1,5 +1,6 @@
 import {z} from 'zod'
-import type {Capabilities, ProviderFactory} from '../types.js'
+import type {ProviderFactory} from '../types.js'
+import {fileRuntime} from './runtime.js'
 
 const settings = z
   .strictObject({
@@ -19,20 +20,10 @@ const settings = z
 
 export type FileSettings = z.infer<typeof settings>
 
-export const fileCapabilities: Capabilities = {
-  pendingStage: true,
-  disableVersion: true,
-  destroyVersion: true,
-  compareAndSwap: true,
-  batchReadSize: 100_000,
-  maxValueBytes: 64 * 1024,
-}
-
 export const fileFactory: ProviderFactory<FileSettings> = {
-  kind: 'file',
+  ...fileRuntime,
   summary: 'encrypted local file (the embedded default)',
   settings,
-  capabilities: fileCapabilities,
   policy(input) {
     const {path, keyFile, keyEnv} = input.settings as FileSettings
     const lines = input.readOnly
@@ -48,8 +39,6 @@ export const fileFactory: ProviderFactory<FileSettings> = {
         ]
     return {format: 'text', title: `File store ${input.storeName}${input.readOnly ? ' (read-only)' : ''}`, document: `${lines.join('\n')}\n`}
   },
-  async create(storeName, fileSettings, context) {
-    const {FileStoreClient} = await import('./client.js')
-    return FileStoreClient.open(storeName, fileSettings, context)
-  },
 }
+
+export {fileCapabilities} from './runtime.js'

@@ -23,7 +23,8 @@ import {
 } from '../types.js'
 import {gcpDoctor} from './doctor.js'
 import {Code, grpcCode, isEtagConflict, translateGcpError} from './errors.js'
-import {gcpAtPromotionCapabilities, gcpCapabilities, type GcpSettings} from './factory.js'
+import type {GcpSettings} from './factory.js'
+import {gcpAtPromotionCapabilities, gcpCapabilities} from './runtime.js'
 import {
   aliasesOf,
   CURRENT,

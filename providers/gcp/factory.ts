@@ -1,5 +1,6 @@
 import {z} from 'zod'
-import type {Capabilities, ProviderFactory} from '../types.js'
+import type {ProviderFactory} from '../types.js'
+import {gcpRuntime} from './runtime.js'
 import {pathProblem} from './naming.js'
 import {gcpPolicy} from '../../src/policy/gcp.js'
 
@@ -49,42 +50,17 @@ const settings = z
 
 export type GcpSettings = z.infer<typeof settings>
 
-/** `aliasMode: staged` (the default). */
-export const gcpCapabilities: Capabilities = {
-  pendingStage: true,
-  disableVersion: true,
-  destroyVersion: true,
-  // UpdateSecret with the secret's etag: alias moves fail when another writer changed the secret.
-  compareAndSwap: true,
-  // There is no batch access API: one AccessSecretVersion per secret.
-  batchReadSize: 1,
-  maxValueBytes: 65_536,
-}
-
-/** `aliasMode: at-promotion`: no pending stage, since an added version is at once `latest`. */
-export const gcpAtPromotionCapabilities: Capabilities = {...gcpCapabilities, pendingStage: false}
-
 export const gcpFactory: ProviderFactory<GcpSettings> = {
-  kind: 'gcp',
+  ...gcpRuntime,
   summary: 'GCP Secret Manager',
   settings,
-  capabilities: gcpCapabilities,
   policy: (input) => gcpPolicy(input),
-  // Per project per minute: 600 metadata reads, 600 writes (90,000 accesses; reads are paced at
-  // the stricter metadata quota because describe dominates).
-  quotas: ({rateLimit}) => ({
-    read: {limit: rateLimit.readsPerMinute, windowMs: 60_000},
-    write: {limit: rateLimit.writesPerMinute, windowMs: 60_000},
-    concurrency: rateLimit.concurrency,
-  }),
   validatePaths(paths) {
     return paths.flatMap((path) => {
       const message = pathProblem(path)
       return message ? [{path, message}] : []
     })
   },
-  async create(storeName, gcpSettings, context) {
-    const {GcpStoreClient} = await import('./client.js')
-    return GcpStoreClient.open(storeName, gcpSettings, context)
-  },
 }
+
+export {gcpCapabilities, gcpAtPromotionCapabilities} from './runtime.js'

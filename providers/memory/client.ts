@@ -11,7 +11,7 @@ import type {
   VersionSelector,
   WriteOptions,
 } from '../types.js'
-import {memoryCapabilities} from './factory.js'
+import {memoryCapabilities} from './runtime.js'
 
 /** A real provider that keeps its data in this process: the reference for the contract. */
 export class MemoryStoreClient implements StoreClient {

@@ -22,7 +22,8 @@ import {
   type WriteOptions,
 } from '../types.js'
 import {vaultDoctor} from './doctor.js'
-import {vaultCapabilities, type VaultSettings} from './factory.js'
+import type {VaultSettings} from './factory.js'
+import {vaultCapabilities} from './runtime.js'
 import {
   applyPatch,
   type CustomMetadataPatch,

@@ -1,5 +1,6 @@
 import {z} from 'zod'
-import type {Capabilities, ProviderFactory} from '../types.js'
+import type {ProviderFactory} from '../types.js'
+import {vaultRuntime} from './runtime.js'
 import {vaultPolicy} from './policy.js'
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
@@ -93,35 +94,16 @@ const settings = z
 
 export type VaultSettings = z.infer<typeof settings>
 
-export const vaultCapabilities: Capabilities = {
-  pendingStage: false,
-  disableVersion: true,
-  destroyVersion: true,
-  compareAndSwap: true,
-  batchReadSize: 1,
-  // Vault's storage caps one entry (integrated storage max_entry_size 1 MiB, Consul 512 KiB),
-  // and a version is stored with its JSON framing: 512 KiB fits both.
-  maxValueBytes: 512 * 1024,
-}
-
 export const vaultFactory: ProviderFactory<VaultSettings> = {
-  kind: 'vault',
+  ...vaultRuntime,
   summary: 'HashiCorp Vault KV version 2',
   settings,
-  capabilities: vaultCapabilities,
-  quotas: ({rateLimit}) => ({
-    read: {limit: rateLimit.readsPerSecond, windowMs: 1000},
-    write: {limit: rateLimit.writesPerSecond, windowMs: 1000},
-    concurrency: rateLimit.concurrency,
-  }),
   validatePaths(paths) {
     return paths
       .filter((p) => !MOUNT.test(p) || p.split('/').some((segment) => segment === '.' || segment === '..'))
       .map((path) => ({path, message: 'a Vault secret path has segments separated by single slashes, no leading or trailing slash'}))
   },
   policy: (input) => vaultPolicy(input),
-  async create(storeName, vaultSettings, context) {
-    const {VaultStoreClient} = await import('./client.js')
-    return VaultStoreClient.open(storeName, vaultSettings, context)
-  },
 }
+
+export {vaultCapabilities} from './runtime.js'

@@ -1,5 +1,6 @@
 import {LOCAL_QUOTAS, withLimits} from '../../providers/limits.js'
 import {withRetries} from '../../providers/retrying.js'
+import {hasRuntime, runtimes} from '../../providers/runtimes.js'
 import type {ProviderContext, StoreClient} from '../../providers/types.js'
 import type {RotorConfig} from '../config/types.js'
 import {UsageError} from '../errors/index.js'
@@ -33,14 +34,13 @@ export class StoreSet {
   }
 
   private async create(name: string): Promise<StoreClient> {
-    // Loaded here, not at the top: the registry pulls in every provider's settings schema.
-    const {getFactory, isProviderKind} = await import('../../providers/registry.js')
     const store = this.config.stores[name]
     if (!store) throw new UsageError(`unknown store "${name}"`)
-    if (!isProviderKind(store.type)) throw new UsageError(`store "${name}" has unknown type "${store.type}"`)
-    const factory = getFactory(store.type)
-    const client = await factory.create(name, store.settings, this.context)
-    const quotas = typeof factory.quotas === 'function' ? factory.quotas(store.settings) : (factory.quotas ?? LOCAL_QUOTAS)
+    if (!hasRuntime(store.type)) throw new UsageError(`store "${name}" has unknown type "${store.type}"`)
+    // Only this kind's runtime part: its SDK loads in create(), and no settings schema at all.
+    const runtime = await runtimes[store.type]()
+    const client = await runtime.create(name, store.settings, this.context)
+    const quotas = typeof runtime.quotas === 'function' ? runtime.quotas(store.settings) : (runtime.quotas ?? LOCAL_QUOTAS)
     return withRetries(withLimits(client, quotas), this.retry?.policy, this.retry?.hooks)
   }
 }
