@@ -1,13 +1,11 @@
 import {BaseCommand} from '../src/cli/base-command.js'
 import {selectFlag, shardFlag, yesFlag} from '../src/cli/flags.js'
-import {ProgressBar} from '../src/cli/progress.js'
-import {canPrompt, confirm} from '../src/cli/prompt.js'
 import {now} from '../src/clock.js'
-import {ExitCode} from '../src/exit-codes.js'
-import {renderPlan, renderReport} from '../src/output/plan.js'
+import {renderPlan} from '../src/output/plan.js'
 import {pickSecrets} from '../src/run/select.js'
 import {applyChanges, observeAndPlan} from '../src/run/session.js'
 import {Flags} from '@oclif/core'
+import {runChanges, fleetExitCode, changeResult} from '../src/cli/changes.js'
 
 export default class Apply extends BaseCommand<typeof Apply> {
   static override summary = 'Create, rotate, repair and retire secrets so every store matches rotor.yaml.'
@@ -36,44 +34,13 @@ At a terminal it shows the plan and asks first; without one it proceeds (use --d
       if (!this.jsonEnabled()) this.log(renderPlan(plan))
       return {dryRun: true, plan}
     }
-    const json = this.jsonEnabled()
-    const interactive = !this.flags.yes && !json && canPrompt()
-    // Progress only at a terminal, never under --json (the bar checks both).
-    const reading = new ProgressBar('reading', {json})
-    const applying = new ProgressBar('applying', {json})
-    reading.start(secrets.reduce((n, s) => n + s.targets.length, 0))
-    const result = await applyChanges({
-      config,
-      secrets,
-      stores,
-      audit: await this.audit(config),
-      now,
-      onRead: (n) => reading.tick(n),
-      onPlanned: (plan) => {
-        reading.stop()
-        applying.start(plan.actions.length)
-      },
-      confirm: interactive
-        ? async (plan) => {
-            applying.stop()
-            this.log(renderPlan(plan))
-            return confirm('Apply these changes?')
-          }
-        : undefined,
-      onProgress: () => applying.tick(),
-      warn: (message) => this.warn(message),
-    })
-    reading.stop()
-    applying.stop()
-    if (!json) {
-      if (result.cancelled) this.log('Cancelled; nothing was changed.')
-      else if (result.report) this.log(renderReport(result.report))
-      else this.log(renderPlan(result.plan))
-    }
-    const failed = result.report?.failedSecrets.length ?? 0
-    const ok = result.report?.results.some((r) => r.outcome === 'ok') ?? false
-    if (failed > 0) this.setExitCode(ok ? ExitCode.PARTIAL_FAILURE : ExitCode.ERROR)
-    else if (result.plan.blocked.length > 0) this.setExitCode(ExitCode.PARTIAL_FAILURE)
-    return {dryRun: false, plan: result.plan, report: result.report, cancelled: result.cancelled ?? false}
+    const audit = await this.audit(config)
+    const result = await runChanges(
+      this.changeOutput(),
+      {question: 'Apply these changes?', reading: secrets.reduce((n, s) => n + s.targets.length, 0)},
+      (hooks) => applyChanges({config, secrets, stores, audit, now, ...hooks}),
+    )
+    this.setExitCode(fleetExitCode(result))
+    return changeResult(result)
   }
 }

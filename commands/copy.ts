@@ -1,13 +1,13 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../src/cli/base-command.js'
 import {yesFlag} from '../src/cli/flags.js'
-import {canPrompt, confirm} from '../src/cli/prompt.js'
 import {now} from '../src/clock.js'
 import {ExitCode} from '../src/exit-codes.js'
 import {driftJson} from '../src/output/drift.js'
-import {renderPlan, renderReport} from '../src/output/plan.js'
+import {renderPlan} from '../src/output/plan.js'
 import {copySecret, parseRef} from '../src/run/copy.js'
 import {observeDrift, syncChanges} from '../src/run/sync.js'
+import {runChanges, changeResult} from '../src/cli/changes.js'
 
 export default class Copy extends BaseCommand<typeof Copy> {
   static override summary = 'Copy a secret from one store to others: a one-off copy or migration.'
@@ -38,28 +38,11 @@ export default class Copy extends BaseCommand<typeof Copy> {
       if (!this.jsonEnabled()) this.log(renderPlan(plan))
       return {dryRun: true, plan, drift: driftJson(drift)}
     }
-    const interactive = !this.flags.yes && !this.jsonEnabled() && canPrompt()
-    const result = await syncChanges({
-      config,
-      secrets: [secret],
-      stores,
-      audit: await this.audit(config),
-      now,
-      sync,
-      confirm: interactive
-        ? async (plan) => {
-            this.log(renderPlan(plan))
-            return confirm('Copy?')
-          }
-        : undefined,
-      warn: (message) => this.warn(message),
-    })
-    if (!this.jsonEnabled()) {
-      if (result.cancelled) this.log('Cancelled; nothing was changed.')
-      else if (result.report) this.log(renderReport(result.report))
-      else this.log(renderPlan(result.plan))
-    }
+    const audit = await this.audit(config)
+    const result = await runChanges(this.changeOutput(), {question: 'Copy?', working: 'copying'}, (hooks) =>
+      syncChanges({config, secrets: [secret], stores, audit, now, sync, ...hooks}),
+    )
     if ((result.report?.failedSecrets.length ?? 0) > 0 || result.plan.blocked.length > 0) this.setExitCode(ExitCode.ERROR)
-    return {dryRun: false, plan: result.plan, report: result.report, cancelled: result.cancelled ?? false}
+    return changeResult(result)
   }
 }

@@ -1,13 +1,14 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../src/cli/base-command.js'
 import {yesFlag} from '../src/cli/flags.js'
-import {canPrompt, confirm} from '../src/cli/prompt.js'
+import {canPrompt} from '../src/cli/prompt.js'
 import {now} from '../src/clock.js'
 import {RotorError, UsageError} from '../src/errors/index.js'
 import {ExitCode} from '../src/exit-codes.js'
-import {renderPlan, renderReport} from '../src/output/plan.js'
+import {renderPlan} from '../src/output/plan.js'
 import {secretByName} from '../src/run/select.js'
 import {applyChanges, observeAndPlan} from '../src/run/session.js'
+import {runChanges, changeResult} from '../src/cli/changes.js'
 
 export default class Rollback extends BaseCommand<typeof Rollback> {
   static override summary = 'Make the previous value current again on every target, within its grace window.'
@@ -36,31 +37,16 @@ Stores that can move a version back (file, memory) make the old version current 
       return {dryRun: true, plan}
     }
     if (!this.flags.yes && !canPrompt()) throw new UsageError('rollback changes what every reader gets; pass --yes to confirm without a terminal')
-    const interactive = !this.flags.yes && !this.jsonEnabled()
-    const result = await applyChanges({
-      config,
-      secrets: [secret],
-      stores,
-      audit: await this.audit(config),
-      now,
-      planOptions,
-      warn: (message) => this.warn(message),
-      confirm: interactive
-        ? async (plan) => {
-            this.log(renderPlan(plan))
-            return confirm(`Make the previous value of ${secret.name} current again everywhere?`)
-          }
-        : undefined,
-    })
+    const audit = await this.audit(config)
+    const question = `Make the previous value of ${secret.name} current again everywhere?`
+    const result = await runChanges(this.changeOutput(), {question, working: 'rolling back'}, (hooks) =>
+      applyChanges({config, secrets: [secret], stores, audit, now, planOptions, ...hooks}),
+    )
     const blocked = result.plan.blocked[0]
     if (blocked) throw new RotorError(`cannot roll back ${secret.name}: ${blocked.reason}`, {ref: secret.name, ...(blocked.hint ? {hint: blocked.hint} : {})})
-    if (!this.jsonEnabled()) {
-      if (result.cancelled) this.log('Cancelled; nothing was changed.')
-      else if (result.report) this.log(renderReport(result.report))
-    }
     // Skipped (another run holds the secret) is a rollback that did not happen: not a success.
     const done = result.report?.results.some((r) => r.action.kind === 'rollback' && r.outcome === 'ok') ?? false
     if (result.report && !done) this.setExitCode(ExitCode.ERROR)
-    return {dryRun: false, plan: result.plan, report: result.report, cancelled: result.cancelled ?? false}
+    return changeResult(result)
   }
 }

@@ -1,13 +1,14 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../src/cli/base-command.js'
 import {yesFlag} from '../src/cli/flags.js'
-import {canPrompt, confirm} from '../src/cli/prompt.js'
+import {canPrompt} from '../src/cli/prompt.js'
 import {now} from '../src/clock.js'
 import {UsageError} from '../src/errors/index.js'
 import {ExitCode} from '../src/exit-codes.js'
-import {renderPlan, renderReport} from '../src/output/plan.js'
+import {renderPlan} from '../src/output/plan.js'
 import {secretByName} from '../src/run/select.js'
 import {applyChanges, observeAndPlan} from '../src/run/session.js'
+import {runChanges, changeResult} from '../src/cli/changes.js'
 
 export default class Rotate extends BaseCommand<typeof Rotate> {
   static override summary = 'Rotate one secret now, due or not.'
@@ -43,31 +44,15 @@ export default class Rotate extends BaseCommand<typeof Rotate> {
     if (this.flags.emergency && !this.flags.yes && !canPrompt()) {
       throw new UsageError('--emergency retires the old value at once; pass --yes to confirm without a terminal')
     }
-    const interactive = !this.flags.yes && !this.jsonEnabled() && canPrompt()
-    const result = await applyChanges({
-      config,
-      secrets: [secret],
-      stores,
-      audit: await this.audit(config),
-      now,
-      planOptions,
-      confirm: interactive
-        ? async (plan) => {
-            this.log(renderPlan(plan))
-            return confirm(this.flags.emergency ? 'Retire the old value everywhere NOW?' : 'Rotate now?')
-          }
-        : undefined,
-      warn: (message) => this.warn(message),
-    })
-    if (!this.jsonEnabled()) {
-      if (result.cancelled) this.log('Cancelled; nothing was changed.')
-      else if (result.report) this.log(renderReport(result.report))
-      else this.log(renderPlan(result.plan))
-    }
+    const audit = await this.audit(config)
+    const question = this.flags.emergency ? 'Retire the old value everywhere NOW?' : 'Rotate now?'
+    const result = await runChanges(this.changeOutput(), {question, working: 'rotating'}, (hooks) =>
+      applyChanges({config, secrets: [secret], stores, audit, now, planOptions, ...hooks}),
+    )
     const heldElsewhere = result.report?.results.some((r) => r.action.kind === 'rotate' && r.outcome === 'skipped' && r.reason)
     if ((result.report?.failedSecrets.length ?? 0) > 0 || result.plan.blocked.length > 0) this.setExitCode(ExitCode.ERROR)
     // Another run holds this secret (its lease, or it won the compare-and-swap): not rotated by us.
     else if (heldElsewhere) this.setExitCode(ExitCode.LOCKED)
-    return {dryRun: false, plan: result.plan, report: result.report, cancelled: result.cancelled ?? false}
+    return changeResult(result)
   }
 }

@@ -7,6 +7,7 @@ import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
 import ansis from 'ansis'
 import {format} from 'node:util'
 import {AuditLog} from '../audit/index.js'
+import type {ChangeOutput} from './changes.js'
 import {now} from '../clock.js'
 import {loadConfig, type LoadOptions, resolveConfigPath} from '../config/load.js'
 import type {RotorConfig} from '../config/types.js'
@@ -83,6 +84,16 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   override warn(input: string | Error): string | Error {
     return super.warn(typeof input === 'string' ? redact(input) : Object.assign(input, {message: redact(input.message)}))
+  }
+
+  /** Where runChanges (src/cli/changes.ts) prints: this command's stdout and redacted warnings. */
+  protected changeOutput(): ChangeOutput {
+    return {
+      json: this.jsonEnabled(),
+      yes: (this.flags as {yes?: boolean}).yes === true,
+      log: (text) => this.log(text),
+      warn: (message) => this.warn(message),
+    }
   }
 
   protected setExitCode(code: ExitCode): void {
