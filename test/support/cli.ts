@@ -1,4 +1,5 @@
 import {spawn} from 'node:child_process'
+import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
@@ -28,6 +29,9 @@ export function runCli(args: string[], options: CliOptions): Promise<CliResult> 
     delete env.ROTOR_CONFIG
     delete env.ROTOR_FILE_KEY
     delete env.FORCE_COLOR
+    delete env.ROTOR_HOME
+    // Keys rotor keeps in the user's config directory stay inside the test's folder.
+    env.XDG_CONFIG_HOME = join(options.cwd, '.user-config')
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd,
       env: {...env, ...options.env, ...(options.now ? {ROTOR_TEST_NOW: options.now} : {}), NODE_OPTIONS: preload},
