@@ -13,6 +13,10 @@ export const ExitCode = {
   FINDINGS: 6,
   USAGE: 64,
   CONFIG_INVALID: 65,
+  /** Interrupted by SIGINT (Ctrl-C) or cancelled at a prompt: 128 + 2, as shells report it. */
+  INTERRUPTED: 130,
+  /** Stopped by SIGTERM: 128 + 15. */
+  TERMINATED: 143,
 } as const
 
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
@@ -27,4 +31,6 @@ export const exitCodeTable: ReadonlyArray<{code: ExitCode; meaning: string}> = [
   {code: ExitCode.FINDINGS, meaning: 'findings at or above --fail-on (check)'},
   {code: ExitCode.USAGE, meaning: 'bad flags or arguments'},
   {code: ExitCode.CONFIG_INVALID, meaning: 'invalid configuration (file, line and key are named)'},
+  {code: ExitCode.INTERRUPTED, meaning: 'interrupted (Ctrl-C) or cancelled at a prompt; the next run finishes what was started'},
+  {code: ExitCode.TERMINATED, meaning: 'stopped by SIGTERM; the next run finishes what was started'},
 ]

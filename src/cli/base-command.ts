@@ -1,7 +1,8 @@
 /**
  * Every rotor command extends this. It owns the global flags, loading the config, opening stores
- * and the audit log, and the error funnel: every error leaves as the exit code of the one table
- * in src/exit-codes.ts, as text on stderr or as `{error}` under --json.
+ * and the audit log, the warnings (stderr lines, and `warnings` in the --json document), the
+ * interrupt (SIGINT/SIGTERM) and the error funnel: every error leaves as the exit code of the one
+ * table in src/exit-codes.ts, as text on stderr or as `{error, warnings}` under --json.
  */
 import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
 import ansis from 'ansis'
@@ -13,8 +14,11 @@ import {loadConfig, type LoadOptions, resolveConfigPath} from '../config/load.js
 import type {RotorConfig} from '../config/types.js'
 import {StoreSet} from '../engine/stores.js'
 import {ExitCode} from '../exit-codes.js'
-import {isRotorError} from '../errors/index.js'
+import {CancelledError, InterruptedError, isInterrupted, isRotorError, UsageError} from '../errors/index.js'
+import {didYouMean} from '../config/suggest.js'
+import {errorJson, errorText} from '../errors/format.js'
 import {redact, redactDeep, registerKeyFormats} from '../redact/index.js'
+import {Interrupt} from './interrupt.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 
@@ -33,6 +37,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected args!: Interfaces.InferredArgs<T['args']>
   private storeSet?: StoreSet
   private auditLog?: AuditLog
+  /** Every warning and note this command emitted (redacted), for `warnings` under --json. */
+  private readonly warnings: string[] = []
+  protected readonly interrupt = new Interrupt()
 
   override async init(): Promise<void> {
     await super.init()
@@ -49,9 +56,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected stores(config: RotorConfig): StoreSet {
-    this.storeSet ??= new StoreSet(config, {baseDir: config.baseDir, env: process.env, now, warn: (message) => this.warn(message)}, {
-      hooks: {onRetry: (error, attempt, delayMs) => this.note(`retrying after ${(error as Error).message} (attempt ${attempt}, waiting ${delayMs} ms)`)},
-    })
+    this.storeSet ??= new StoreSet(
+      config,
+      {baseDir: config.baseDir, env: process.env, now, warn: (message) => this.warn(message)},
+      {hooks: {onRetry: (error, attempt, delayMs) => this.note(`retrying after ${(error as Error).message} (attempt ${attempt}, waiting ${delayMs} ms)`)}},
+      this.interrupt.signal,
+    )
     return this.storeSet
   }
 
@@ -77,13 +87,30 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return (this.flags as {reveal?: boolean} | undefined)?.reveal === true
   }
 
-  /** Progress and warnings: stderr, so stdout stays data. */
+  /**
+   * Progress and warnings: stderr, so stdout stays data. Under --json they still go to stderr
+   * (oclif would drop them) and into the document's `warnings`.
+   */
   protected note(message: string): void {
-    this.logToStderr(redact(message))
+    const text = redact(message)
+    if (!this.jsonEnabled()) return this.logToStderr(text)
+    this.warnings.push(text)
+    process.stderr.write(`${text}\n`)
   }
 
   override warn(input: string | Error): string | Error {
-    return super.warn(typeof input === 'string' ? redact(input) : Object.assign(input, {message: redact(input.message)}))
+    const redacted = typeof input === 'string' ? redact(input) : Object.assign(input, {message: redact(input.message)})
+    if (!this.jsonEnabled()) return super.warn(redacted)
+    const text = typeof redacted === 'string' ? redacted : redacted.message
+    this.warnings.push(text)
+    process.stderr.write(`Warning: ${text}\n`)
+    return redacted
+  }
+
+  /** One JSON document: the command's result plus every warning it emitted. */
+  protected override toSuccessJson(result: unknown): unknown {
+    if (result === null || typeof result !== 'object' || Array.isArray(result)) return result
+    return {...result, warnings: this.warnings}
   }
 
   /** Where runChanges (src/cli/changes.ts) prints: this command's stdout and redacted warnings. */
@@ -93,6 +120,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       yes: (this.flags as {yes?: boolean}).yes === true,
       log: (text) => this.log(text),
       warn: (message) => this.warn(message),
+      note: (message) => this.note(message),
+      interrupt: this.interrupt,
+      command: `rotor ${(this.id ?? '').replaceAll(':', ' ')}`,
     }
   }
 
@@ -106,29 +136,49 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return super.finally(error)
   }
 
-  protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+  protected override async catch(thrown: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+    if (thrown instanceof Errors.ExitError) throw thrown
+    let error: Error = asUsageError(thrown, this.id, Object.keys({...this.ctor.flags, ...this.ctor.baseFlags}))
+    // A signal may surface as any error (a store call refused, a verify killed): it is the cause.
+    if (this.interrupt.by && !(error instanceof CancelledError)) error = await this.interrupted(error)
     const exit = exitCodeFor(error)
+    process.exitCode = exit
     if (this.jsonEnabled()) {
-      process.exitCode = exit
-      this.logJson({error: redactDeep(isRotorError(error) ? error.toJSON() : {name: error.name, message: error.message, exitCode: exit})})
+      this.logJson({error: redactDeep(errorJson(error, exit)), warnings: this.warnings})
       return
     }
-    if (error instanceof Errors.ExitError) throw error
-    if (isRotorError(error)) {
-      // Our messages carry file:line:column references; print them whole, never wrapped.
-      const lines = redact(error.message).split('\n')
-      const body = lines.length > 1 ? `${lines.length} problems:\n${lines.map((l) => `  ${l}`).join('\n')}` : lines[0]
-      process.stderr.write(`${ansis.red('Error:')} ${body}\n${error.hint ? `${ansis.dim('Hint:')} ${redact(error.hint)}\n` : ''}`)
-      this.exit(exit)
+    if (error instanceof CancelledError) {
+      process.stderr.write(`${redact(error.message)}\n`)
+      return
     }
-    throw new Errors.CLIError(redact(error.message), {exit})
+    process.stderr.write(redact(errorText(error, {color: {red: ansis.red, dim: ansis.dim}})))
   }
+
+  /** Records the interrupt in the audit log (after the lock is released) and says what happens next. */
+  private async interrupted(error: Error): Promise<Error> {
+    const signal = this.interrupt.by!
+    const interruptedError = isInterrupted(error) ? error : new InterruptedError(signal)
+    const what = `rotor ${this.id ?? ''}`.trim()
+    try {
+      await this.auditLog?.append({secret: '*', action: 'interrupted', outcome: 'failed', reason: signal})
+    } catch (auditError) {
+      this.warn(`could not record the interrupt in the audit log: ${(auditError as Error).message}`)
+    }
+    process.stderr.write(`${what} was interrupted by ${signal}: no new store call was started, and the next run finishes the secret it was working on.\n`)
+    return interruptedError
+  }
+}
+
+/** oclif's own parse errors (unknown flag, bad value, missing argument) as rotor usage errors. */
+function asUsageError(error: Error & {oclif?: {exit?: number}}, id: string | undefined, flags: string[]): Error {
+  if (isRotorError(error) || error.oclif?.exit !== 2) return error
+  const [first] = error.message.split('\n')
+  const unknown = /^Nonexistent flags?: (--?[\w-]+)/.exec(first)?.[1]
+  const suggestion = unknown ? didYouMean(unknown.replace(/^-+/, ''), [...flags, 'json']).replace(/"([^"]+)"/, '"--$1"') : ''
+  return new UsageError(`${first}${suggestion}`, {hint: `see "rotor ${(id ?? '').replaceAll(':', ' ')} --help" for the flags and arguments`, cause: error})
 }
 
 function exitCodeFor(error: Error & {exitCode?: number; oclif?: {exit?: number}}): number {
   if (isRotorError(error)) return error.exitCode
-  if (error instanceof Errors.ExitError) return error.oclif.exit ?? ExitCode.ERROR
-  // oclif's own parse errors (unknown flag, bad value) exit 2, which is our "changes pending".
-  if (error.oclif?.exit === 2) return ExitCode.USAGE
   return error.oclif?.exit ?? ExitCode.ERROR
 }

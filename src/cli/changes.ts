@@ -1,10 +1,13 @@
 /**
- * What every command that changes stores shares: progress bars while it reads and while it
- * works, the confirmation at a terminal, and the report afterwards. The command supplies only the
- * question and the run itself (apply, sync, copy, rotate, rollback).
+ * What every command that changes stores shares: the refusal to run unattended without --yes,
+ * progress bars while it reads and while it works, the confirmation at a terminal, the interrupt
+ * (SIGINT/SIGTERM) and the report afterwards. The command supplies only the question and the run
+ * itself (apply, sync, copy, rotate, rollback, restore).
  */
 import type {RunReport} from '../engine/execute.js'
+import {CancelledError, UsageError} from '../errors/index.js'
 import {ExitCode} from '../exit-codes.js'
+import type {Interrupt} from './interrupt.js'
 import {renderPlan, renderReport} from '../output/plan.js'
 import type {Plan} from '../plan/types.js'
 import {ProgressBar} from './progress.js'
@@ -31,6 +34,11 @@ export interface ChangeOutput {
   yes: boolean
   log: (text: string) => void
   warn: (message: string) => void
+  /** A line on stderr (and in `warnings` under --json). */
+  note: (message: string) => void
+  interrupt: Interrupt
+  /** The command, for the refusal without --yes (`rotor apply`). */
+  command?: string
 }
 
 export interface ChangeOptions {
@@ -42,13 +50,33 @@ export interface ChangeOptions {
   working?: string
 }
 
+/**
+ * Without a terminal to ask at, or under --json (a pipeline must say what it wants), a run that
+ * changes stores needs --yes, as terraform needs -auto-approve. --dry-run never gets here.
+ */
+export function requireConsent(out: Pick<ChangeOutput, 'json' | 'yes'>, command = 'this command'): void {
+  if (out.yes) return
+  if (out.json) throw new UsageError(`${command} changes stores; under --json it needs --yes`, {hint: `pass --yes to apply without asking, or --dry-run to only look`})
+  if (!canPrompt()) {
+    throw new UsageError(`${command} changes stores and there is no terminal to confirm at`, {hint: `pass --yes to apply without asking (as in cron or a pipeline), or --dry-run to only look`})
+  }
+}
+
 export async function runChanges<R extends ChangeRun>(out: ChangeOutput, options: ChangeOptions, start: (hooks: ChangeHooks) => Promise<R>): Promise<R> {
+  requireConsent(out, out.command)
   // The bars draw only at a terminal and never under --json.
   const reading = new ProgressBar('reading', {json: out.json})
   const working = new ProgressBar(options.working ?? 'applying', {json: out.json})
   if (options.reading !== undefined) reading.start(options.reading)
   const interactive = !out.yes && !out.json && canPrompt()
-  const result = await start({
+  out.interrupt.install((signal) => {
+    reading.stop()
+    working.stop()
+    out.note(`${signal}: stopping after the store call in flight (press Ctrl-C again to quit at once)`)
+  })
+  let result: R
+  try {
+    result = await start({
     onRead: (n) => reading.tick(n),
     onPlanned: (plan) => {
       reading.stop()
@@ -59,16 +87,21 @@ export async function runChanges<R extends ChangeRun>(out: ChangeOutput, options
       ? async (plan) => {
           working.stop()
           out.log(renderPlan(plan))
-          return confirm(options.question)
+          return confirm(options.question, out.interrupt.signal)
         }
       : undefined,
     warn: out.warn,
-  })
-  reading.stop()
-  working.stop()
+    })
+  } finally {
+    out.interrupt.uninstall()
+    reading.stop()
+    working.stop()
+  }
+  if (result.cancelled) throw new CancelledError()
+  // The signal came while the last call was in flight: the run is still not finished.
+  out.interrupt.check()
   if (!out.json) {
-    if (result.cancelled) out.log('Cancelled; nothing was changed.')
-    else if (result.report) out.log(renderReport(result.report))
+    if (result.report) out.log(renderReport(result.report))
     else out.log(renderPlan(result.plan))
   }
   return result

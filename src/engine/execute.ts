@@ -67,8 +67,12 @@ export async function execute(plan: Plan, options: EngineOptions): Promise<RunRe
   }
   const secrets = new Map(options.config.secrets.map((s) => [s.name, s]))
   const lease = {...DEFAULT_LEASE, ...options.lease}
-  const perSecret = await mapLimit([...bySecret], options.concurrency ?? 8, ([name, actions]) =>
-    runSecret(secrets.get(name)!, actions, {...options, lease}),
+  // After SIGINT/SIGTERM (the StoreSet's signal) no new secret starts; see src/cli/interrupt.ts.
+  const perSecret = await mapLimit(
+    [...bySecret],
+    options.concurrency ?? 8,
+    ([name, actions]) => runSecret(secrets.get(name)!, actions, {...options, lease}),
+    options.stores.signal,
   )
   const results = perSecret.flat()
   const failedSecrets = [...new Set(results.filter((r) => r.outcome === 'failed').map((r) => r.action.secret))]

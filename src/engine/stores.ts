@@ -17,6 +17,8 @@ export class StoreSet {
     private readonly config: RotorConfig,
     private readonly context: ProviderContext,
     private readonly retry?: {policy?: RetryPolicy; hooks?: RetryHooks},
+    /** Once aborted (SIGINT/SIGTERM), every store call not yet started throws the abort reason. */
+    readonly signal?: AbortSignal,
   ) {}
 
   get(name: string): Promise<StoreClient> {
@@ -41,6 +43,22 @@ export class StoreSet {
     const runtime = await runtimes[store.type]()
     const client = await runtime.create(name, store.settings, this.context)
     const quotas = typeof runtime.quotas === 'function' ? runtime.quotas(store.settings) : (runtime.quotas ?? LOCAL_QUOTAS)
-    return withRetries(withLimits(client, quotas), this.retry?.policy, this.retry?.hooks)
+    // Innermost, so a call waiting for its quota or for a retry also stops once interrupted.
+    const guarded = this.signal ? stopWhenAborted(client, this.signal) : client
+    return withRetries(withLimits(guarded, quotas), this.retry?.policy, this.retry?.hooks)
   }
+}
+
+/** Every method but close() first checks the signal; a call already running is left to finish. */
+function stopWhenAborted(client: StoreClient, signal: AbortSignal): StoreClient {
+  return new Proxy(client, {
+    get(target, key, receiver) {
+      const member = Reflect.get(target, key, receiver) as unknown
+      if (typeof member !== 'function' || key === 'close') return typeof member === 'function' ? member.bind(target) : member
+      return (...args: unknown[]) => {
+        if (signal.aborted) return Promise.reject(signal.reason)
+        return (member as (...a: unknown[]) => unknown).apply(target, args)
+      }
+    },
+  })
 }

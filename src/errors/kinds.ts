@@ -86,3 +86,25 @@ export class ConfigError extends RotorError {
 export function formatProblem(p: ConfigProblem): string {
   return `${p.file}:${p.line}:${p.column}: ${p.key ? `${p.key}: ` : ''}${p.message}`
 }
+
+/** SIGINT/SIGTERM arrived: no new store call starts; the next run finishes what was begun. */
+export class InterruptedError extends RotorError {
+  override readonly code = 'INTERRUPTED'
+  readonly signal: 'SIGINT' | 'SIGTERM'
+  constructor(signal: 'SIGINT' | 'SIGTERM', options: RotorErrorOptions = {}) {
+    super(`interrupted by ${signal}`, {
+      exitCode: signal === 'SIGTERM' ? ExitCode.TERMINATED : ExitCode.INTERRUPTED,
+      hint: 'run the same command again: it finishes what this run started',
+      ...options,
+    })
+    this.signal = signal
+  }
+}
+
+/** The operator said no (or pressed Ctrl-C) at a confirmation prompt; nothing was changed. */
+export class CancelledError extends RotorError {
+  override readonly code = 'CANCELLED'
+  constructor(message = 'Cancelled; nothing was changed.', options: RotorErrorOptions = {}) {
+    super(message, {exitCode: ExitCode.INTERRUPTED, ...options})
+  }
+}

@@ -1,5 +1,7 @@
 import {describe, expect, it} from 'vitest'
 import {type ChangeRun, fleetExitCode, runChanges} from '../../../src/cli/changes.js'
+import {Interrupt} from '../../../src/cli/interrupt.js'
+import {CancelledError, UsageError} from '../../../src/errors/index.js'
 import {ExitCode} from '../../../src/exit-codes.js'
 import type {Action} from '../../../src/plan/types.js'
 
@@ -21,10 +23,30 @@ describe('commands that change stores', () => {
     expect(fleetExitCode(run(['ok'], 1))).toBe(ExitCode.PARTIAL_FAILURE)
   })
 
-  it('never asks without a terminal, passes the hooks on, and prints the report', async () => {
+  const out = (json: boolean, yes: boolean, printed: string[] = []) => ({json, yes, log: (t: string) => void printed.push(t), warn: () => {}, note: () => {}, interrupt: new Interrupt(), command: 'rotor apply'})
+
+  it('refuses without a terminal or under --json unless --yes, before starting anything', async () => {
+    let started = false
+    const start = async () => {
+      started = true
+      return run(['ok'])
+    }
+    await expect(runChanges(out(false, false), {question: 'Go?'}, start)).rejects.toThrow(UsageError)
+    await expect(runChanges(out(true, false), {question: 'Go?'}, start)).rejects.toThrow(/--json it needs --yes/)
+    expect(started).toBe(false)
+  })
+
+  it('a cancelled run is an error that exits 130 and says nothing changed', async () => {
+    const error = await runChanges(out(false, true), {question: 'Go?'}, async () => ({...run([]), cancelled: true})).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(CancelledError)
+    expect((error as CancelledError).exitCode).toBe(ExitCode.INTERRUPTED)
+    expect((error as CancelledError).message).toBe('Cancelled; nothing was changed.')
+  })
+
+  it('with --yes never asks, passes the hooks on, and prints the report', async () => {
     const printed: string[] = []
     let asked = false
-    const result = await runChanges({json: false, yes: false, log: (t) => printed.push(t), warn: () => {}}, {question: 'Go?'}, async (hooks) => {
+    const result = await runChanges(out(false, true, printed), {question: 'Go?'}, async (hooks) => {
       asked = hooks.confirm !== undefined
       hooks.onRead(1)
       hooks.onProgress()
@@ -37,7 +59,7 @@ describe('commands that change stores', () => {
 
   it('prints nothing under --json', async () => {
     const printed: string[] = []
-    await runChanges({json: true, yes: true, log: (t) => printed.push(t), warn: () => {}}, {question: 'Go?'}, async () => run(['ok']))
+    await runChanges(out(true, true, printed), {question: 'Go?'}, async () => run(['ok']))
     expect(printed).toEqual([])
   })
 })
