@@ -81,10 +81,27 @@ export class GcpStoreClient implements StoreClient {
     return new GcpStoreClient(storeName, settings, context, createSdk(settings))
   }
 
+  private ready?: Promise<unknown>
+
+  /**
+   * The SDK's stub (and its Application Default Credentials) once, awaited before any call. Each
+   * generated method runs `this.initialize().catch((err) => { throw err })`, a promise nobody
+   * awaits, so calling a method after a failed initialisation (no ADC) leaves an unhandled
+   * rejection that crashes the process. We call no method unless initialisation succeeded.
+   */
+  private initialized(): Promise<unknown> {
+    if (!this.ready) {
+      this.ready = this.sdk.initialize()
+      this.ready.catch(() => {})
+    }
+    return this.ready
+  }
+
   /** Wraps one SDK call so every error leaves the adapter as a rotor error. */
   async call<T>(op: string, path: string | undefined, run: () => Promise<T>, resource?: string): Promise<T> {
     const attempt = async () => {
       try {
+        await this.initialized()
         return await run()
       } catch (error) {
         throw translateGcpError(error, {
