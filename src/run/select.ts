@@ -18,7 +18,20 @@ export function selectSecrets(config: RotorConfig, patterns: string[] = []): Sec
     }
   }
   const matchers = flat.map(toMatcher)
-  return config.secrets.filter((s) => matchers.some((m) => m(s)))
+  const selected = config.secrets.filter((s) => matchers.some((m) => m(s)))
+  if (selected.length === 0) {
+    throw new UsageError(`--select ${flat.join(',')} matches no secret in ${config.file}`, {hint: whatExists(config)})
+  }
+  return selected
+}
+
+/** A short list of what --select can name: secrets, environments and labels. */
+function whatExists(config: RotorConfig): string {
+  const brief = (items: string[]) => (items.length === 0 ? '(none)' : items.length > 8 ? `${items.slice(0, 8).join(', ')}, ... (${items.length})` : items.join(', '))
+  const names = config.secrets.map((s) => s.name)
+  const environments = [...new Set(config.secrets.flatMap((s) => (s.environment ? [`env:${s.environment}`] : [])))]
+  const labels = [...new Set(config.secrets.flatMap((s) => Object.entries(s.labels).map(([k, v]) => `label:${k}=${v}`)))]
+  return `secrets: ${brief(names)}; environments: ${brief(environments)}; labels: ${brief(labels)}`
 }
 
 function toMatcher(pattern: string): (secret: SecretConfig) => boolean {

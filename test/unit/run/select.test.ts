@@ -24,6 +24,22 @@ describe('--select', () => {
     expect(() => selectSecrets(fleet, ['payment-api'])).toThrow(UsageError)
     expect(() => selectSecrets(fleet, ['payment-api'])).toThrow(/no secret named "payment-api"/)
   })
+
+  it('rejects a glob, env: or label: that matches nothing, listing names, environments and labels', () => {
+    for (const pattern of ['env:prod', 'paymnts-*', 'label:team=nobody']) {
+      let error: unknown
+      try {
+        selectSecrets(fleet, [pattern])
+      } catch (e) {
+        error = e
+      }
+      expect(error).toBeInstanceOf(UsageError)
+      expect((error as UsageError).message).toContain(`--select ${pattern} matches no secret`)
+      expect((error as UsageError).hint).toContain('env:production')
+      expect((error as UsageError).hint).toContain('payments-api')
+      expect((error as UsageError).hint).toContain('label:team=search')
+    }
+  })
 })
 
 describe('--shard', () => {
