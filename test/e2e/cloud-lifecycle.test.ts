@@ -76,7 +76,7 @@ secrets:
     json<{value: string; versionId: string}>(await runCli(['get', 'app-key', '--target', target, '--reveal', '--json'], {cwd: dir, now, env}))
 
   it('creates the secrets on every target with one value', async () => {
-    const apply = await cli(['apply', '--json'], T0)
+    const apply = await cli(['apply', '--yes', '--json'], T0)
     expect(apply.code, apply.stderr).toBe(0)
     const values = await Promise.all(TARGETS.map((t) => reveal(t, T0)))
     expect(new Set(values.map((v) => v.value)).size).toBe(1)
@@ -87,9 +87,9 @@ secrets:
 
   it('rotates everywhere and keeps the old value valid on every target during grace', async () => {
     const before = await reveal('aws:app/key', ROTATED_AT)
-    const rotate = await cli(['rotate', 'app-key', '--json'], ROTATED_AT)
+    const rotate = await cli(['rotate', '--yes', 'app-key', '--json'], ROTATED_AT)
     expect(rotate.code, rotate.stderr).toBe(0)
-    const rotateSigning = await cli(['rotate', 'signing-key', '--json'], ROTATED_AT)
+    const rotateSigning = await cli(['rotate', '--yes', 'signing-key', '--json'], ROTATED_AT)
     expect(rotateSigning.code, rotateSigning.stderr).toBe(0)
     const current = await Promise.all(TARGETS.map((t) => reveal(t, DURING_GRACE)))
     expect(new Set(current.map((v) => v.value)).size).toBe(1)
@@ -107,7 +107,7 @@ secrets:
     const plan = json<{actions: Array<{kind: string; secret: string; mode?: string; target: {store: string}}>}>(await cli(['plan', '--json'], AFTER_GRACE))
     expect(plan.actions.filter((a) => a.secret === 'app-key').map((a) => `${a.kind}:${a.target.store}`).sort()).toEqual(['retire:aws', 'retire:local', 'retire:vault'])
     expect(plan.actions.filter((a) => a.secret === 'signing-key').map((a) => `${a.mode}:${a.target.store}`).sort()).toEqual(['destroy:local', 'destroy:vault'])
-    const apply = await cli(['apply', '--json'], AFTER_GRACE)
+    const apply = await cli(['apply', '--yes', '--json'], AFTER_GRACE)
     expect(apply.code, apply.stderr).toBe(0)
     for (const target of TARGETS) {
       const previous = await cli(['get', 'app-key', '--target', target, '--role', 'previous'], AFTER_GRACE)

@@ -35,7 +35,7 @@ describe('file store shared by processes', () => {
     const seed = await fileFactory.create('shared', storeSettings(), {baseDir: dir, env: {}, now: () => new Date()})
     await seed.list('')
     const dirs = await Promise.all([0, 1, 2, 3].map((p) => writeConfig(`p${p}`, [0, 1, 2, 3, 4].map((i) => `p${p}-s${i}`))))
-    const results = await Promise.all(dirs.map((cwd) => runCli(['apply', '--json'], {cwd})))
+    const results = await Promise.all(dirs.map((cwd) => runCli(['apply', '--yes', '--json'], {cwd})))
     for (const r of results) expect(r.code, r.stderr).toBe(0)
     const client = await fileFactory.create('shared', storeSettings(), {baseDir: dir, env: {}, now: () => new Date()})
     expect((await client.list('')).sort()).toHaveLength(20)
@@ -46,7 +46,7 @@ describe('file store shared by processes', () => {
     await client.list('')
     const cwd = await writeConfig('killer', Array.from({length: 40}, (_, i) => `k${i}`))
     for (const delayMs of [150, 300, 450, 600]) {
-      const child = spawn(process.execPath, [join(process.cwd(), 'bin/run.js'), 'apply', '--json'], {cwd, stdio: 'ignore'})
+      const child = spawn(process.execPath, [join(process.cwd(), 'bin/run.js'), 'apply', '--yes', '--json'], {cwd, stdio: 'ignore'})
       await new Promise((resolve) => setTimeout(resolve, delayMs))
       child.kill('SIGKILL')
       await new Promise((resolve) => child.on('close', resolve))
@@ -54,7 +54,7 @@ describe('file store shared by processes', () => {
       for (const p of paths) expect((await client.describe(p)).exists).toBe(true)
     }
     // A full run afterwards completes the rest (it takes over the dead process's locks).
-    const finish = await runCli(['apply', '--json'], {cwd})
+    const finish = await runCli(['apply', '--yes', '--json'], {cwd})
     expect(finish.code, finish.stderr).toBe(0)
     expect(await client.list('')).toHaveLength(40)
   })

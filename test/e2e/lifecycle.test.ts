@@ -44,7 +44,7 @@ describe('rotor end to end on the file store (built CLI)', () => {
   })
 
   it('apply creates the secret; a second apply has nothing to do', async () => {
-    const first = await cli(['apply', '--json'], T0)
+    const first = await cli(['apply', '--yes', '--json'], T0)
     expect(first.code).toBe(0)
     expect(json(first)).toMatchObject({report: {results: [{action: {kind: 'create'}, outcome: 'ok'}], failedSecrets: []}})
     const again = await cli(['plan', '--detailed-exitcode', '--json'], T0)
@@ -53,7 +53,7 @@ describe('rotor end to end on the file store (built CLI)', () => {
   })
 
   it('rotate promotes a new value and keeps the old one valid during grace', async () => {
-    const rotate = await cli(['rotate', 'example-api-key', '--json'], ROTATED_AT)
+    const rotate = await cli(['rotate', '--yes', 'example-api-key', '--json'], ROTATED_AT)
     expect(rotate.code).toBe(0)
     expect(json(rotate)).toMatchObject({report: {results: [{action: {kind: 'rotate', reason: 'manual'}, outcome: 'ok'}]}})
     const status = json<{secrets: Array<Record<string, unknown>>}>(await cli(['status', '--json'], DURING_GRACE))
@@ -74,7 +74,7 @@ describe('rotor end to end on the file store (built CLI)', () => {
     const plan = await cli(['plan', '--detailed-exitcode', '--json'], AFTER_GRACE)
     expect(plan.code).toBe(2)
     expect(json(plan)).toMatchObject({actions: [{kind: 'retire', versionId: '1', mode: 'disable'}]})
-    const apply = await cli(['apply', '--json'], AFTER_GRACE)
+    const apply = await cli(['apply', '--yes', '--json'], AFTER_GRACE)
     expect(apply.code).toBe(0)
     const previous = await cli(['get', 'example-api-key', '--role', 'previous'], AFTER_GRACE)
     expect(previous.code).toBe(1)

@@ -16,9 +16,9 @@ const ROLLED_BACK = at(31, 120)
 const AFTER_GRACE = at(32, 1)
 
 async function rotated(world: World): Promise<{oldValue: string; newValue: string}> {
-  expect((await world.cli(['apply'], CREATED)).code).toBe(0)
+  expect((await world.cli(['apply', '--yes'], CREATED)).code).toBe(0)
   const oldValue = currentValues(await world.inspect())[0]
-  const rotate = await world.cli(['apply'], ROTATED)
+  const rotate = await world.cli(['apply', '--yes'], ROTATED)
   expect(rotate.code, rotate.stderr).toBe(0)
   const newValue = currentValues(await world.inspect())[0]
   expect(newValue).not.toBe(oldValue)
@@ -74,7 +74,7 @@ describe('rotor rollback (built CLI)', () => {
       const entries = await world.auditEntries()
       expect(entries.filter((e) => e.reason === 'rollback' && (e.action === 'promote' || e.action === 'write'))).toHaveLength(states.length)
       // The next run only retires the copies of the old value that lost their role.
-      const apply = await world.cli(['apply'], ROLLED_BACK)
+      const apply = await world.cli(['apply', '--yes'], ROLLED_BACK)
       expect(apply.code, apply.stderr).toBe(0)
       expect(currentValues(await world.inspect())).toEqual(states.map(() => oldValue))
       const settled = await world.cli(['plan', '--detailed-exitcode'], ROLLED_BACK)

@@ -157,7 +157,7 @@ secrets:
     const first = await cli('copy', '--from', 'aws:app-a', '--to', 'vault:copies/a,gcp:copy-a', '--yes', '--json')
     expect(first.code, first.stderr).toBe(0)
     expect(json<{report: {results: Array<{outcome: string}>}}>(first).report.results.map((r) => r.outcome)).toEqual(['ok', 'ok'])
-    const second = json<{plan: {actions: unknown[]}}>(await cli('copy', '--from', 'aws:app-a', '--to', 'vault:copies/a', '--to', 'gcp:copy-a', '--json'))
+    const second = json<{plan: {actions: unknown[]}}>(await cli('copy', '--yes', '--from', 'aws:app-a', '--to', 'vault:copies/a', '--to', 'gcp:copy-a', '--json'))
     expect(second.plan.actions).toEqual([])
 
     await vaultWrite('someone/else', 'belongs-to-another-team')

@@ -51,9 +51,9 @@ describe('verify before promote (built CLI)', () => {
     const world = await makeWorld({name: 'verify-ok', emulators, secretExtra: httpVerify()})
     try {
       answer = 204
-      expect((await world.cli(['apply'], CREATED)).code).toBe(0)
+      expect((await world.cli(['apply', '--yes'], CREATED)).code).toBe(0)
       seen.length = 0
-      const run = await world.cli(['apply', '--json'], DUE)
+      const run = await world.cli(['apply', '--yes', '--json'], DUE)
       expect(run.code, run.stderr).toBe(0)
       const values = currentValues(await world.inspect())
       expect(new Set(values).size).toBe(1)
@@ -68,12 +68,12 @@ describe('verify before promote (built CLI)', () => {
     const world = await makeWorld({name: 'verify-fail', emulators, secretExtra: httpVerify()})
     try {
       answer = 204
-      expect((await world.cli(['apply'], CREATED)).code).toBe(0)
+      expect((await world.cli(['apply', '--yes'], CREATED)).code).toBe(0)
       const before = await world.inspect()
       const oldValue = currentValues(before)[0]
       answer = 401
       seen.length = 0
-      const run = await world.cli(['apply', '--json'], DUE)
+      const run = await world.cli(['apply', '--yes', '--json'], DUE)
       expect(run.code).toBe(1)
       expect(json(run)).toMatchObject({
         report: {results: [{action: {kind: 'rotate'}, outcome: 'failed', error: {code: 'VERIFY_FAILED', message: expect.stringContaining('answered 401, expected 204')}}]},
@@ -95,7 +95,7 @@ describe('verify before promote (built CLI)', () => {
       expect(JSON.stringify(entries) + run.stdout + run.stderr).not.toContain(seen[0])
 
       answer = 204
-      const retry = await world.cli(['apply'], DUE)
+      const retry = await world.cli(['apply', '--yes'], DUE)
       expect(retry.code, retry.stderr).toBe(0)
       expect(currentValues(await world.inspect())[0]).not.toBe(oldValue)
     } finally {
@@ -122,15 +122,15 @@ process.exit(value.length > 0 && process.argv[2] === 'accept' ? 0 : 3)
     const accepting = await makeWorld({name: 'verify-cmd', secretExtra: extra('accept')})
     const rejecting = await makeWorld({name: 'verify-cmd-no', secretExtra: extra('reject')})
     try {
-      expect((await accepting.cli(['apply'], CREATED)).code).toBe(0)
-      expect((await accepting.cli(['apply'], DUE)).code).toBe(0)
+      expect((await accepting.cli(['apply', '--yes'], CREATED)).code).toBe(0)
+      expect((await accepting.cli(['apply', '--yes'], DUE)).code).toBe(0)
       const got = JSON.parse(await readFile(record, 'utf8')) as {value: string; inArgv: boolean}
       expect(got.inArgv).toBe(false)
       expect(currentValues(await accepting.inspect())[0]).toBe(got.value)
 
-      expect((await rejecting.cli(['apply'], CREATED)).code).toBe(0)
+      expect((await rejecting.cli(['apply', '--yes'], CREATED)).code).toBe(0)
       const oldValue = currentValues(await rejecting.inspect())[0]
-      const run = await rejecting.cli(['apply'], DUE)
+      const run = await rejecting.cli(['apply', '--yes'], DUE)
       expect(run.code).toBe(1)
       expect(run.stdout).toContain('exited with 3')
       expect(currentValues(await rejecting.inspect())).toEqual([oldValue, oldValue])

@@ -33,11 +33,11 @@ describe('two runners started at the same moment', () => {
     const first = await makeWorld({name: `${prefix}-a`, prefix, emulators, secrets: SECRETS})
     const second = await makeWorld({name: `${prefix}-b`, prefix, emulators, secrets: SECRETS, shareFilesWith: first.dir})
     try {
-      const create = await first.cli(['apply', '--json'], CREATED)
+      const create = await first.cli(['apply', '--yes', '--json'], CREATED)
       expect(create.code, create.stderr).toBe(0)
       const before = new Map(await Promise.all(SECRETS.map(async (s) => [s, currentValues(await first.inspect(s))[0]] as const)))
 
-      const [a, b] = await Promise.all([first.cli(['apply', '--json'], DUE), second.cli(['apply', '--json'], DUE)])
+      const [a, b] = await Promise.all([first.cli(['apply', '--yes', '--json'], DUE), second.cli(['apply', '--yes', '--json'], DUE)])
       expect(a.code, a.stderr).toBe(0)
       expect(b.code, b.stderr).toBe(0)
 

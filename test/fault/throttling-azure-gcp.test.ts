@@ -72,7 +72,7 @@ describe('a rotation while Azure (30% of calls) and GCP (15%) throttle, fail, re
   const applyUntilSettled = async (now: string, oldValue?: string) => {
     for (let run = 1; run <= 3; run++) {
       faultsOn()
-      const result = await world.cli(['apply'], now)
+      const result = await world.cli(['apply', '--yes'], now)
       runs.push(result)
       faultsOff()
       if (oldValue) expectNoOutage(await world.inspect(), oldValue, `after run ${run}`)
@@ -140,10 +140,10 @@ describe('a rotation while Azure (30% of calls) and GCP (15%) throttle, fail, re
     const stuck = await makeWorld({name: 'aliases-lost', emulators})
     try {
       emulators.gcp.faults.failNext('UpdateSecret', ...Array.from({length: POLICY.attempts}, () => 'unavailable' as const))
-      const first = await stuck.cli(['apply'], CREATED)
+      const first = await stuck.cli(['apply', '--yes'], CREATED)
       expect(first.code, first.stdout).toBe(1)
       expect(first.stdout).toMatch(/gcp:aliases-lost\/api: UpdateSecret failed/)
-      const second = await stuck.cli(['apply'], at(0, 1))
+      const second = await stuck.cli(['apply', '--yes'], at(0, 1))
       expect(second.code, second.stdout + second.stderr).toBe(0)
       const states = await stuck.inspect()
       const value = currentValues(states)[0]

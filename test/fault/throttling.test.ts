@@ -35,7 +35,7 @@ describe('a rotation while the stores throttle, fail and reset 30% of calls', ()
   const applyUntilSettled = async (now: string, oldValue?: string) => {
     for (let run = 1; run <= 3; run++) {
       faultsOn()
-      const result = await world.cli(['apply'], now)
+      const result = await world.cli(['apply', '--yes'], now)
       runs.push(result)
       faultsOff()
       if (oldValue) expectNoOutage(await world.inspect(), oldValue, `after run ${run}`)

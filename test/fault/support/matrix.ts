@@ -40,10 +40,10 @@ export function describeCrashMatrix({stores, start, maxActions}: CrashMatrixOpti
       // An undisturbed rotation, to learn how many actions there are and what they are.
       const world = await makeWorld({name: 'count', emulators})
       try {
-        const create = await world.cli(['apply'], CREATED)
+        const create = await world.cli(['apply', '--yes'], CREATED)
         expect(create.code, create.stderr).toBe(0)
         const log = join(world.dir, 'checkpoints.log')
-        const run = await world.cli(['apply'], DUE, {preload: [KILL_AT], env: {ROTOR_CHECKPOINT_LOG: log}})
+        const run = await world.cli(['apply', '--yes'], DUE, {preload: [KILL_AT], env: {ROTOR_CHECKPOINT_LOG: log}})
         expect(run.code, run.stderr).toBe(0)
         labels = (await readFile(log, 'utf8')).trim().split('\n')
       } finally {
@@ -66,13 +66,13 @@ export function describeCrashMatrix({stores, start, maxActions}: CrashMatrixOpti
       if (n > labels.length) skip()
       const world = await makeWorld({name: `n${n}`, emulators})
       try {
-        const create = await world.cli(['apply', '--json'], CREATED)
+        const create = await world.cli(['apply', '--yes', '--json'], CREATED)
         expect(create.code, create.stderr).toBe(0)
         const created = await world.inspect()
         const oldValue = currentValues(created)[0]
         const afterCreate = (await world.auditEntries()).length
 
-        const killed = await world.cli(['apply', '--json'], DUE, {preload: [KILL_AT], env: {ROTOR_KILL_AT: String(n)}})
+        const killed = await world.cli(['apply', '--yes', '--json'], DUE, {preload: [KILL_AT], env: {ROTOR_KILL_AT: String(n)}})
         expect(killed.code, `run ${n} was not killed: ${killed.stderr}`).toBe(128)
         const afterKill = (await world.auditEntries()).length
         expectNoOutage(await world.inspect(), oldValue, `after the kill at ${labels[n - 1]}`)
@@ -86,7 +86,7 @@ export function describeCrashMatrix({stores, start, maxActions}: CrashMatrixOpti
           expect(status.secrets[0].next.join('\n')).toMatch(/rotate \((finish interrupted rotation|max-age, due .*, reusing the value staged by rotation) rot-/)
         }
 
-        const recovery = await world.cli(['apply', '--json'], RECOVERY)
+        const recovery = await world.cli(['apply', '--yes', '--json'], RECOVERY)
         expect(recovery.code, recovery.stdout + recovery.stderr).toBe(0)
         const recovered = await world.inspect()
         const newValue = expectConverged(recovered, oldValue)
@@ -115,7 +115,7 @@ export function describeCrashMatrix({stores, start, maxActions}: CrashMatrixOpti
         if (recoveryEntries.length > 0) expect(runsOf(recoveryEntries)[0]).not.toBe(runsOf(killedEntries)[0])
         expect(await verifyAuditLog(join(world.dir, '.rotor/audit.log'))).toMatchObject({ok: true, problems: []})
 
-        const retire = await world.cli(['apply', '--json'], AFTER_GRACE)
+        const retire = await world.cli(['apply', '--yes', '--json'], AFTER_GRACE)
         expect(retire.code, retire.stderr).toBe(0)
         const finalStates = await world.inspect()
         expect(currentValues(finalStates)).toEqual(finalStates.map(() => newValue))
