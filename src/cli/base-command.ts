@@ -14,7 +14,7 @@ import {loadConfig, type LoadOptions, resolveConfigPath} from '../config/load.js
 import type {RotorConfig} from '../config/types.js'
 import {StoreSet} from '../engine/stores.js'
 import {ExitCode} from '../exit-codes.js'
-import {CancelledError, InterruptedError, isInterrupted, isRotorError, UsageError} from '../errors/index.js'
+import {CancelledError, fromFsError, InterruptedError, isInterrupted, isRotorError, UsageError} from '../errors/index.js'
 import {didYouMean} from '../config/suggest.js'
 import {errorJson, errorText} from '../errors/format.js'
 import {redact, redactDeep, registerKeyFormats} from '../redact/index.js'
@@ -66,7 +66,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected async audit(config: RotorConfig): Promise<AuditLog> {
-    this.auditLog ??= await AuditLog.open(config.audit.path, {now})
+    try {
+      this.auditLog ??= await AuditLog.open(config.audit.path, {now})
+    } catch (error) {
+      throw fromFsError(error, 'the audit log', config.audit.path)
+    }
     return this.auditLog
   }
 

@@ -4,7 +4,7 @@
  * result is not already in the cache (src/config/cache.ts).
  */
 import {readFile} from 'node:fs/promises'
-import {ConfigError} from '../errors/index.js'
+import {ConfigError, fromFsError} from '../errors/index.js'
 import {readCachedConfig, writeCachedConfig} from './cache.js'
 import type {RotorConfig} from './types.js'
 
@@ -34,8 +34,8 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.
     const message =
       code === 'ENOENT'
         ? `config file not found; run "rotor init" to create one, or pass --config / ${CONFIG_ENV}`
-        : `cannot read the config file: ${(error as Error).message}`
-    throw new ConfigError([{file, line: 1, column: 1, key: '', message}], {cause: error})
+        : `cannot read the config file: ${translatedReason(error)}`
+    throw new ConfigError([{file, line: 1, column: 1, key: '', message}], {cause: error, ...(code === 'ENOENT' ? {} : {hint: (fromFsError(error, 'config file', file) as {hint?: string}).hint})})
   }
   const useCache = options.cache ?? true
   if (useCache) {
@@ -46,4 +46,10 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.
   const config = parseConfig(text, file, env)
   if (useCache) await writeCachedConfig(file, text, config)
   return config
+}
+
+/** `permission denied`, not Node's `EACCES: permission denied, open '/x'` (see src/errors/fs.ts). */
+function translatedReason(error: unknown): string {
+  const translated = fromFsError(error, 'config file')
+  return translated instanceof Error && translated !== error ? translated.message.replace(/^.*: /, '') : (error as Error).message
 }

@@ -1,9 +1,10 @@
+import {resolve} from 'node:path'
 import {LOCAL_QUOTAS, withLimits} from '../../providers/limits.js'
 import {withRetries} from '../../providers/retrying.js'
 import {hasRuntime, runtimes} from '../../providers/runtimes.js'
 import type {ProviderContext, StoreClient} from '../../providers/types.js'
 import type {RotorConfig} from '../config/types.js'
-import {UsageError} from '../errors/index.js'
+import {fromFsError, UsageError} from '../errors/index.js'
 import type {RetryHooks, RetryPolicy} from '../util/retry.js'
 
 /**
@@ -36,6 +37,21 @@ export class StoreSet {
   }
 
   private async create(name: string): Promise<StoreClient> {
+    try {
+      return await this.createRaw(name)
+    } catch (error) {
+      throw fromFsError(error, `store "${name}":`, this.pathOf(name, error))
+    }
+  }
+
+  /** Node leaves `path` off some errors (EISDIR on read); a file-backed store's own path then. */
+  private pathOf(name: string, error: unknown): string | undefined {
+    if ((error as {path?: string}).path) return undefined
+    const path = (this.config.stores[name]?.settings as {path?: unknown} | undefined)?.path
+    return typeof path === 'string' ? resolve(this.context.baseDir ?? '.', path) : undefined
+  }
+
+  private async createRaw(name: string): Promise<StoreClient> {
     const store = this.config.stores[name]
     if (!store) throw new UsageError(`unknown store "${name}"`)
     if (!hasRuntime(store.type)) throw new UsageError(`store "${name}" has unknown type "${store.type}"`)
@@ -44,20 +60,29 @@ export class StoreSet {
     const client = await runtime.create(name, store.settings, this.context)
     const quotas = typeof runtime.quotas === 'function' ? runtime.quotas(store.settings) : (runtime.quotas ?? LOCAL_QUOTAS)
     // Innermost, so a call waiting for its quota or for a retry also stops once interrupted.
-    const guarded = this.signal ? stopWhenAborted(client, this.signal) : client
+    const guarded = guard(name, client, this.signal, (error) => this.pathOf(name, error))
     return withRetries(withLimits(guarded, quotas), this.retry?.policy, this.retry?.hooks)
   }
 }
 
-/** Every method but close() first checks the signal; a call already running is left to finish. */
-function stopWhenAborted(client: StoreClient, signal: AbortSignal): StoreClient {
+/**
+ * Every method but close() first checks the signal (a call already running is left to finish),
+ * and a raw file-system error from a store (a file store's EACCES, EISDIR) leaves it as a
+ * FileSystemError naming the path, with a hint.
+ */
+function guard(storeName: string, client: StoreClient, signal: AbortSignal | undefined, pathOf: (error: unknown) => string | undefined): StoreClient {
   return new Proxy(client, {
     get(target, key, receiver) {
       const member = Reflect.get(target, key, receiver) as unknown
-      if (typeof member !== 'function' || key === 'close') return typeof member === 'function' ? member.bind(target) : member
-      return (...args: unknown[]) => {
-        if (signal.aborted) return Promise.reject(signal.reason)
-        return (member as (...a: unknown[]) => unknown).apply(target, args)
+      if (typeof member !== 'function') return member
+      if (key === 'close' || key === 'constructor') return member.bind(target)
+      return async (...args: unknown[]) => {
+        if (signal?.aborted) throw signal.reason
+        try {
+          return await (member as (...a: unknown[]) => unknown).apply(target, args)
+        } catch (error) {
+          throw fromFsError(error, `store "${storeName}":`, pathOf(error))
+        }
       }
     },
   })
