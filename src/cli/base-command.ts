@@ -151,8 +151,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       this.logJson({error: redactDeep(errorJson(error, exit)), warnings: this.warnings})
       return
     }
-    if (error instanceof CancelledError) {
-      process.stderr.write(`${redact(error.message)}\n`)
+    // Both already said what happened in one line (the interrupt in interrupted()).
+    if (error instanceof CancelledError || isInterrupted(error)) {
+      if (error instanceof CancelledError) process.stderr.write(`${redact(error.message)}\n`)
       return
     }
     process.stderr.write(redact(errorText(error, {color: {red: ansis.red, dim: ansis.dim}})))
