@@ -5,13 +5,15 @@ import {selectFlag} from '../src/cli/flags.js'
 import {failsGate, runChecks, type Severity} from '../src/check/index.js'
 import {now} from '../src/clock.js'
 import {ExitCode} from '../src/exit-codes.js'
+import {readCoverage, unreadExitCode, unreadJson, unreadLines, unreadSummary} from '../src/output/unread.js'
+import {findOrphans} from '../src/run/orphans.js'
 import {selectSecrets} from '../src/run/select.js'
 
 const COLOUR: Record<Severity, (text: string) => string> = {info: ansis.dim, warning: ansis.yellow, error: ansis.red}
 
 export default class Check extends BaseCommand<typeof Check> {
   static override summary = 'Check the security posture of the managed secrets; exits 6 on findings, for a pipeline gate.'
-  static override description = `Findings with severities (info, warning, error): one value used by two secrets or two environments (compared by keyed hash, never printed), current versions older than maxAge, secrets with no cron schedule, generator policies below --min-entropy or without a checksum, valid versions rotor did not write, more valid versions than current, previous (during grace) and pending, and secrets not read for --unused-days where the store records reads (AWS). Changes nothing. Exits 6 when a finding is at or above --fail-on.`
+  static override description = `Findings with severities (info, warning, error): one value used by two secrets or two environments (compared by keyed hash, never printed), current versions older than maxAge (error), secrets with no cron schedule, generator policies below --min-entropy or without a checksum, valid versions rotor did not write, more valid versions than current, previous (during grace) and pending, secrets not read for --unused-days where the store records reads (AWS), and orphans: rotor-owned secrets under the configured paths that the config no longer names. Changes nothing. Exits 6 when a finding is at or above --fail-on; 1 when no target could be read and 3 when some could not (these win over 6).`
 
   static override examples = [
     '<%= config.bin %> check',
@@ -29,14 +31,22 @@ export default class Check extends BaseCommand<typeof Check> {
   async run() {
     const config = await this.loadConfig()
     const secrets = selectSecrets(config, this.flags.select)
-    const report = await runChecks(secrets, this.stores(config), {
+    const stores = this.stores(config)
+    const {orphans, unlisted} = await findOrphans(config, stores)
+    const {inventory, ...report} = await runChecks(secrets, stores, {
       now: now(),
       minEntropyBits: this.flags['min-entropy'],
       unusedDays: this.flags['unused-days'],
+      orphans,
     })
+    const coverage = readCoverage(inventory)
+    // A store already reported as unreadable needs no second warning for its listing.
+    for (const u of unlisted.filter((l) => !coverage.groups.some((g) => g.store === l.store))) this.warn(`could not list ${u.store}${u.prefix ? ` under ${u.prefix}` : ''} to look for orphans: ${u.reason}`)
     const failOn = this.flags['fail-on'] as Severity | 'never'
     const failed = failsGate(report, failOn)
-    if (failed) this.setExitCode(ExitCode.FINDINGS)
+    const unread = unreadExitCode(coverage)
+    if (unread !== undefined) this.setExitCode(unread)
+    else if (failed) this.setExitCode(ExitCode.FINDINGS)
     if (!this.jsonEnabled()) {
       for (const f of report.findings) {
         const where = [f.secret, f.target, f.versionId && `v${f.versionId}`].filter(Boolean).join(' ')
@@ -45,7 +55,8 @@ export default class Check extends BaseCommand<typeof Check> {
       }
       const {error, warning, info} = report.counts
       this.note(`${secrets.length} secret(s): ${error} error(s), ${warning} warning(s), ${info} info${failed ? ` (fails --fail-on ${failOn})` : ''}`)
+      if (coverage.unread > 0) this.note(`${unreadSummary(coverage)}\n${unreadLines(coverage).map((l) => `  ${l}`).join('\n')}`)
     }
-    return {...report, failOn, failed}
+    return {...report, failOn, failed, ...(coverage.unread > 0 ? {unreadable: unreadJson(coverage)} : {})}
   }
 }

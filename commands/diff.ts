@@ -5,13 +5,17 @@ import {ProgressBar} from '../src/cli/progress.js'
 import {now} from '../src/clock.js'
 import {ExitCode} from '../src/exit-codes.js'
 import {driftJson, renderDrift} from '../src/output/drift.js'
+import {readCoverage, unreadExitCode, unreadJson, unreadLines, unreadSummary} from '../src/output/unread.js'
+import {findOrphans} from '../src/run/orphans.js'
 import {pickSecrets} from '../src/run/select.js'
 import {observeDrift} from '../src/run/sync.js'
 
 export default class Diff extends BaseCommand<typeof Diff> {
-  static override summary = 'Show drift between each secret and its targets: missing, stale, extra versions, unowned.'
+  static override summary = 'Show drift between each secret and its targets: missing, stale, extra versions, unowned; and orphans.'
   static override description = `Reads every target and compares it with its primary. Rotation ids prove most versions equal without reading any value; where they cannot (adopted secrets, values another tool wrote) the values are read and compared by HMAC under a key made for this run. Values are never shown: at most a short fingerprint that means nothing outside this run.
-Drift kinds: missing, stale (another current value), previous-missing (the previous value in grace is not there), extra-versions (enabled versions rotor would retire), unowned, in-flight, unknown (values could not be compared), error.`
+Drift kinds: missing, stale (another current value), previous-missing (the previous value in grace is not there), extra-versions (enabled versions rotor would retire), unowned, in-flight, unknown (values could not be compared), error. Each drifting secret names its fix: \`rotor sync\` only where sync can fix it.
+Orphans: rotor-owned secrets under the configured paths that no secret in the config names any more (one listing per store).
+Exits 1 when no target could be read, 3 when some could not; --detailed-exitcode gives 2 for drift or orphans only when every target was read.`
 
   static override examples = [
     '<%= config.bin %> diff',
@@ -22,7 +26,7 @@ Drift kinds: missing, stale (another current value), previous-missing (the previ
   static override flags = {
     select: selectFlag,
     shard: shardFlag,
-    'detailed-exitcode': Flags.boolean({summary: 'Exit 2 when there is drift (0 when none).', default: false}),
+    'detailed-exitcode': Flags.boolean({summary: 'Exit 2 when there is drift or an orphan (0 when none).', default: false}),
   }
 
   async run() {
@@ -31,11 +35,28 @@ Drift kinds: missing, stale (another current value), previous-missing (the previ
     const at = now()
     const bar = new ProgressBar('reading', {json: this.jsonEnabled()})
     bar.start(secrets.reduce((n, s) => n + s.targets.length, 0))
-    const {drift, plan} = await observeDrift(config, secrets, this.stores(config), at, undefined, undefined, (n) => bar.tick(n))
+    const stores = this.stores(config)
+    const {drift, plan, inventory} = await observeDrift(config, secrets, stores, at, undefined, undefined, (n) => bar.tick(n))
     bar.stop()
-    if (!this.jsonEnabled()) this.log(renderDrift(drift))
+    const {orphans, unlisted} = await findOrphans(config, stores)
+    const coverage = readCoverage(inventory)
+    // A store already reported as unreadable needs no second warning for its listing.
+    for (const u of unlisted.filter((l) => !coverage.groups.some((g) => g.store === l.store))) this.warn(`could not list ${u.store}${u.prefix ? ` under ${u.prefix}` : ''} to look for orphans: ${u.reason}`)
+    if (!this.jsonEnabled()) {
+      this.log(renderDrift(drift, plan, orphans))
+      if (coverage.unread > 0) this.log(`\n${unreadSummary(coverage)}\n${unreadLines(coverage).map((l) => `  ${l}`).join('\n')}`)
+    }
     const drifting = drift.some((d) => d.drift)
-    if (drifting && this.flags['detailed-exitcode']) this.setExitCode(ExitCode.CHANGES_PENDING)
-    return {at: at.toISOString(), drift: drifting, secrets: driftJson(drift), blocked: plan.blocked}
+    const failed = unreadExitCode(coverage)
+    if (failed !== undefined) this.setExitCode(failed)
+    else if ((drifting || orphans.length > 0) && this.flags['detailed-exitcode']) this.setExitCode(ExitCode.CHANGES_PENDING)
+    return {
+      at: at.toISOString(),
+      drift: drifting,
+      secrets: driftJson(drift, plan),
+      orphans,
+      blocked: plan.blocked,
+      ...(coverage.unread > 0 ? {unreadable: unreadJson(coverage)} : {}),
+    }
   }
 }

@@ -20,12 +20,13 @@ export default class Doctor extends BaseCommand<typeof Doctor> {
       throw new UsageError(`--store: no store named "${this.flags.store}"`, {hint: `stores: ${Object.keys(config.stores).join(', ')}`})
     }
     const stores = this.stores(config)
-    const results: Array<{store: string; type: string; checks: DoctorCheck[]}> = []
+    const results: Array<{store: string; type: string; checks: ReportedCheck[]}> = []
     for (const name of names) {
       const paths = config.secrets.flatMap((s) => s.targets.filter((t) => t.store === name).map((t) => t.path))
-      let checks: DoctorCheck[]
+      const adopting = new Set(config.secrets.filter((s) => s.adopt).flatMap((s) => s.targets.filter((t) => t.store === name).map((t) => t.path)))
+      let checks: ReportedCheck[]
       try {
-        checks = await (await stores.get(name)).doctor(paths)
+        checks = willAdopt(await (await stores.get(name)).doctor(paths), adopting)
       } catch (error) {
         checks = [{check: `connect to ${name}`, ok: false, detail: (error as Error).message, hint: (error as {hint?: string}).hint}]
       }
@@ -33,7 +34,8 @@ export default class Doctor extends BaseCommand<typeof Doctor> {
       if (!this.jsonEnabled()) {
         this.log(ansis.bold(`${name} (${config.stores[name].type})`))
         for (const c of checks) {
-          this.log(`  ${c.ok ? ansis.green('ok ') : ansis.red('BAD')} ${c.check}${c.detail ? `: ${c.detail}` : ''}${!c.ok && c.hint ? `\n      fix: ${c.hint}` : ''}`)
+          const mark = c.state === 'will-adopt' ? ansis.cyan('will adopt') : c.ok ? ansis.green('ok ') : ansis.red('BAD')
+          this.log(`  ${mark} ${c.check}${c.detail ? `: ${c.detail}` : ''}${!c.ok && c.hint ? `\n      fix: ${c.hint}` : ''}`)
         }
       }
     }
@@ -41,4 +43,20 @@ export default class Doctor extends BaseCommand<typeof Doctor> {
     if (!healthy) this.setExitCode(ExitCode.ERROR)
     return {healthy, stores: results}
   }
+}
+
+type ReportedCheck = DoctorCheck & {state?: 'will-adopt'}
+
+const OWNERSHIP = /^ownership of (.+)$/
+
+/**
+ * A secret that exists without the ownership tag is exactly what `adopt: true` is for: the next
+ * apply tags it. Providers report the missing tag; only the config knows it will be adopted.
+ */
+function willAdopt(checks: DoctorCheck[], adopting: Set<string>): ReportedCheck[] {
+  return checks.map((c) => {
+    const path = OWNERSHIP.exec(c.check)?.[1]
+    if (c.ok || path === undefined || !adopting.has(path)) return c
+    return {check: c.check, ok: true, state: 'will-adopt', detail: `${c.detail ?? 'exists without the ownership tag'}; \`adopt: true\` is set, so the next \`rotor apply\` adopts it`}
+  })
 }

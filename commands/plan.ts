@@ -5,12 +5,13 @@ import {now} from '../src/clock.js'
 import {UsageError} from '../src/errors/index.js'
 import {ExitCode} from '../src/exit-codes.js'
 import {renderPlan, summarize} from '../src/output/plan.js'
+import {readCoverage, unreadExitCode, unreadJson} from '../src/output/unread.js'
 import {pickSecrets} from '../src/run/select.js'
 import {observeAndPlan} from '../src/run/session.js'
 
 export default class Plan extends BaseCommand<typeof Plan> {
   static override summary = 'Show what `rotor apply` would do, without changing anything.'
-  static override description = `Reads every target and prints the actions due: create, rotate, repair, retire. With --at, plans for another moment (the stores are read now), e.g. to see what next Monday's run will rotate.`
+  static override description = `Reads every target and prints the actions due: create, rotate, repair, retire. With --at, plans for another moment (the stores are read now), e.g. to see what next Monday's run will rotate. Exits 1 when no target could be read and 3 when some could not, also with --detailed-exitcode (which gives 2 only when every target was read).`
 
   static override examples = [
     '<%= config.bin %> plan',
@@ -28,10 +29,14 @@ export default class Plan extends BaseCommand<typeof Plan> {
   async run() {
     const at = this.flags.at === undefined ? now() : parseTime(this.flags.at)
     const config = await this.loadConfig()
-    const {plan} = await observeAndPlan(config, pickSecrets(config, this.flags), this.stores(config), at)
-    if (!this.jsonEnabled()) this.log(renderPlan(plan))
-    if (this.flags['detailed-exitcode'] && plan.actions.length > 0) this.setExitCode(ExitCode.CHANGES_PENDING)
-    return {...plan, summary: summarize(plan)}
+    const {plan, inventory} = await observeAndPlan(config, pickSecrets(config, this.flags), this.stores(config), at)
+    const coverage = readCoverage(inventory)
+    if (!this.jsonEnabled()) this.log(renderPlan(plan, coverage))
+    // A target that could not be read wins over "changes pending": the plan is incomplete.
+    const failed = unreadExitCode(coverage)
+    if (failed !== undefined) this.setExitCode(failed)
+    else if (this.flags['detailed-exitcode'] && plan.actions.length > 0) this.setExitCode(ExitCode.CHANGES_PENDING)
+    return {...plan, summary: summarize(plan), ...(coverage.unread > 0 ? {unreadable: unreadJson(coverage)} : {})}
   }
 }
 

@@ -72,7 +72,8 @@ function targetFindings(secret: SecretConfig, target: string, snapshot: SecretSn
       findings.push({
         ...base,
         check: 'max-age',
-        severity: 'warning',
+        // Past maxAge is the policy broken, not a style note: the default --fail-on error must catch it.
+        severity: 'error',
         versionId: current.id,
         message: `current version ${current.id} is ${formatDuration(age)} old, older than maxAge ${formatDuration(secret.maxAgeMs)}`,
         hint: 'run `rotor apply` (is the scheduled run working?)',

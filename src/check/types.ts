@@ -1,3 +1,5 @@
+import type {Orphan} from '../run/orphans.js'
+
 export const SEVERITIES = ['info', 'warning', 'error'] as const
 export type Severity = (typeof SEVERITIES)[number]
 
@@ -24,6 +26,7 @@ export type CheckId =
   | 'extra-versions'
   | 'unused'
   | 'unreadable'
+  | 'orphan'
 
 export interface CheckOptions {
   now: Date
@@ -31,4 +34,6 @@ export interface CheckOptions {
   minEntropyBits: number
   /** Report secrets not read for this many days, where the store records reads. */
   unusedDays: number
+  /** Rotor-owned secrets under the configured paths that the config no longer names. */
+  orphans?: Orphan[]
 }

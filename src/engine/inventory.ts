@@ -55,7 +55,11 @@ export async function readInventory(
       secret.targets.map((target): TargetObservation => {
         const result = found.get(key(target.store, target.path))
         if (result instanceof Error) {
-          return {target, error: {code: (result as {code?: string}).code ?? 'ERROR', message: redact(result.message)}}
+          const hint = (result as {hint?: unknown}).hint
+          return {
+            target,
+            error: {code: (result as {code?: string}).code ?? 'ERROR', message: redact(result.message), ...(typeof hint === 'string' ? {hint: redact(hint)} : {})},
+          }
         }
         return {target, snapshot: result}
       }),

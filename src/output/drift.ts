@@ -1,12 +1,45 @@
 import ansis from 'ansis'
 import type {SecretDrift, TargetDrift} from '../plan/drift.js'
-import {refText} from '../plan/types.js'
+import {type Plan, refText} from '../plan/types.js'
+import type {Orphan} from '../run/orphans.js'
+
+/** What fixes one secret's drift, and the command that does it. */
+export interface DriftFix {
+  by: 'sync' | 'apply' | 'restore' | 'adopt' | 'read'
+  command?: string
+  why?: string
+}
+
+/**
+ * `rotor sync` only copies the primary's values and retires extras; a missing primary value, a
+ * rotation in flight, an unowned target or an unreadable store are not its to fix. The sync plan
+ * says which: its actions are what sync would do, its blockers what it would refuse.
+ */
+export function driftFix(d: SecretDrift, syncPlan: Plan): DriftFix | undefined {
+  if (!d.drift) return undefined
+  const primary = d.targets.find((t) => t.primary)
+  if (d.targets.some((t) => t.drift.includes('error'))) return {by: 'read', why: 'a target could not be read; fix access to its store, then run `rotor diff` again'}
+  if (primary?.drift.includes('missing')) {
+    const holder = d.targets.find((t) => !t.primary && t.currentVersion !== undefined)
+    return holder
+      ? {by: 'restore', command: `rotor restore ${d.name}`, why: `the primary has no value but ${refText(holder.target)} holds one; restore it instead of minting a new value`}
+      : {by: 'apply', command: 'rotor apply', why: 'no target holds a value; apply creates it'}
+  }
+  const blocker = syncPlan.blocked.find((b) => b.secret === d.name)
+  if (blocker) {
+    if (blocker.reason.includes('not managed by rotor')) return {by: 'adopt', why: blocker.hint ?? blocker.reason}
+    return {by: 'apply', command: 'rotor apply', why: blocker.reason}
+  }
+  if (syncPlan.actions.some((a) => a.secret === d.name)) return {by: 'sync', command: 'rotor sync'}
+  return {by: 'apply', command: 'rotor apply'}
+}
 
 /** One JSON-friendly row per secret: what `rotor diff --json` prints. Never a value. */
-export function driftJson(drift: SecretDrift[]) {
+export function driftJson(drift: SecretDrift[], syncPlan?: Plan) {
   return drift.map((d) => ({
     secret: d.name,
     drift: d.drift,
+    ...(syncPlan && d.drift ? {fix: driftFix(d, syncPlan)} : {}),
     targets: d.targets.map((t) => ({
       target: refText(t.target),
       primary: t.primary,
@@ -26,8 +59,9 @@ const describe = (t: TargetDrift): string => {
   return ansis.yellow(parts.join(', ')) + (t.detail ? ansis.dim(` (${t.detail})`) : '')
 }
 
-export function renderDrift(drift: SecretDrift[]): string {
+export function renderDrift(drift: SecretDrift[], syncPlan: Plan = {at: '', actions: [], blocked: []}, orphans: Orphan[] = []): string {
   const lines: string[] = []
+  const fixes = new Map<string, string[]>()
   for (const d of drift) {
     lines.push(`${ansis.bold(d.name)}: ${d.drift ? ansis.yellow('drift') : ansis.green('in sync')}`)
     if (!d.drift) continue
@@ -35,8 +69,24 @@ export function renderDrift(drift: SecretDrift[]): string {
       const print = t.fingerprint ? ansis.dim(` fp ${t.fingerprint}`) : ''
       lines.push(`  ${t.primary ? '*' : ' '} ${refText(t.target).padEnd(32)} ${describe(t)}${print}`)
     }
+    const fix = driftFix(d, syncPlan)
+    if (fix) {
+      lines.push(`    ${ansis.dim(`fix: ${fix.command ? `\`${fix.command}\`` : ''}${fix.command && fix.why ? ': ' : ''}${fix.why ?? ''}`)}`)
+      const key = fix.command ?? fix.by
+      fixes.set(key, [...(fixes.get(key) ?? []), d.name])
+    }
   }
+  if (orphans.length > 0) lines.push('', ...renderOrphans(orphans))
   const drifting = drift.filter((d) => d.drift).length
-  lines.push('', drifting === 0 ? `No drift in ${drift.length} secret(s).` : `${drifting} of ${drift.length} secret(s) drift. Run \`rotor sync\` to fix what sync can.`)
+  const summary = [...fixes].map(([command, names]) => (command.startsWith('rotor') ? `\`${command}\` for ${names.join(', ')}` : `${names.join(', ')}: ${command === 'read' ? 'could not be read' : 'see the fix above'}`))
+  lines.push('', drifting === 0 ? `No drift in ${drift.length} secret(s).` : `${drifting} of ${drift.length} secret(s) drift. ${summary.join('; ')}.`)
+  if (orphans.length > 0) lines.push(`${orphans.length} rotor-owned secret(s) are no longer in the config (orphans).`)
   return lines.join('\n')
+}
+
+export function renderOrphans(orphans: Orphan[]): string[] {
+  return [
+    ansis.bold('Orphans (rotor-owned, not in the config):'),
+    ...orphans.map((o) => `  ${ansis.yellow('?')} ${o.target.padEnd(32)} ${ansis.dim(`fix: ${o.hint}`)}`),
+  ]
 }

@@ -1,6 +1,7 @@
 import ansis from 'ansis'
 import type {RunReport} from '../engine/execute.js'
 import {type Action, type ActionKind, type Plan, refText} from '../plan/types.js'
+import {isUnreadBlocker, type ReadCoverage, unreadLines, unreadSummary} from './unread.js'
 
 const SYMBOL: Record<ActionKind, string> = {
   adopt: ansis.cyan('&'),
@@ -48,14 +49,23 @@ export function summarize(plan: Plan): Record<ActionKind, number> {
   return counts
 }
 
-export function renderPlan(plan: Plan): string {
+export function renderPlan(plan: Plan, coverage?: ReadCoverage): string {
   const lines: string[] = []
-  if (plan.actions.length === 0) lines.push(plan.blocked.length > 0 ? 'No changes; some secrets are blocked:' : 'No changes. Every secret is up to date.')
+  const unread = coverage !== undefined && coverage.unread > 0
+  // Read failures are told once per cause below, not once per secret they block.
+  const blocked = unread ? plan.blocked.filter((b) => !isUnreadBlocker(coverage, b)) : plan.blocked
+  if (plan.actions.length === 0) {
+    lines.push(unread ? 'No changes could be planned for the targets that could not be read.' : blocked.length > 0 ? 'No changes; some secrets are blocked:' : 'No changes. Every secret is up to date.')
+  }
   for (const action of plan.actions) lines.push(`  ${SYMBOL[action.kind]} ${ansis.bold(action.secret)}: ${describeAction(action)}`)
-  for (const b of plan.blocked) {
+  for (const b of blocked) {
     lines.push(`  ${ansis.red('!')} ${ansis.bold(b.secret)}: blocked: ${b.reason}${b.hint ? ` (${b.hint})` : ''}`)
   }
   for (const d of plan.deferred ?? []) lines.push(`  ${ansis.dim('…')} ${ansis.bold(d.secret)}: rotation waits: ${d.reason}`)
+  if (unread) {
+    const secrets = new Set(plan.blocked.filter((b) => isUnreadBlocker(coverage, b)).map((b) => b.secret)).size
+    lines.push('', ansis.red(`${unreadSummary(coverage)} ${secrets} secret(s) blocked:`), ...unreadLines(coverage).map((l) => `  ${ansis.red('!')} ${l}`))
+  }
   if (plan.actions.length > 0) {
     const c = summarize(plan)
     const rollback = c.rollback > 0 ? `, ${c.rollback} to roll back` : ''

@@ -1,9 +1,11 @@
 import ansis from 'ansis'
 import type {SecretConfig} from '../config/types.js'
 import {observeSecret, type SecretFacts, type SecretHealth, type TargetHealth} from '../plan/observe.js'
-import {type Action, type Inventory, refText} from '../plan/types.js'
+import {type Inventory, type Plan, refText} from '../plan/types.js'
+import {holderText, type RunLockHolder} from '../run/run-lock.js'
 import {renderTable} from './table.js'
-import {age, relative} from './time.js'
+import {age, humanDuration, relative} from './time.js'
+import {type ReadCoverage, unreadLines, unreadSummary} from './unread.js'
 import {describeAction} from './plan.js'
 import {leaseState} from '../engine/lease.js'
 
@@ -15,6 +17,9 @@ export interface TargetStatus {
   pendingVersion?: string
   graceEndsAt?: string
   detail?: string
+  /** Why the target could not be read (health `error`). */
+  reason?: string
+  hint?: string
 }
 
 export interface SecretStatus {
@@ -24,6 +29,11 @@ export interface SecretStatus {
   currentSince?: string
   nextRotationAt?: string
   nextRotationReason?: string
+  /** Past maxAge by this long (e.g. "26d"), from `overdueSince`. */
+  overdueBy?: string
+  overdueSince?: string
+  /** A due rotation waiting, e.g. for the previous version's grace window to end. */
+  deferral?: {reason: string; until?: string}
   graceEndsAt?: string
   targets: TargetStatus[]
   /** What the next `rotor apply` would do for this secret. */
@@ -31,18 +41,23 @@ export interface SecretStatus {
   /** A run holding the secret; `stale` when it expired or its process is gone (the next run takes it over). */
   lease?: {owner: string; expiresAt: string; stale: boolean}
   /** A rotation an earlier run started and did not finish. */
-  inFlight?: {rotationIds: string[]; emergency: boolean}
+  inFlight?: {rotationIds: string[]; emergency: boolean; runningBy?: RunLockHolder}
 }
 
-export function secretStatus(secret: SecretConfig, inventory: Inventory, actions: Action[], now: Date): SecretStatus {
+export function secretStatus(secret: SecretConfig, inventory: Inventory, plan: Plan, now: Date, runningBy?: RunLockHolder): SecretStatus {
   const facts: SecretFacts = observeSecret(secret, inventory.get(secret.name) ?? [], now)
+  const deferred = plan.deferred?.find((d) => d.secret === secret.name)
+  const overdueSince = facts.currentSince && secret.maxAgeMs !== undefined ? new Date(facts.currentSince.getTime() + secret.maxAgeMs) : undefined
+  const overdue = overdueSince && overdueSince < now ? overdueSince : undefined
   return {
     name: secret.name,
     ...(secret.environment ? {environment: secret.environment} : {}),
     health: facts.health,
-    currentSince: facts.currentSince?.toISOString(),
+    currentSince: (facts.valueSince ?? facts.currentSince)?.toISOString(),
     nextRotationAt: facts.dueAt?.toISOString(),
     nextRotationReason: facts.dueReason,
+    ...(overdue ? {overdueBy: humanDuration(now.getTime() - overdue.getTime()).split(' ')[0], overdueSince: overdue.toISOString()} : {}),
+    ...(deferred ? {deferral: {reason: deferred.reason, ...(deferred.until ? {until: deferred.until} : {})}} : {}),
     graceEndsAt: facts.primary.previous ? facts.graceEndsAt?.toISOString() : undefined,
     targets: facts.targets.map((t) => ({
       target: refText(t.target),
@@ -52,11 +67,17 @@ export function secretStatus(secret: SecretConfig, inventory: Inventory, actions
       pendingVersion: t.pending?.id,
       graceEndsAt: t.previous ? t.graceEndsAt?.toISOString() : undefined,
       ...(t.detail ? {detail: t.detail} : {}),
+      ...(t.health === 'error' ? {reason: t.detail, ...errorHint(inventory, secret.name, t.target)} : {}),
     })),
-    next: actions.filter((a) => a.secret === secret.name).map(describeAction),
+    next: plan.actions.filter((a) => a.secret === secret.name).map(describeAction),
     ...(facts.lease ? {lease: {...facts.lease, stale: leaseState(facts.primary.snapshot?.meta ?? {}, '').kind === 'free'}} : {}),
-    ...inFlight(facts),
+    ...inFlight(facts, runningBy),
   }
+}
+
+function errorHint(inventory: Inventory, name: string, target: {store: string; path: string}): {hint?: string} {
+  const hint = inventory.get(name)?.find((o) => o.target.store === target.store && o.target.path === target.path)?.error?.hint
+  return hint ? {hint} : {}
 }
 
 /** Lease times are wall-clock times (src/engine/lease.ts), so they are shown against the wall clock. */
@@ -65,10 +86,24 @@ function leaseLine(lease: NonNullable<SecretStatus['lease']>): string {
   return `leased by ${lease.owner} until ${lease.expiresAt} (${relative(lease.expiresAt, new Date())})`
 }
 
-function inFlight(facts: SecretFacts): Pick<SecretStatus, 'inFlight'> {
+function inFlight(facts: SecretFacts, runningBy: RunLockHolder | undefined): Pick<SecretStatus, 'inFlight'> {
   const ids = new Set(facts.targets.flatMap((t) => (t.pending ? [t.pending.rotationId ?? t.pending.id] : [])))
   if (facts.intent?.emergency) ids.add(facts.intent.rotationId)
-  return ids.size > 0 ? {inFlight: {rotationIds: [...ids], emergency: facts.intent?.emergency ?? false}} : {}
+  const live = runningBy && runningBy.alive !== false ? {runningBy} : {}
+  return ids.size > 0 ? {inFlight: {rotationIds: [...ids], emergency: facts.intent?.emergency ?? false, ...live}} : {}
+}
+
+/** Why the in-flight rotation is there: a live run doing it now, or an earlier run that stopped. */
+function inFlightCause(inFlight: NonNullable<SecretStatus['inFlight']>): string {
+  if (!inFlight.runningBy) return 'an earlier run stopped mid-way; the next `rotor apply` finishes it'
+  const where = holderText(inFlight.runningBy)
+  return inFlight.runningBy.alive ? `a rotor run is doing it now: ${where}` : `a rotor run holds the run lock (${where}; cannot check a process on another host)`
+}
+
+/** NEXT ROTATION: a deferral or an overdue rotation says so, instead of a bare time. */
+function nextRotation(s: SecretStatus, now: Date): string {
+  if (s.deferral) return s.deferral.until ? `after grace ends at ${s.deferral.until}` : 'after grace (end not recorded)'
+  return relative(s.nextRotationAt, now)
 }
 
 const HEALTH_COLOUR: Record<string, (text: string) => string> = {
@@ -86,25 +121,27 @@ const HEALTH_COLOUR: Record<string, (text: string) => string> = {
 
 const colour = (health: string) => (HEALTH_COLOUR[health] ?? ((t: string) => t))(health)
 
-export function renderStatus(statuses: SecretStatus[], now: Date): string {
+export function renderStatus(statuses: SecretStatus[], now: Date, coverage?: ReadCoverage, runningBy?: RunLockHolder): string {
   const rows = statuses.flatMap((s) =>
     s.targets.map((t, i) => [
       i === 0 ? ansis.bold(s.name) : '',
       t.target + (i === 0 && s.targets.length > 1 ? ansis.dim(' (primary)') : ''),
-      colour(i === 0 ? s.health : t.health),
+      i === 0 && s.overdueBy && s.health === 'due' ? ansis.red(`overdue ${s.overdueBy}`) : colour(i === 0 ? s.health : t.health),
       t.currentVersion ?? '-',
       i === 0 ? age(s.currentSince, now) : '',
-      i === 0 ? relative(s.nextRotationAt, now) : '',
+      i === 0 ? nextRotation(s, now) : '',
       relative(t.graceEndsAt, now),
     ]),
   )
   const table = renderTable(['SECRET', 'TARGET', 'STATE', 'CURRENT', 'AGE', 'NEXT ROTATION', 'GRACE ENDS'], rows)
   const notes = statuses.flatMap((s) => [
-    ...(s.inFlight ? [`  ${s.name}: ${s.inFlight.emergency ? 'EMERGENCY ' : ''}rotation ${s.inFlight.rotationIds.join(', ')} in flight (an earlier run stopped mid-way)`] : []),
+    ...(s.inFlight ? [`  ${s.name}: ${s.inFlight.emergency ? 'EMERGENCY ' : ''}rotation ${s.inFlight.rotationIds.join(', ')} in flight (${inFlightCause(s.inFlight)})`] : []),
     ...(s.lease ? [`  ${s.name}: ${leaseLine(s.lease)}`] : []),
   ])
   const next = statuses.flatMap((s) => s.next.map((n) => `  ${s.name}: ${n}`))
   const parts = [table]
+  if (coverage && coverage.unread > 0) parts.push(`${unreadSummary(coverage)}\n${unreadLines(coverage).map((l) => `  ${l}`).join('\n')}`)
+  if (runningBy?.alive && notes.length === 0) parts.push(`A rotor run is in progress: ${holderText(runningBy)}.`)
   if (notes.length > 0) parts.push(`In flight:\n${notes.join('\n')}`)
   if (next.length > 0) parts.push(`Next run will:\n${next.join('\n')}`)
   return parts.join('\n\n')

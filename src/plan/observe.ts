@@ -51,6 +51,12 @@ export interface SecretFacts {
   lease?: LeaseFacts
   /** Since when the primary's current version has been current. */
   currentSince?: Date
+  /**
+   * Since when the current value has been in use: its promotion, or for a version a rollback
+   * made current again (older than the previous one it replaced), its creation, so AGE does not
+   * restart at the rollback.
+   */
+  valueSince?: Date
   dueAt?: Date
   dueReason?: 'schedule' | 'max-age'
   graceEndsAt?: Date
@@ -112,7 +118,9 @@ export function observeSecret(secret: SecretConfig, observations: TargetObservat
   if (!primary.current) return {...facts, health: 'missing'}
   const currentSince = primary.promotedAt ?? primary.current.createdAt
   const due = rotationDue(secret, currentSince, ticks)
-  const withTimes = {...facts, currentSince, dueAt: due.dueAt, dueReason: due.reason, graceEndsAt: primary.graceEndsAt}
+  const reinstated = primary.previous !== undefined && primary.current.createdAt < primary.previous.createdAt
+  const valueSince = reinstated && primary.current.createdAt < currentSince ? primary.current.createdAt : currentSince
+  const withTimes = {...facts, currentSince, valueSince, dueAt: due.dueAt, dueReason: due.reason, graceEndsAt: primary.graceEndsAt}
   if (targets.some((t) => t.health === 'in-flight')) return {...withTimes, health: 'in-flight'}
   if (targets.some((t) => t.health === 'missing' || t.health === 'stale')) return {...withTimes, health: 'drift'}
   if (due.dueAt && due.dueAt <= now) return {...withTimes, health: 'due'}

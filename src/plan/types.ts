@@ -5,7 +5,7 @@ import type {SecretSnapshot} from '../../providers/types.js'
 export interface TargetObservation {
   target: TargetRef
   snapshot?: SecretSnapshot
-  error?: {code: string; message: string}
+  error?: {code: string; message: string; hint?: string}
 }
 
 /** Observations per secret name, targets in config order (the first is the primary). */
