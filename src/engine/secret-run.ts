@@ -12,6 +12,7 @@ import {isSkipped, LostRaceError} from './errors.js'
 import type {ActionResult, EngineOptions} from './execute.js'
 import {readInventory} from './inventory.js'
 import {leaseMeta, leaseOwner, leaseState, type LeaseSettings, releaseMeta} from './lease.js'
+import {runRestore} from './restore.js'
 import {runRollback} from './rollback.js'
 import {runRotate} from './rotate.js'
 import {runAdopt, runCreate, runRecordPromotion, runRepair, runRetire, type StepContext} from './steps.js'
@@ -153,6 +154,8 @@ function runAction(ctx: StepContext, action: Action): Promise<void> {
       return runRetire(ctx, action)
     case 'rollback':
       return runRollback(ctx, action)
+    case 'restore':
+      return runRestore(ctx, action)
   }
 }
 

@@ -7,6 +7,7 @@ import {randomBytes} from 'node:crypto'
 import type {SecretConfig, TargetRef} from '../config/types.js'
 import {ConflictError, isConflict, isNotFound, NotFoundError} from '../errors/index.js'
 import {generateKey} from '../keys/index.js'
+import {heldGraceMeta} from '../plan/grace.js'
 import {observeTarget, type TargetFacts} from '../plan/observe.js'
 import {type Action, refText, type TargetObservation} from '../plan/types.js'
 import {canReinstate, type RotorMeta, SecretValue, type StoreClient, type VersionInfo} from '../../providers/types.js'
@@ -89,7 +90,8 @@ export async function writeCurrent(
     ctx.checkpoint(`reinstate ${refText(target)}`)
     version = {...version, role: 'current'}
   }
-  await client.setMeta(target.path, promotionMeta(ctx, version, graceMs))
+  // The demoted previous version keeps its window (src/plan/grace.ts).
+  await client.setMeta(target.path, {...heldGraceMeta(facts, ctx.now()), ...promotionMeta(ctx, version, graceMs)})
   ctx.checkpoint(`meta ${refText(target)}`)
   await ctx.audit({target, action: facts.current ? 'write' : 'create', versionIds: {from: facts.current?.id, to: version.id}, rotationId, reason})
   return version

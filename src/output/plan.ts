@@ -12,6 +12,7 @@ const SYMBOL: Record<ActionKind, string> = {
   'rollback-pending': ansis.magenta('<'),
   retire: ansis.red('-'),
   rollback: ansis.magenta('<'),
+  restore: ansis.green('^'),
 }
 
 export function describeAction(action: Action): string {
@@ -38,13 +39,15 @@ export function describeAction(action: Action): string {
       return `roll back pending version ${action.versionId} on ${refText(action.target)}`
     case 'retire':
       return `${action.mode} version ${action.versionId} on ${refText(action.target)}${action.graceEndedAt ? ` (grace ended ${action.graceEndedAt})` : ''}`
+    case 'restore':
+      return `restore the primary from ${refText(action.from)}: rotation ${action.current.rotationId}${action.previous ? ` and, in its grace window, ${action.previous.rotationId}` : ''}`
     case 'rollback':
       return `roll back to the previous value (version ${action.toVersion} on the primary) on every target${action.graceEndsAt ? `; possible until ${action.graceEndsAt}` : ''}`
   }
 }
 
 export function summarize(plan: Plan): Record<ActionKind, number> {
-  const counts = {adopt: 0, create: 0, rotate: 0, repair: 0, 'record-promotion': 0, 'rollback-pending': 0, retire: 0, rollback: 0}
+  const counts = {adopt: 0, create: 0, rotate: 0, repair: 0, 'record-promotion': 0, 'rollback-pending': 0, retire: 0, rollback: 0, restore: 0}
   for (const a of plan.actions) counts[a.kind]++
   return counts
 }

@@ -13,6 +13,7 @@ import type {SecretConfig, TargetRef} from '../config/types.js'
 import type {VersionInfo} from '../../providers/types.js'
 import {observeTarget, type TargetFacts} from './observe.js'
 import type {TargetObservation} from './types.js'
+import {mayRetire} from './grace.js'
 
 export type DriftKind = 'missing' | 'stale' | 'previous-missing' | 'extra-versions' | 'unowned' | 'in-flight' | 'error' | 'unknown'
 
@@ -120,11 +121,11 @@ function targetDrift(secret: SecretConfig, t: TargetFacts, isPrimary: boolean, {
   return {...base, drift, ...(extra.length > 0 ? {extraVersions: extra.map((v) => v.id)} : {})}
 }
 
-/** Retirable now: versions with no role, and a previous version whose recorded grace is over. */
+/** Retirable now: versions with no role and a previous version, each once its recorded grace is over (grace.ts). */
 export function extraVersions(t: TargetFacts, now: Date): VersionInfo[] {
   const extra = [...t.strays]
-  if (t.previous && t.graceEndsAt && t.graceEndsAt <= now) extra.push(t.previous)
-  return extra
+  if (t.previous) extra.push(t.previous)
+  return extra.filter((v) => mayRetire(t, v, now))
 }
 
 /**

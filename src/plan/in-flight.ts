@@ -3,6 +3,8 @@
  * Pure, like the rest of the planner: everything it needs is in the observed facts.
  */
 import type {SecretFacts, TargetFacts} from './observe.js'
+import type {TargetRef} from '../config/types.js'
+import {sameRotation} from './drift.js'
 import type {Action, Blocker} from './types.js'
 import {refText} from './types.js'
 
@@ -130,3 +132,63 @@ export function planRollback(name: string, facts: SecretFacts, now: Date, action
     ...(primary.graceEndsAt ? {graceEndsAt: primary.graceEndsAt.toISOString()} : {}),
   })
 }
+
+/**
+ * `rotor restore`: the primary lost its value (a deleted store file, a fresh volume) while other
+ * targets still hold rotor's versions. Put the source's current version, and its previous one
+ * while that one's grace window lasts, back on the primary under their own rotation ids, so
+ * every target agrees again without a new value. The source is `from`, else the target whose
+ * owned current version was promoted last.
+ *
+ * Idempotent: a primary that already holds the source's current rotation with its promotion
+ * record needs nothing; one that holds the source's previous rotation as current (a restore
+ * stopped between its two writes) is finished. A primary holding any other value is refused.
+ */
+export function planRestore(name: string, facts: SecretFacts, now: Date, from: TargetRef | undefined, actions: Action[], blocked: Blocker[]): void {
+  const candidates = facts.targets.slice(1).filter((t) => t.snapshot?.exists && t.snapshot.owned && t.current?.rotationId)
+  const source = from
+    ? candidates.find((t) => t.target.store === from.store && t.target.path === from.path)
+    : candidates.sort((a, b) => promotedTime(b) - promotedTime(a))[0]
+  if (!source) {
+    const what = from ? `${refText(from)} is not one of ${name}'s targets holding a rotor-owned value` : `no target of ${name} holds a rotor-owned value`
+    blocked.push({
+      secret: name,
+      reason: `nothing to restore from: ${what}`,
+      hint: from ? `pick one of: ${candidates.map((t) => refText(t.target)).join(', ') || '(none)'}` : 'restore the primary store from a backup, or mint a new value with `rotor apply --recreate`',
+    })
+    return
+  }
+  if (source.pending || facts.targets.some((t) => t.pending)) {
+    blocked.push({secret: name, reason: 'a rotation is in flight on a target', hint: 'restore needs settled targets; restore the primary store from a backup'})
+    return
+  }
+  const current = source.current!
+  const inGrace = source.previous?.rotationId && (source.promotionUnrecorded || !source.graceEndsAt || source.graceEndsAt > now)
+  const primary = facts.primary
+  const recorded = primary.current && primary.snapshot?.meta.promotedVersion === primary.current.id
+  if (primary.current?.rotationId && sameRotation(primary.current.rotationId, current.rotationId!) && recorded) return
+  const halfDone =
+    !primary.current ||
+    (primary.current.rotationId !== undefined &&
+      ((source.previous?.rotationId !== undefined && sameRotation(primary.current.rotationId, source.previous.rotationId)) ||
+        sameRotation(primary.current.rotationId, current.rotationId!)))
+  if (!halfDone) {
+    blocked.push({
+      secret: name,
+      reason: `the primary ${refText(primary.target)} holds a value (version ${primary.current!.id}); restore only fills a primary that lost its value`,
+      hint: 'run `rotor apply` to bring the other targets to the primary, or `rotor rollback` to go back',
+    })
+    return
+  }
+  actions.push({
+    kind: 'restore',
+    secret: name,
+    from: source.target,
+    current: {versionId: current.id, rotationId: current.rotationId!},
+    ...(inGrace ? {previous: {versionId: source.previous!.id, rotationId: source.previous!.rotationId!}} : {}),
+    ...(source.promotedAt ? {promotedAt: source.promotedAt.toISOString()} : {}),
+    ...(source.graceEndsAt ? {graceEndsAt: source.graceEndsAt.toISOString()} : {}),
+  })
+}
+
+const promotedTime = (t: TargetFacts): number => (t.promotedAt ?? t.current!.createdAt).getTime()

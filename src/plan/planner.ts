@@ -10,7 +10,8 @@
 import type {RotorConfig, SecretConfig} from '../config/types.js'
 import {TickIndex} from '../schedule/ticks.js'
 import {copyRotationId} from './drift.js'
-import {planInFlight, planRollback} from './in-flight.js'
+import {mayRetire} from './grace.js'
+import {planInFlight, planRestore, planRollback} from './in-flight.js'
 import {observeSecret, type SecretFacts, type TargetFacts} from './observe.js'
 import type {Action, Blocker, Deferral, ForcedRotation, Inventory, Plan, PlanOptions} from './types.js'
 import {refText} from './types.js'
@@ -28,7 +29,7 @@ export function plan(config: RotorConfig, inventory: Inventory, now: Date, optio
     const observations = inventory.get(secret.name)
     if (!observations) continue
     const facts = observeSecret(secret, observations, now, ticks)
-    planSecret(secret, facts, now, options.force?.get(secret.name), options.rollback?.has(secret.name) ?? false, sink)
+    planSecret(secret, facts, now, options, sink)
   }
   return {at: now.toISOString(), ...sink}
 }
@@ -37,11 +38,11 @@ function planSecret(
   secret: SecretConfig,
   facts: SecretFacts,
   now: Date,
-  forced: ForcedRotation | undefined,
-  rollback: boolean,
+  options: PlanOptions,
   {actions, blocked, deferred}: Sink,
 ): void {
   const name = secret.name
+  const forced = options.force?.get(name)
   const failed = facts.targets.filter((t) => t.health === 'error')
   if (failed.length > 0) {
     for (const t of failed) blocked.push({secret: name, target: t.target, reason: `could not read ${refText(t.target)}: ${t.detail}`})
@@ -61,12 +62,27 @@ function planSecret(
   }
   for (const t of unowned) actions.push({kind: 'adopt', secret: name, target: t.target})
 
-  if (rollback) {
+  if (options.rollback?.has(name)) {
     planRollback(name, facts, now, actions, blocked)
+    return
+  }
+  const restore = options.restore?.get(name)
+  if (restore) {
+    planRestore(name, facts, now, restore.from, actions, blocked)
     return
   }
 
   if (!facts.primary.current) {
+    const lost = primaryLost(facts, options.history?.has(name) ?? false)
+    if (lost && !options.recreate) {
+      blocked.push({
+        secret: name,
+        target: facts.primary.target,
+        reason: `the primary ${refText(facts.primary.target)} has no value, but ${lost}; creating would mint a new value over live ones`,
+        hint: `put the live value back with \`rotor restore ${name}\` (or restore the store from a backup); \`rotor apply --recreate\` mints a new value instead`,
+      })
+      return
+    }
     actions.push({kind: 'create', secret: name, targets: secret.targets})
     return
   }
@@ -96,7 +112,16 @@ function planSecret(
       }
     }
   }
-  for (const t of facts.targets) planRetirement(secret, t, now, actions)
+  const emergency = (options.emergency?.has(name) ?? false) || (forced?.emergency ?? false)
+  for (const t of facts.targets) planRetirement(secret, t, now, emergency, actions)
+}
+
+/** Why a primary without a value was lost rather than never made; undefined for a new secret. */
+function primaryLost(facts: SecretFacts, history: boolean): string | undefined {
+  const holding = facts.targets.slice(1).filter((t) => t.snapshot?.exists && t.snapshot.owned && t.current)
+  if (holding.length > 0) return `${holding.map((t) => refText(t.target)).join(', ')} ${holding.length === 1 ? 'holds' : 'hold'} rotor-owned versions`
+  if (history) return 'the audit log records its history'
+  return undefined
 }
 
 /**
@@ -132,24 +157,25 @@ function rotation(
   return undefined
 }
 
-function planRetirement(secret: SecretConfig, t: TargetFacts, now: Date, actions: Action[]): void {
+function planRetirement(secret: SecretConfig, t: TargetFacts, now: Date, emergency: boolean, actions: Action[]): void {
   if (t.health === 'missing' || !t.current) return
   if (t.promotionUnrecorded) {
     // We cannot know when this grace window began: start it now rather than cut it short.
     actions.push({kind: 'record-promotion', secret: secret.name, target: t.target, versionId: t.current.id})
     return
   }
-  if (t.previous && t.graceEndsAt && t.graceEndsAt <= now) {
+  if (t.previous && mayRetire(t, t.previous, now, emergency)) {
     actions.push({
       kind: 'retire',
       secret: secret.name,
       target: t.target,
       versionId: t.previous.id,
       mode: secret.retire,
-      graceEndedAt: t.graceEndsAt.toISOString(),
+      ...(t.graceEndsAt ? {graceEndedAt: t.graceEndsAt.toISOString()} : {}),
     })
   }
   for (const stray of t.strays) {
+    if (!mayRetire(t, stray, now, emergency)) continue
     actions.push({kind: 'retire', secret: secret.name, target: t.target, versionId: stray.id, mode: secret.retire})
   }
 }

@@ -93,6 +93,7 @@ function planSecretSync(
       // Another tool wrote over this rotation's version, which is previous now and drops out of
       // any role with the copy: its value lives on in the copy, so retire it at once.
       const overwritten = t.previous?.rotationId && rotationId && sameRotation(t.previous.rotationId, rotationId) ? t.previous : undefined
+      // Not a grace question (grace.ts): the value stays valid, as the copy's current version.
       if (overwritten && !options.copy) actions.push({kind: 'retire', secret: name, target: t.target, versionId: overwritten.id, mode: 'disable'})
     }
     if (t.current && !options.copy) {

@@ -39,6 +39,18 @@ export type Action =
       /** Why, in the audit log, when not the usual repair (`rotor copy`). */
       reason?: string
     }
+  | {
+      kind: 'restore'
+      secret: string
+      /** The target whose owned versions go back on the primary. */
+      from: TargetRef
+      current: {versionId: string; rotationId: string}
+      /** The source's previous version, restored too while its grace window lasts. */
+      previous?: {versionId: string; rotationId: string}
+      /** The source's promotion record, carried over so the grace window ends when it did. */
+      promotedAt?: string
+      graceEndsAt?: string
+    }
   | {kind: 'record-promotion'; secret: string; target: TargetRef; versionId: string}
   | {kind: 'rollback-pending'; secret: string; target: TargetRef; versionId: string; rotationId?: string}
   | {kind: 'retire'; secret: string; target: TargetRef; versionId: string; mode: 'disable' | 'destroy'; graceEndedAt?: string}
@@ -88,6 +100,17 @@ export interface PlanOptions {
   force?: Map<string, ForcedRotation>
   /** Secrets to roll back to their previous version (`rotor rollback`); nothing else is planned for them. */
   rollback?: Set<string>
+  /**
+   * Secrets the audit log shows a history for (read once per run by src/audit/history.ts): a
+   * primary without a value then means it was lost, not that the secret is new.
+   */
+  history?: ReadonlySet<string>
+  /** `apply --recreate`: mint a new value even over other targets' rotor-owned versions. */
+  recreate?: boolean
+  /** `rotor restore`: put the owned versions of a target (or the newest one) back on the primary. */
+  restore?: Map<string, {from?: TargetRef}>
+  /** Secrets whose versions may be retired inside their grace window (`--emergency`). */
+  emergency?: ReadonlySet<string>
 }
 
 export const refText = (target: TargetRef): string => `${target.store}:${target.path}`

@@ -4,6 +4,7 @@
  */
 import {dirname, join} from 'node:path'
 import type {AuditLog} from '../audit/index.js'
+import {readHistory} from '../audit/history.js'
 import type {RotorConfig, SecretConfig} from '../config/types.js'
 import {execute, type RunReport} from '../engine/execute.js'
 import {readInventory} from '../engine/inventory.js'
@@ -20,6 +21,8 @@ export interface Observed {
   secrets: SecretConfig[]
   inventory: Inventory
   plan: Plan
+  /** What the plan was made with, the audit history included. */
+  planOptions: PlanOptions
 }
 
 export async function observeAndPlan(
@@ -30,8 +33,14 @@ export async function observeAndPlan(
   options: PlanOptions = {},
   onRead?: (targets: number) => void,
 ): Promise<Observed> {
-  const inventory = await readInventory(secrets, stores, undefined, onRead)
-  return {secrets, inventory, plan: makePlan(config, inventory, at, options)}
+  const [inventory, planOptions] = await Promise.all([readInventory(secrets, stores, undefined, onRead), withHistory(config, options)])
+  return {secrets, inventory, plan: makePlan(config, inventory, at, planOptions), planOptions}
+}
+
+/** The options plus the secrets the audit log knows (one read per run, reused by the engine's replans). */
+export async function withHistory(config: RotorConfig, options: PlanOptions): Promise<PlanOptions> {
+  if (options.history) return options
+  return {...options, history: await readHistory(config.audit.path)}
 }
 
 export interface ApplyOptions {
@@ -71,7 +80,7 @@ export async function applyChanges(options: ApplyOptions): Promise<ApplyResult> 
   return withLockFile(
     runLockPath(options.config),
     async () => {
-      const {inventory, plan} = await observeAndPlan(options.config, options.secrets, options.stores, options.now(), options.planOptions, options.onRead)
+      const {inventory, plan, planOptions} = await observeAndPlan(options.config, options.secrets, options.stores, options.now(), options.planOptions, options.onRead)
       options.onPlanned?.(plan)
       const notifier = new Notifier(options.config.notify ?? [], {env: options.env, warn: options.warn ?? warnOnStderr, audit: options.audit})
       if (plan.actions.length === 0) {
@@ -86,7 +95,7 @@ export async function applyChanges(options: ApplyOptions): Promise<ApplyResult> 
         stores: options.stores,
         audit: options.audit,
         now: options.now,
-        planOptions: options.planOptions,
+        planOptions,
         lease: options.lease,
         verify: options.verify ?? makeVerifier({env: options.env}),
         notifier,
