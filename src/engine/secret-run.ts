@@ -36,6 +36,7 @@ export async function runSecret(secret: SecretConfig, planned: Action[], options
   const me = leaseOwner(options.audit.runId ?? randomUUID())
   const checkpoint = options.checkpoint ?? (() => {})
   let held = false
+  let results: ActionResult[] | undefined
   try {
     const client = await options.stores.get(primary.store)
     const before = await client.describe(primary.path)
@@ -79,12 +80,14 @@ export async function runSecret(secret: SecretConfig, planned: Action[], options
         throw new LostRaceError(`the lease on ${refText(primary)} passed to ${now.meta.leaseOwner ?? 'nobody'} before promotion`, {ref: refText(primary)})
       }
     }
-    return await runActions(secret, fresh.actions, inventory, options, confirmLease)
+    results = await runActions(secret, fresh.actions, inventory, options, confirmLease)
+    return results
   } catch (error) {
     if (isAuditError(error)) throw error
     return failAll(secret, planned, error, options)
   } finally {
     if (held) await release(secret, me, options)
+    else if (results) await anchorWithoutLease(secret, results, options)
   }
 }
 
@@ -108,14 +111,20 @@ async function release(secret: SecretConfig, me: string, options: Options): Prom
 const anchorOf = (options: Options) =>
   options.audit.lastSeq !== undefined && options.audit.head !== undefined ? anchorMeta({lastSeq: options.audit.lastSeq, head: options.audit.head}) : {}
 
-/** Retirements run without a lease: the anchor is their one metadata write at the end. */
+/**
+ * Retirements run without a lease, a creation before there is anything to hold one on: the anchor
+ * is their one metadata write at the end.
+ */
 async function anchorWithoutLease(secret: SecretConfig, results: ActionResult[], options: Options): Promise<void> {
-  const primary = options.inventory.get(secret.name)?.[0]
+  const primary = secret.targets[0]
   const anchor = anchorOf(options)
-  if (!results.some((r) => r.outcome !== 'skipped') || !primary?.snapshot?.exists || !primary.snapshot.owned || Object.keys(anchor).length === 0) return
+  if (!results.some((r) => r.outcome !== 'skipped') || Object.keys(anchor).length === 0) return
   try {
-    await (await options.stores.get(primary.target.store)).setMeta(primary.target.path, anchor)
-    options.checkpoint?.(`anchor ${refText(primary.target)}`)
+    const client = await options.stores.get(primary.store)
+    const now = await client.describe(primary.path)
+    if (!now.exists || !now.owned) return
+    await client.setMeta(primary.path, anchor)
+    options.checkpoint?.(`anchor ${refText(primary)}`)
   } catch {
     // The next change to this secret anchors a later head; verify checks the anchors it finds.
   }
