@@ -139,7 +139,16 @@ export class AuditLog {
     } catch (e) {
       return Promise.reject(e)
     }
-    const run = this.queue.then(() => this.appendLocked(clean))
+    const run = this.queue.then(() => this.appendLocked(clean)).catch((error: unknown) => {
+      if (error instanceof AuditError) throw error
+      // Whatever stops an append (ENOSPC, EACCES, a lock held too long) stops the run: no store
+      // change may go unrecorded.
+      const code = (error as NodeJS.ErrnoException).code
+      throw new AuditError(`cannot append to audit log ${this.path}: ${code ? `${code} ` : ''}${(error as Error).message}`, {
+        hint: 'nothing further was changed; fix the log (space, permissions, path) and run again, `rotor audit verify` checks it',
+        cause: error,
+      })
+    })
     this.queue = run.catch(() => undefined)
     return run
   }
