@@ -2,7 +2,7 @@ import {createHash, createHmac} from 'node:crypto'
 import {cp, mkdir, mkdtemp, readFile, rm, stat, symlink, unlink, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, describe, expect, it} from 'vitest'
 import {type CliResult, json, runCli} from '../support/cli.js'
 
 // Monday 04:00 UTC: after the starter config's weekly tick, so only what a test asks for happens.
