@@ -1,25 +1,48 @@
 import {resolve} from 'node:path'
 import {Flags} from '@oclif/core'
-import {verifyAuditLog} from '../../src/audit/index.js'
+import {keySource, readAuditKey, verifyAuditLog} from '../../src/audit/index.js'
+import {parseExpectedHead, readStoreAnchors} from '../../src/audit/store-anchors.js'
 import {BaseCommand} from '../../src/cli/base-command.js'
+import {UsageError} from '../../src/errors/index.js'
 import {ExitCode} from '../../src/exit-codes.js'
 
 export default class AuditVerify extends BaseCommand<typeof AuditVerify> {
-  static override summary = 'Check that no audit log entry was changed, removed or reordered.'
-  static override description = `Each entry holds the SHA-256 of the one before it. Verify recomputes the chain and names the first line that breaks it. It prints the head hash: record it elsewhere to also detect a truncated tail.`
+  static override summary = 'Check the audit log: its keyed chain, and the anchors the stores hold.'
+  static override description = `Each entry holds the SHA-256 of the line before it and an HMAC-SHA-256 under the audit key (ROTOR_AUDIT_KEY, ROTOR_AUDIT_KEY_FILE, or the key file rotor created under its user directory), so an entry changed, removed, reordered or rebuilt without the key is found. After each change rotor records the seq and hash of the latest entry in the secret's primary store metadata (auditSeq, auditHead); verify reads every one it can (metadata only, never values) and so also finds a cut tail, a deleted or emptied log, and a fresh log put in place of a used one. Every problem is named; any problem exits 1.`
 
-  static override examples = ['<%= config.bin %> audit verify', '<%= config.bin %> audit verify --file /var/log/rotor/audit.log --json']
+  static override examples = [
+    '<%= config.bin %> audit verify',
+    '<%= config.bin %> audit verify --expect-head 42:3f1c...e9 --json',
+    '<%= config.bin %> audit verify --file /var/log/rotor/audit.log --no-anchors',
+  ]
 
-  static override flags = {file: Flags.string({summary: 'Audit log to check (default: audit.path from rotor.yaml).'})}
+  static override flags = {
+    file: Flags.string({summary: 'Audit log to check (default: audit.path from rotor.yaml).'}),
+    'expect-head': Flags.string({summary: 'SEQ:HASH of an entry recorded elsewhere (a ticket, a CI log); the log must hold it.'}),
+    anchors: Flags.boolean({summary: "Check the anchors in the secrets' primary stores (needs rotor.yaml).", default: true, allowNo: true}),
+  }
 
   async run() {
-    const file = this.flags.file ? resolve(this.flags.file) : (await this.loadConfig()).audit.path
-    const result = await verifyAuditLog(file)
+    const expected = this.flags['expect-head'] === undefined ? undefined : parseExpectedHead(this.flags['expect-head'])
+    if (typeof expected === 'string') throw new UsageError(expected)
+    const config = this.flags.anchors || !this.flags.file ? await this.loadConfig() : undefined
+    const file = this.flags.file ? resolve(this.flags.file) : config!.audit.path
+    const fromStores = this.flags.anchors && config ? await readStoreAnchors(config, this.stores(config)) : {anchors: [], unreadable: []}
+    const key = await readAuditKey(file)
+    const result = await verifyAuditLog(file, {
+      key: key?.key ?? null,
+      keySource: keySource(file),
+      anchors: [...fromStores.anchors, ...(expected ? [expected] : [])],
+    })
+    for (const u of fromStores.unreadable) this.warn(`could not read the anchor of ${u}`)
     if (!this.jsonEnabled()) {
-      if (result.ok) this.log(`${file}: ${result.entries} entries, chain intact. Head: ${result.head ?? '-'}`)
+      const anchored = result.anchors.filter((a) => a.ok).length
+      if (result.ok) {
+        this.log(`${file}: ${result.entries} entries (${result.keyed} keyed), chain intact, ${anchored} of ${result.anchors.length} anchors match. Head: ${result.lastSeq ?? 0}:${result.head ?? '-'}`)
+      }
       for (const p of result.problems) this.logToStderr(`${file}:${p.line}: ${p.message}`)
     }
     if (!result.ok) this.setExitCode(ExitCode.ERROR)
-    return {file, ...result}
+    return {file, ...result, unreadableAnchors: fromStores.unreadable}
   }
 }

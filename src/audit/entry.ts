@@ -1,4 +1,5 @@
-import {createHash} from 'node:crypto'
+import {createHash, createHmac} from 'node:crypto'
+import {redact} from '../redact/index.js'
 import type {AuditEntry, AuditInput, AuditVersionIds} from './types.js'
 import {AuditError} from './errors.js'
 
@@ -17,6 +18,8 @@ const INPUT_KEYS: ReadonlySet<string> = new Set([
   'reason',
   'outcome',
   'error',
+  'intent',
+  'intentRunId',
 ])
 
 /** Every key an entry may have, in the order it is written. */
@@ -35,11 +38,33 @@ export const ENTRY_KEYS = [
   'reason',
   'outcome',
   'error',
+  'intent',
+  'intentRunId',
   'prev',
+  'mac',
 ] as const
 
 const ENTRY_KEY_SET: ReadonlySet<string> = new Set(ENTRY_KEYS)
 const HASH_RE = /^[0-9a-f]{64}$/
+export const MAC_SCHEME = 'hmac-sha256'
+const MAC_RE = /^hmac-sha256:[0-9a-f]{64}$/
+const OUTCOMES: ReadonlySet<unknown> = new Set(['intent', 'ok', 'failed'])
+
+/** `mac` for an entry: the HMAC-SHA-256 under `key` of its line without `mac`. */
+export function macFor(entry: AuditEntry, key: Uint8Array): string {
+  const {mac: _ignored, ...rest} = entry
+  return `${MAC_SCHEME}:${createHmac('sha256', key).update(serializeEntry(rest)).digest('hex')}`
+}
+
+/** Credentials in URLs (`scheme://user:pass@host`) become `scheme://[redacted]@host`. */
+export function redactUrlCredentials(text: string): string {
+  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]+@/gi, '$1[redacted]@')
+}
+
+/** What every string in an entry passes before it is written: known values, key formats, URL credentials. */
+export function scrub(text: string): string {
+  return redact(redactUrlCredentials(text))
+}
 
 /** SHA-256 (hex) of one line's exact bytes, without its newline. */
 export function hashLine(line: Uint8Array | string): string {
@@ -77,13 +102,14 @@ export function normalizeInput(input: AuditInput): CleanInput {
     }
   }
 
+  input = scrubInput(input)
   const out: CleanInput = {
     secret: requireString(input.secret, 'secret'),
     action: requireString(input.action, 'action'),
     outcome: input.outcome,
   }
-  if (input.outcome !== 'ok' && input.outcome !== 'failed') {
-    throw new AuditError('audit entry field "outcome" must be "ok" or "failed"')
+  if (!OUTCOMES.has(input.outcome)) {
+    throw new AuditError('audit entry field "outcome" must be "intent", "ok" or "failed"')
   }
 
   if (input.target !== undefined) {
@@ -99,7 +125,24 @@ export function normalizeInput(input: AuditInput): CleanInput {
   if (input.rotationId !== undefined) out.rotationId = requireString(input.rotationId, 'rotationId')
   if (input.reason !== undefined) out.reason = requireString(input.reason, 'reason')
   if (input.error !== undefined) out.error = requireString(input.error, 'error', true)
+  if (input.intent !== undefined) {
+    if (!Number.isSafeInteger(input.intent) || input.intent < 1) throw new AuditError('audit entry field "intent" must be a positive integer')
+    out.intent = input.intent
+  }
+  if (input.intentRunId !== undefined) out.intentRunId = requireString(input.intentRunId, 'intentRunId')
   return out
+}
+
+/** A copy with every string (top level, target, versionIds) scrubbed; other types are left for the checks. */
+function scrubInput(input: AuditInput): AuditInput {
+  const s = <T>(v: T): T => (typeof v === 'string' ? (scrub(v) as T) : v)
+  const out: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(input)) {
+    if (Array.isArray(value)) out[key] = value.map(s)
+    else if (typeof value === 'object' && value !== null) out[key] = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, s(v)]))
+    else out[key] = s(value)
+  }
+  return out as unknown as AuditInput
 }
 
 function checkVersionIds(v: unknown): AuditVersionIds {
@@ -153,13 +196,17 @@ export function parseEntry(value: unknown): {entry: AuditEntry} | {error: string
     if (typeof v[key] !== 'string') return {error: `field "${key}" must be a string`}
   }
   if (Number.isNaN(Date.parse(v.time as string))) return {error: 'field "time" is not an ISO time'}
-  if (v.outcome !== 'ok' && v.outcome !== 'failed') return {error: 'field "outcome" must be "ok" or "failed"'}
-  for (const key of ['target', 'rotationId', 'reason', 'error'] as const) {
+  if (!OUTCOMES.has(v.outcome)) return {error: 'field "outcome" must be "intent", "ok" or "failed"'}
+  if (v.intent !== undefined && (typeof v.intent !== 'number' || !Number.isSafeInteger(v.intent) || v.intent < 1)) {
+    return {error: 'field "intent" must be a positive integer'}
+  }
+  if (v.mac !== undefined && (typeof v.mac !== 'string' || !MAC_RE.test(v.mac))) return {error: `field "mac" must be ${MAC_SCHEME}:<64 hex digits>`}
+  for (const key of ['target', 'rotationId', 'reason', 'error', 'intentRunId'] as const) {
     if (v[key] !== undefined && typeof v[key] !== 'string') return {error: `field "${key}" must be a string`}
   }
   try {
     if (v.versionIds !== undefined) checkVersionIds(v.versionIds)
-    for (const key of ['time', 'user', 'host', 'runId', 'secret', 'action', 'target', 'rotationId', 'reason', 'error']) {
+    for (const key of ['time', 'user', 'host', 'runId', 'secret', 'action', 'target', 'rotationId', 'reason', 'error', 'intentRunId']) {
       if (typeof v[key] === 'string') checkLength(v[key], key)
     }
   } catch (e) {

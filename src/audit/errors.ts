@@ -7,3 +7,5 @@ export class AuditError extends RotorError {
     super(message, options)
   }
 }
+
+export const isAuditError = (error: unknown): error is AuditError => error instanceof AuditError

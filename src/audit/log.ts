@@ -9,12 +9,15 @@ import {
   type CleanInput,
   GENESIS_HASH,
   hashLine,
+  macFor,
   normalizeInput,
   parseEntry,
   requireString,
   serializeEntry,
 } from './entry.js'
-import type {AuditEntry, AuditInput, AuditLogOptions} from './types.js'
+import {createAuditKey, keySource, readAuditKey} from './key.js'
+import {openIntents, readLog} from './read.js'
+import type {Anchor, AuditEntry, AuditInput, AuditLogOptions} from './types.js'
 
 /** How long an append waits for `<path>.lock` by default. */
 export const DEFAULT_LOCK_TIMEOUT_MS = 5_000
@@ -27,7 +30,11 @@ const NEWLINE = 0x0a
 interface Tail {
   seq: number
   head: string
+  /** The last entry, when there is one. */
+  last?: AuditEntry
 }
+
+type ResolvedOptions = Required<Omit<AuditLogOptions, 'keyFile' | 'env' | 'note'>>
 
 /**
  * The append-only, hash-chained audit log: one JSON line per state change, each carrying the
@@ -45,9 +52,14 @@ export class AuditLog {
   private queue: Promise<unknown> = Promise.resolve()
   private closed = false
   private tail: Tail
+  /** HMAC key of the chain: every entry this instance writes carries a `mac`. */
+  private readonly key: Buffer
+  /** seq -> hash of each line, read on demand to check anchors. */
+  private hashes?: Map<number, string>
 
-  private constructor(path: string, opts: Required<AuditLogOptions>, tail: Tail) {
+  private constructor(path: string, opts: ResolvedOptions, tail: Tail, key: Buffer) {
     this.path = path
+    this.key = key
     this.user = opts.user
     this.host = opts.host
     this.runId = opts.runId
@@ -63,7 +75,7 @@ export class AuditLog {
    */
   static async open(path: string, opts: AuditLogOptions = {}): Promise<AuditLog> {
     if (!isAbsolute(path)) throw new AuditError(`audit log path must be absolute: ${path}`)
-    const resolved: Required<AuditLogOptions> = {
+    const resolved: ResolvedOptions = {
       user: requireString(opts.user ?? defaultUser(), 'user'),
       host: requireString(opts.host ?? hostname(), 'host'),
       runId: requireString(opts.runId ?? randomUUID(), 'runId'),
@@ -80,7 +92,8 @@ export class AuditLog {
         await fh.close()
       }
     })
-    return new AuditLog(path, resolved, tail)
+    const key = await openKey(path, tail, opts)
+    return new AuditLog(path, resolved, tail, key)
   }
 
   /** seq of the last entry this instance has seen (0 for an empty log). */
@@ -91,6 +104,27 @@ export class AuditLog {
   /** Hash of the last line this instance has seen (GENESIS_HASH for an empty log). */
   get head(): string {
     return this.tail.head
+  }
+
+  /**
+   * What is wrong with `anchor` (a seq and hash recorded in a store) against this log, or undefined
+   * when the log holds that entry. A log that lost entries an anchor names is deleted, emptied,
+   * cut or replaced: the run must stop before it writes a new history over it.
+   */
+  async anchorProblem(anchor: Anchor): Promise<string | undefined> {
+    if (anchor.seq > this.tail.seq || this.hashes === undefined || !this.hashes.has(anchor.seq)) await this.readHashes()
+    return anchorProblem(anchor, this.tail.seq, this.hashes!.get(anchor.seq))
+  }
+
+  /** Intents that no outcome entry completes (a run stopped between them). */
+  openIntents(): Promise<AuditEntry[]> {
+    return openIntents(this.path)
+  }
+
+  private async readHashes(): Promise<void> {
+    const hashes = new Map<number, string>()
+    for await (const line of readLog(this.path)) if (line.entry) hashes.set(line.entry.seq, line.hash)
+    this.hashes = hashes
   }
 
   /**
@@ -105,7 +139,16 @@ export class AuditLog {
     } catch (e) {
       return Promise.reject(e)
     }
-    const run = this.queue.then(() => this.appendLocked(clean))
+    const run = this.queue.then(() => this.appendLocked(clean)).catch((error: unknown) => {
+      if (error instanceof AuditError) throw error
+      // Whatever stops an append (ENOSPC, EACCES, a lock held too long) stops the run: no store
+      // change may go unrecorded.
+      const code = (error as NodeJS.ErrnoException).code
+      throw new AuditError(`cannot append to audit log ${this.path}: ${code ? `${code} ` : ''}${(error as Error).message}`, {
+        hint: 'nothing further was changed; fix the log (space, permissions, path) and run again, `rotor audit verify` checks it',
+        cause: error,
+      })
+    })
     this.queue = run.catch(() => undefined)
     return run
   }
@@ -136,13 +179,18 @@ export class AuditLog {
           reason: input.reason,
           outcome: input.outcome,
           error: input.error,
+          intent: input.intent,
+          intentRunId: input.intentRunId,
           prev: tail.head,
         }
+        entry.mac = macFor(entry, this.key)
         const line = Buffer.from(serializeEntry(entry), 'utf8')
         await writeAll(fh, Buffer.concat([line, Buffer.from('\n')]))
         await fh.datasync()
-        this.tail = {seq: entry.seq, head: hashLine(line)}
-        return JSON.parse(line.toString('utf8')) as AuditEntry
+        const written = JSON.parse(line.toString('utf8')) as AuditEntry
+        this.tail = {seq: entry.seq, head: hashLine(line), last: written}
+        this.hashes?.set(entry.seq, this.tail.head)
+        return written
       } finally {
         await fh.close()
       }
@@ -252,5 +300,45 @@ async function readTail(fh: FileHandle, path: string): Promise<Tail> {
   if (!('entry' in result)) {
     throw new AuditError(`the last line of audit log ${path} is not a valid entry`, {hint})
   }
-  return {seq: result.entry.seq, head: hashLine(line)}
+  return {seq: result.entry.seq, head: hashLine(line), last: result.entry}
+}
+
+/** The message for an anchor the log does not hold (see AuditLog.anchorProblem). */
+export function anchorProblem(anchor: Anchor, lastSeq: number, hashAtSeq: string | undefined): string | undefined {
+  const names = `${anchor.source} records entry ${anchor.seq} (hash ${anchor.head.slice(0, 12)}…)`
+  if (lastSeq === 0) return `the audit log is missing or empty, but ${names}: the log was deleted or emptied`
+  if (anchor.seq > lastSeq) return `the audit log ends at entry ${lastSeq}, but ${names}: its tail was cut`
+  if (hashAtSeq === undefined) return `the audit log has no entry ${anchor.seq}, but ${names}: entries were removed`
+  if (hashAtSeq !== anchor.head) {
+    return `entry ${anchor.seq} of the audit log has hash ${hashAtSeq.slice(0, 12)}…, but ${names}: the chain was rebuilt or the log replaced`
+  }
+  return undefined
+}
+
+/**
+ * The chain's key. A log whose entries are keyed never goes back to unkeyed ones, so a keyed log
+ * whose key is missing or different is an error; a new key is made only for a log with no keyed entry.
+ */
+async function openKey(path: string, tail: Tail, opts: AuditLogOptions): Promise<Buffer> {
+  const keyOpts = {env: opts.env ?? process.env, ...(opts.keyFile ? {keyFile: opts.keyFile} : {})}
+  const existing = await readAuditKey(path, keyOpts)
+  if (existing) {
+    if (tail.last?.mac && macFor(tail.last, existing.key) !== tail.last.mac) {
+      throw new AuditError(`the last entry of audit log ${path} does not verify under the audit key ${existing.source}`, {
+        hint: 'the key is not the one this log was written with, or the entry was changed: run `rotor audit verify`',
+      })
+    }
+    return existing.key
+  }
+  if (tail.last?.mac) {
+    throw new AuditError(`audit log ${path} is keyed, but its audit key ${keySource(path, keyOpts)} is missing`, {
+      hint: 'restore the key (ROTOR_AUDIT_KEY, ROTOR_AUDIT_KEY_FILE or the file under the rotor user directory); a new key would not verify the log',
+    })
+  }
+  const created = await createAuditKey(path, keyOpts)
+  if (created.created) {
+    const note = opts.note ?? ((message: string) => process.stderr.write(`${message}\n`))
+    note(`Created audit key ${created.source} for ${path}: keep it apart from the log and back it up; \`rotor audit verify\` needs it.`)
+  }
+  return created.key
 }

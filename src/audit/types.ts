@@ -13,7 +13,11 @@ export type AuditAction =
   | 'sync'
   | (string & {})
 
-export type AuditOutcome = 'ok' | 'failed'
+/**
+ * `intent` is written before a store-changing call; `ok` / `failed` after it (with `intent` naming
+ * the intent's seq). Logs written before intents existed hold only `ok` and `failed`.
+ */
+export type AuditOutcome = 'intent' | 'ok' | 'failed'
 
 /** Either the list of version ids touched, or the move from one version to another. */
 export type AuditVersionIds = string[] | {from?: string; to?: string}
@@ -35,6 +39,10 @@ export interface AuditInput {
   outcome: AuditOutcome
   /** Error message when `outcome` is `failed`; RotorError messages never contain secret values. */
   error?: string
+  /** For an outcome: the seq of the intent entry it completes. */
+  intent?: number
+  /** For an outcome written by a later run (an intent a crashed run left open): that run's id. */
+  intentRunId?: string
 }
 
 /** One line of the audit log, in the order its keys are written. */
@@ -56,8 +64,16 @@ export interface AuditEntry {
   reason?: string
   outcome: AuditOutcome
   error?: string
+  intent?: number
+  intentRunId?: string
   /** SHA-256 (hex) of the previous line's exact bytes without its newline; 64 zeros for the first. */
   prev: string
+  /**
+   * `hmac-sha256:<hex>`: the HMAC-SHA-256, under the log's audit key, of this line as written
+   * without `mac`. Absent on entries of logs written before keyed chains; once a log has a keyed
+   * entry every later entry is keyed.
+   */
+  mac?: string
 }
 
 export interface AuditLogOptions {
@@ -71,6 +87,12 @@ export interface AuditLogOptions {
   runId?: string
   /** How long to wait for `<path>.lock` before failing with LockedError; default 5000 ms. */
   lockTimeoutMs?: number
+  /** Environment for the audit key (ROTOR_AUDIT_KEY, ROTOR_AUDIT_KEY_FILE, rotorUserDir); default process.env. */
+  env?: NodeJS.ProcessEnv
+  /** Key file to use instead of the default one in rotorUserDir(). */
+  keyFile?: string
+  /** Told once when a new audit key is created; default a line on stderr. */
+  note?: (message: string) => void
 }
 
 export interface AuditProblem {
@@ -85,7 +107,25 @@ export interface AuditVerifyResult {
   ok: boolean
   /** Lines that parsed as entries. */
   entries: number
+  /** Entries that carry an HMAC. */
+  keyed: number
   problems: AuditProblem[]
   /** SHA-256 (hex) of the last line; record it elsewhere to detect a deleted tail later. */
   head?: string
+  /** seq of the last entry. */
+  lastSeq?: number
+  /** Each anchor checked (from the stores' metadata, or --expect-head), and what was wrong with it. */
+  anchors: AnchorCheck[]
+}
+
+/** Where an anchor was read (`secret` and `store:path`, or `--expect-head`) and what it says. */
+export interface Anchor {
+  source: string
+  seq: number
+  head: string
+}
+
+export interface AnchorCheck extends Anchor {
+  ok: boolean
+  problem?: string
 }

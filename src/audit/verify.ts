@@ -1,6 +1,21 @@
 import {open} from 'node:fs/promises'
-import {GENESIS_HASH, hashLine, parseEntry, serializeEntry} from './entry.js'
-import type {AuditProblem, AuditVerifyResult} from './types.js'
+import type {AuditEntry} from './types.js'
+import {GENESIS_HASH, hashLine, macFor, parseEntry, serializeEntry} from './entry.js'
+import {anchorProblem} from './log.js'
+import {keySource, readAuditKey} from './key.js'
+import type {Anchor, AnchorCheck, AuditProblem, AuditVerifyResult} from './types.js'
+
+export interface VerifyOptions {
+  /**
+   * The chain's HMAC key; by default the log's key (ROTOR_AUDIT_KEY, ROTOR_AUDIT_KEY_FILE, its file
+   * in rotorUserDir()). Null: none, so keyed entries are reported as unverifiable.
+   */
+  key?: Uint8Array | null
+  /** Where the key was looked for, for the message when it is missing. */
+  keySource?: string
+  /** Anchors read from the stores' metadata, and `--expect-head`. */
+  anchors?: Anchor[]
+}
 
 const NEWLINE = 0x0a
 
@@ -29,18 +44,29 @@ interface Seen {
  * (it must appear as some entry's hash, i.e. as the `prev` of a later entry or the new head)
  * is what detects a cut tail.
  */
-export async function verifyAuditLog(path: string): Promise<AuditVerifyResult> {
+export async function verifyAuditLog(path: string, options: VerifyOptions = {}): Promise<AuditVerifyResult> {
   let fh
   try {
     fh = await open(path, 'r')
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-      return {ok: false, entries: 0, problems: [{line: 0, message: `audit log not found: ${path}`}]}
+      const anchors = checkAnchors(options.anchors ?? [], 0, new Map())
+      return {
+        ok: false,
+        entries: 0,
+        keyed: 0,
+        problems: [{line: 0, message: `audit log not found: ${path}`}, ...anchorProblems(anchors)],
+        anchors,
+      }
     }
     throw e
   }
 
-  const v = new Verifier()
+  if (options.key === undefined) {
+    const found = await readAuditKey(path)
+    options = {...options, key: found?.key ?? null, keySource: options.keySource ?? keySource(path)}
+  }
+  const v = new Verifier(options)
   try {
     let rest: Buffer = Buffer.alloc(0)
     for await (const chunk of fh.createReadStream({autoClose: false})) {
@@ -59,7 +85,23 @@ export async function verifyAuditLog(path: string): Promise<AuditVerifyResult> {
   return v.result()
 }
 
+function checkAnchors(anchors: Anchor[], lastSeq: number, hashes: Map<number, string>): AnchorCheck[] {
+  return anchors.map((anchor) => {
+    const problem = anchorProblem(anchor, lastSeq, hashes.get(anchor.seq))
+    return problem ? {...anchor, ok: false, problem} : {...anchor, ok: true}
+  })
+}
+
+const anchorProblems = (checks: AnchorCheck[]): AuditProblem[] => checks.filter((c) => !c.ok).map((c) => ({line: 0, message: c.problem!}))
+
 class Verifier {
+  private keyed = 0
+  private lastSeq?: number
+  private readonly hashes = new Map<number, string>()
+  private missingKeyReported = false
+
+  constructor(private readonly options: VerifyOptions) {}
+
   private lineNo = 0
   private entries = 0
   private readonly problems: AuditProblem[] = []
@@ -80,8 +122,17 @@ class Verifier {
 
   result(): AuditVerifyResult {
     // "entry changed" is found while reading the line after it; report in file order.
-    const problems = [...this.problems].sort((a, b) => a.line - b.line)
-    return {ok: problems.length === 0, entries: this.entries, problems, head: this.lastLineHash}
+    const anchors = checkAnchors(this.options.anchors ?? [], this.lastSeq ?? 0, this.hashes)
+    const problems = [...this.problems, ...anchorProblems(anchors)].sort((a, b) => a.line - b.line)
+    return {
+      ok: problems.length === 0,
+      entries: this.entries,
+      keyed: this.keyed,
+      problems,
+      head: this.lastLineHash,
+      ...(this.lastSeq === undefined ? {} : {lastSeq: this.lastSeq}),
+      anchors,
+    }
   }
 
   private problem(line: number, message: string, seq?: number): void {
@@ -122,8 +173,33 @@ class Verifier {
       this.problem(lineNo, 'entry is not in the exact form rotor writes (edited by hand?)', entry.seq)
     }
     this.checkLink(entry.seq, entry.prev, lineNo)
+    this.checkMac(entry, lineNo)
+    this.hashes.set(entry.seq, hash)
+    this.lastSeq = entry.seq
     this.prevEntry = {line: lineNo, seq: entry.seq, hash}
     this.damaged = 0
+  }
+
+  /** Keyed entries must verify under the key; once a log is keyed, an unkeyed entry is an insertion. */
+  private checkMac(entry: AuditEntry, lineNo: number): void {
+    if (entry.mac === undefined) {
+      if (this.keyed > 0) {
+        this.problem(lineNo, 'unkeyed entry after keyed entries: written or rebuilt by something without the audit key', entry.seq)
+      }
+      return
+    }
+    this.keyed++
+    const {key} = this.options
+    if (!key) {
+      if (!this.missingKeyReported) {
+        this.missingKeyReported = true
+        this.problem(lineNo, `the log is keyed but the audit key (${this.options.keySource ?? 'ROTOR_AUDIT_KEY'}) is not available: its HMACs cannot be checked`, entry.seq)
+      }
+      return
+    }
+    if (macFor(entry, key) !== entry.mac) {
+      this.problem(lineNo, 'HMAC does not verify under the audit key: the entry was changed or the chain rebuilt without the key', entry.seq)
+    }
   }
 
   private checkLink(seq: number, prev: string, lineNo: number): void {

@@ -6,7 +6,7 @@
  * was printed: two runners that planned the same rotation carry it out once. A failure stops the
  * rest of that secret's actions, is reported, and the other secrets go on.
  */
-import type {AuditLog} from '../audit/index.js'
+import {AuditError, type AuditLog, readAnchor} from '../audit/index.js'
 import type {RotorConfig, SecretConfig} from '../config/types.js'
 import type {Notifier} from '../notify/index.js'
 import type {Action, Inventory, Plan, PlanOptions} from '../plan/types.js'
@@ -38,8 +38,13 @@ export interface EngineOptions {
   config: RotorConfig
   inventory: Inventory
   stores: StoreSet
-  /** `runId` names this run in the lease it takes; a random one when absent. */
-  audit: Pick<AuditLog, 'append'> & {runId?: string}
+  /**
+   * `runId` names this run in the lease it takes; a random one when absent. With `lastSeq`/`head`
+   * the engine anchors the log in each changed secret's primary, with `anchorProblem` it refuses
+   * to run over a log that lost what the anchors record, with `openIntents` it resolves a crashed
+   * run's open intents.
+   */
+  audit: Pick<AuditLog, 'append'> & {runId?: string} & Partial<Pick<AuditLog, 'lastSeq' | 'head' | 'anchorProblem' | 'openIntents'>>
   now: () => Date
   concurrency?: number
   /** The options the plan was made with; the engine plans each secret again under its lease. */
@@ -65,6 +70,7 @@ export async function execute(plan: Plan, options: EngineOptions): Promise<RunRe
     list.push(action)
     bySecret.set(action.secret, list)
   }
+  await checkAnchors([...bySecret.keys()], options)
   const secrets = new Map(options.config.secrets.map((s) => [s.name, s]))
   const lease = {...DEFAULT_LEASE, ...options.lease}
   // After SIGINT/SIGTERM (the StoreSet's signal) no new secret starts; see src/cli/interrupt.ts.
@@ -77,4 +83,25 @@ export async function execute(plan: Plan, options: EngineOptions): Promise<RunRe
   const results = perSecret.flat()
   const failedSecrets = [...new Set(results.filter((r) => r.outcome === 'failed').map((r) => r.action.secret))]
   return {at: options.now().toISOString(), results, failedSecrets}
+}
+
+/**
+ * Before any change: every anchor of a secret this run changes must name an entry the log holds.
+ * A deleted, emptied, cut or replaced log fails the run here instead of a fresh history starting.
+ */
+async function checkAnchors(names: string[], options: EngineOptions): Promise<void> {
+  if (!options.audit.anchorProblem) return
+  const problems: string[] = []
+  for (const name of names) {
+    const primary = options.inventory.get(name)?.[0]
+    const anchor = readAnchor(primary?.snapshot?.meta, `${name} (${primary?.target.store}:${primary?.target.path})`)
+    if (!anchor) continue
+    const problem = await options.audit.anchorProblem(anchor)
+    if (problem) problems.push(problem)
+  }
+  if (problems.length > 0) {
+    throw new AuditError(problems.join('\n'), {
+      hint: 'restore the audit log from a backup, or find out who changed it; `rotor audit verify` lists every anchor. rotor will not start a new history over it',
+    })
+  }
 }

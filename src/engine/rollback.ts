@@ -58,9 +58,14 @@ async function reinstateOn(
     }
     return
   }
-  await client.reinstate(target.path, version.id, facts.current!.id)
-  ctx.checkpoint(`reinstate ${refText(target)}`)
-  await client.setMeta(target.path, promotionMeta(ctx, version, ctx.secret.graceMs))
-  ctx.checkpoint(`meta ${refText(target)}`)
-  await ctx.audit({target, action: 'reinstate', versionIds: {from: facts.current!.id, to: version.id}, rotationId: version.rotationId, reason: REASON})
+  const from = facts.current!.id
+  await ctx.change(
+    {target, action: 'reinstate', versionIds: {from, to: version.id}, ...(version.rotationId ? {rotationId: version.rotationId} : {}), reason: REASON},
+    async () => {
+      await client.reinstate(target.path, version.id, from)
+      ctx.checkpoint(`reinstate ${refText(target)}`)
+      await client.setMeta(target.path, promotionMeta(ctx, version, ctx.secret.graceMs))
+      ctx.checkpoint(`meta ${refText(target)}`)
+    },
+  )
 }

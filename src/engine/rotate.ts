@@ -9,6 +9,7 @@ import {isConflict, NotFoundError} from '../errors/index.js'
 import {META} from '../plan/observe.js'
 import {type Action, refText} from '../plan/types.js'
 import type {SecretValue, VersionInfo} from '../../providers/types.js'
+import {isAuditError} from '../audit/errors.js'
 import {LostRaceError} from './errors.js'
 import {factsFor, mint, newRotationId, promotionMeta, promotionRecorded, type StepContext, writeCurrent} from './steps.js'
 
@@ -68,11 +69,13 @@ export async function rotateWith(ctx: StepContext, spec: RotationSpec): Promise<
     const pending = staged.get(target)
     try {
       if (pending && facts.current) {
-        await client.promote(target.path, {rotationId, versionId: pending.id, expectedCurrent: facts.current.id})
-        ctx.checkpoint(`promote ${refText(target)}`)
-        await client.setMeta(target.path, promotionMeta(ctx, pending, spec.graceMs))
-        ctx.checkpoint(`meta ${refText(target)}`)
-        await ctx.audit({target, action: 'promote', versionIds: {from: facts.current.id, to: pending.id}, rotationId, reason})
+        const current = facts.current
+        await ctx.change({target, action: 'promote', versionIds: {from: current.id, to: pending.id}, rotationId, reason}, async () => {
+          await client.promote(target.path, {rotationId, versionId: pending.id, expectedCurrent: current.id})
+          ctx.checkpoint(`promote ${refText(target)}`)
+          await client.setMeta(target.path, promotionMeta(ctx, pending, spec.graceMs))
+          ctx.checkpoint(`meta ${refText(target)}`)
+        })
       } else {
         await writeCurrent(ctx, target, spec.value, rotationId, spec.graceMs, reason)
       }
@@ -97,8 +100,11 @@ async function recordEmergency(ctx: StepContext, rotationId: string): Promise<vo
   const primary = ctx.secret.targets[0]
   const meta = factsFor(ctx, primary).snapshot?.meta
   if (meta?.[META.rotationId] === rotationId && meta[META.emergency] === 'true') return
-  await (await ctx.client(primary.store)).setMeta(primary.path, {[META.rotationId]: rotationId, [META.emergency]: 'true'})
-  ctx.checkpoint(`intent ${refText(primary)}`)
+  const client = await ctx.client(primary.store)
+  await ctx.change({target: primary, action: 'emergency', rotationId}, async () => {
+    await client.setMeta(primary.path, {[META.rotationId]: rotationId, [META.emergency]: 'true'})
+    ctx.checkpoint(`intent ${refText(primary)}`)
+  })
 }
 
 async function stageAll(ctx: StepContext, spec: RotationSpec): Promise<Map<TargetRef, VersionInfo>> {
@@ -113,10 +119,17 @@ async function stageAll(ctx: StepContext, spec: RotationSpec): Promise<Map<Targe
         staged.set(target, facts.pending)
         continue
       }
-      const version = await client.writeVersion(target.path, spec.value, {rotationId, stage: 'pending', expectedCurrent: facts.current.id})
-      ctx.checkpoint(`stage ${refText(target)}`)
+      const current = facts.current
+      const version = await ctx.change(
+        {target, action: 'stage', versionIds: {from: current.id}, rotationId, reason},
+        async () => {
+          const written = await client.writeVersion(target.path, spec.value, {rotationId, stage: 'pending', expectedCurrent: current.id})
+          ctx.checkpoint(`stage ${refText(target)}`)
+          return written
+        },
+        (written) => ({versionIds: {from: current.id, to: written.id}}),
+      )
       staged.set(target, version)
-      await ctx.audit({target, action: 'stage', versionIds: {to: version.id}, rotationId, reason})
     }
   } catch (error) {
     await rollBackStaged(ctx, staged, rotationId, (error as Error).message)
@@ -132,11 +145,15 @@ async function stageAll(ctx: StepContext, spec: RotationSpec): Promise<Map<Targe
 async function rollBackStaged(ctx: StepContext, staged: Map<TargetRef, VersionInfo>, rotationId: string, why: string): Promise<void> {
   for (const [target, version] of staged) {
     try {
-      await (await ctx.client(target.store)).retire(target.path, version.id, 'disable')
-      ctx.checkpoint(`rollback ${refText(target)}`)
-      await ctx.audit({target, action: 'rollback', versionIds: [version.id], rotationId, reason: why.slice(0, 500)})
-    } catch {
-      // Left for the next run: the planner rolls back any pending version nobody promoted.
+      const client = await ctx.client(target.store)
+      await ctx.change({target, action: 'rollback', versionIds: [version.id], rotationId, reason: why.slice(0, 500)}, async () => {
+        await client.retire(target.path, version.id, 'disable')
+        ctx.checkpoint(`rollback ${refText(target)}`)
+      })
+    } catch (error) {
+      // An entry that could not be written stops the run; a store that refused is left for the
+      // next run: the planner rolls back any pending version nobody promoted.
+      if (isAuditError(error)) throw error
     }
   }
 }
@@ -148,9 +165,10 @@ async function retireAllButCurrent(ctx: StepContext, rotationId: string, reason:
     const snapshot = await client.describe(target.path)
     for (const v of snapshot.versions) {
       if (v.role === 'current' || !v.enabled || v.destroyed) continue
-      await client.retire(target.path, v.id, ctx.secret.retire)
-      ctx.checkpoint(`retire ${refText(target)}`)
-      await ctx.audit({target, action: 'retire', versionIds: [v.id], rotationId, reason})
+      await ctx.change({target, action: 'retire', versionIds: [v.id], rotationId, reason}, async () => {
+        await client.retire(target.path, v.id, ctx.secret.retire)
+        ctx.checkpoint(`retire ${refText(target)}`)
+      })
     }
   }
   const primary = ctx.secret.targets[0]

@@ -17,6 +17,10 @@ import {runRollback} from './rollback.js'
 import {runRotate} from './rotate.js'
 import {runAdopt, runCreate, runRecordPromotion, runRepair, runRetire, type StepContext} from './steps.js'
 import {redact} from '../redact/index.js'
+import {anchorMeta} from '../audit/anchor.js'
+import {isAuditError} from '../audit/errors.js'
+import {resolveIntent} from '../audit/resolve.js'
+import type {AuditEntry} from '../audit/types.js'
 
 type Options = EngineOptions & {lease: LeaseSettings}
 
@@ -24,11 +28,16 @@ type Options = EngineOptions & {lease: LeaseSettings}
 const needsLease = (actions: Action[]) => actions.some((a) => a.kind !== 'retire' && a.kind !== 'record-promotion')
 
 export async function runSecret(secret: SecretConfig, planned: Action[], options: Options): Promise<ActionResult[]> {
-  if (!needsLease(planned)) return runActions(secret, planned, options.inventory, options, async () => {})
+  if (!needsLease(planned)) {
+    const results = await runActions(secret, planned, options.inventory, options, async () => {})
+    await anchorWithoutLease(secret, results, options)
+    return results
+  }
   const primary = secret.targets[0]
   const me = leaseOwner(options.audit.runId ?? randomUUID())
   const checkpoint = options.checkpoint ?? (() => {})
   let held = false
+  let results: ActionResult[] | undefined
   try {
     const client = await options.stores.get(primary.store)
     const before = await client.describe(primary.path)
@@ -56,6 +65,8 @@ export async function runSecret(secret: SecretConfig, planned: Action[], options
         held = false
         return skipAll(secret, planned, `another rotor run (${meta.leaseOwner}) took the lease on ${refText(primary)} at the same moment`, options)
       }
+      // Under the lease no other run changes this secret: an intent still open is a crashed run's.
+      await resolveOpenIntents(secret, inventory, options)
     }
     const fresh = options.replan ? await options.replan(secret, inventory) : makePlan(options.config, inventory, options.now(), options.planOptions)
     if (fresh.actions.length === 0) {
@@ -70,24 +81,64 @@ export async function runSecret(secret: SecretConfig, planned: Action[], options
         throw new LostRaceError(`the lease on ${refText(primary)} passed to ${now.meta.leaseOwner ?? 'nobody'} before promotion`, {ref: refText(primary)})
       }
     }
-    return await runActions(secret, fresh.actions, inventory, options, confirmLease)
+    results = await runActions(secret, fresh.actions, inventory, options, confirmLease)
+    return results
   } catch (error) {
+    if (isAuditError(error)) throw error
     return failAll(secret, planned, error, options)
   } finally {
     if (held) await release(secret, me, options)
+    else if (results) await anchorWithoutLease(secret, results, options)
   }
 }
 
+/**
+ * Gives up the lease and, in the same metadata write, anchors the log: the seq and hash of its
+ * latest entry, which now includes every entry of this secret's actions.
+ */
 async function release(secret: SecretConfig, me: string, options: Options): Promise<void> {
   const primary = secret.targets[0]
   try {
     const client = await options.stores.get(primary.store)
     const now = await client.describe(primary.path)
     if (leaseState(now.meta, me).kind !== 'mine') return
-    await client.setMeta(primary.path, releaseMeta())
+    await client.setMeta(primary.path, {...releaseMeta(), ...anchorOf(options)})
     options.checkpoint?.(`release ${refText(primary)}`)
   } catch {
     // The lease expires by itself; a run on this host also sees that this process is gone.
+  }
+}
+
+const anchorOf = (options: Options) =>
+  options.audit.lastSeq !== undefined && options.audit.head !== undefined ? anchorMeta({lastSeq: options.audit.lastSeq, head: options.audit.head}) : {}
+
+/**
+ * Retirements run without a lease, a creation before there is anything to hold one on: the anchor
+ * is their one metadata write at the end.
+ */
+async function anchorWithoutLease(secret: SecretConfig, results: ActionResult[], options: Options): Promise<void> {
+  const primary = secret.targets[0]
+  const anchor = anchorOf(options)
+  if (!results.some((r) => r.outcome !== 'skipped') || Object.keys(anchor).length === 0) return
+  try {
+    const client = await options.stores.get(primary.store)
+    const now = await client.describe(primary.path)
+    if (!now.exists || !now.owned) return
+    await client.setMeta(primary.path, anchor)
+    options.checkpoint?.(`anchor ${refText(primary)}`)
+  } catch {
+    // The next change to this secret anchors a later head; verify checks the anchors it finds.
+  }
+}
+
+/** Closes the intents of crashed runs on this secret with what the fresh observation shows. */
+async function resolveOpenIntents(secret: SecretConfig, inventory: Inventory, options: Options): Promise<void> {
+  if (!options.audit.openIntents) return
+  const open = (await options.audit.openIntents()).filter((i: AuditEntry) => i.secret === secret.name && i.runId !== options.audit.runId)
+  for (const intent of open) {
+    const observation = inventory.get(secret.name)?.find((o) => o.target.store + ':' + o.target.path === intent.target)
+    const resolution = resolveIntent(intent, observation?.snapshot)
+    if (resolution) await options.audit.append(resolution)
   }
 }
 
@@ -104,6 +155,21 @@ async function runActions(
     client: (store) => options.stores.get(store),
     audit: async (entry) => {
       await options.audit.append({secret: secret.name, outcome: 'ok', ...entry})
+    },
+    change: async (entry, effect, done) => {
+      const intent = await options.audit.append({secret: secret.name, ...entry, outcome: 'intent'})
+      const link = intent?.seq ? {intent: intent.seq} : {}
+      let result
+      try {
+        result = await effect()
+      } catch (error) {
+        if (isAuditError(error)) throw error
+        await options.audit.append({secret: secret.name, ...entry, outcome: 'failed', error: describeError(error).message, ...link})
+        audited.add(error as object)
+        throw error
+      }
+      await options.audit.append({secret: secret.name, ...entry, ...done?.(result), outcome: 'ok', ...link})
+      return result
     },
     now: options.now,
     checkpoint: options.checkpoint ?? (() => {}),
@@ -126,9 +192,11 @@ async function runActions(
       if (isSkipped(error)) {
         results.push({action, outcome: 'skipped', reason: error.message})
       } else {
+        // The run stops when its log cannot be written: no store changes without a record.
+        if (isAuditError(error)) throw error
         const described = describeError(error)
         results.push({action, outcome: 'failed', error: described})
-        await auditFailure(secret, action, described.message, options, isVerifyError(error) ? 'verify' : undefined)
+        if (!audited.has(error as object)) await auditFailure(secret, action, described.message, options, isVerifyError(error) ? 'verify' : undefined)
       }
     }
     options.onProgress?.({secret: secret.name, action, outcome: results.at(-1)!.outcome})
@@ -187,16 +255,18 @@ async function failAll(secret: SecretConfig, planned: Action[], error: unknown, 
   return results
 }
 
+/** Errors a `change` already recorded as its failed outcome. */
+const audited = new WeakSet<object>()
+
+/** A failure the log cannot take fails the run (AuditError), never vanishes. */
 async function auditFailure(secret: SecretConfig, action: Action, message: string, options: Options, step?: string): Promise<void> {
-  await options.audit
-    .append({
-      secret: secret.name,
-      target: 'target' in action ? refText(action.target) : undefined,
-      action: step ?? action.kind,
-      outcome: 'failed',
-      error: message,
-    })
-    .catch(() => {})
+  await options.audit.append({
+    secret: secret.name,
+    target: 'target' in action ? refText(action.target) : undefined,
+    action: step ?? action.kind,
+    outcome: 'failed',
+    error: message,
+  })
 }
 
 function describeError(error: unknown): {code: string; message: string; hint?: string} {

@@ -16,11 +16,21 @@ import type {Verifier} from '../verify/index.js'
 import {LostRaceError} from './errors.js'
 import type {ValueReader} from './values.js'
 
+/** What a step says about one change; the engine adds the secret, the outcome and the link. */
+export type StepAudit = Omit<AuditInput, 'secret' | 'outcome' | 'intent' | 'intentRunId'>
+
 export interface StepContext {
   secret: SecretConfig
   observations: TargetObservation[]
   client(store: string): Promise<StoreClient>
-  audit(entry: Omit<AuditInput, 'secret' | 'outcome'> & {outcome?: AuditInput['outcome']}): Promise<void>
+  /** An entry about something that changes no store (a verify hook's success). */
+  audit(entry: StepAudit & {outcome?: AuditInput['outcome']}): Promise<void>
+  /**
+   * A store-changing call: an `intent` entry is on disk before `effect` starts, and an `ok` (with
+   * what `done` adds, e.g. the version written) or `failed` entry linked to it after. A crash in
+   * between leaves the intent open; the next run holding the lease resolves it from the stores.
+   */
+  change<T>(entry: StepAudit, effect: () => Promise<T>, done?: (result: T) => Partial<StepAudit>): Promise<T>
   now(): Date
   /** Called between store-changing calls; the fault tests count them. */
   checkpoint(label: string): void
@@ -66,35 +76,39 @@ export async function writeCurrent(
 ): Promise<VersionInfo> {
   const client = await ctx.client(target.store)
   const facts = currentNow ? {...factsFor(ctx, target), current: currentNow} : factsFor(ctx, target)
-  let version = await client.writeVersion(target.path, value, {
-    rotationId,
-    stage: 'current',
-    expectedCurrent: facts.current?.id,
-    labels: ctx.secret.labels,
-  })
-  ctx.checkpoint(`write ${refText(target)}`)
-  if (version.role === 'pending' && facts.current) {
-    // writeVersion is idempotent per rotation: it handed back the version this rotation staged.
-    await client.promote(target.path, {rotationId, versionId: version.id, expectedCurrent: facts.current.id})
-    ctx.checkpoint(`promote ${refText(target)}`)
-    version = {...version, role: 'current'}
-  } else if (version.role !== 'current') {
-    // Or one it wrote before and that is no longer current (a rollback's reinstated rotation).
-    if (!canReinstate(client) || !facts.current) {
-      throw new ConflictError(`${refText(target)} holds rotation ${rotationId} as a ${version.role} version and cannot make it current again`, {
-        ref: refText(target),
-        hint: 'rotate the secret (`rotor rotate`) to give every target a fresh value',
-      })
+  const from = facts.current?.id
+  const entry: StepAudit = {target, action: facts.current ? 'write' : 'create', ...(from ? {versionIds: {from}} : {}), rotationId, reason}
+  const done = (v: VersionInfo): Partial<StepAudit> => ({versionIds: from ? {from, to: v.id} : {to: v.id}})
+  return ctx.change(entry, async () => {
+    let version = await client.writeVersion(target.path, value, {
+      rotationId,
+      stage: 'current',
+      expectedCurrent: facts.current?.id,
+      labels: ctx.secret.labels,
+    })
+    ctx.checkpoint(`write ${refText(target)}`)
+    if (version.role === 'pending' && facts.current) {
+      // writeVersion is idempotent per rotation: it handed back the version this rotation staged.
+      await client.promote(target.path, {rotationId, versionId: version.id, expectedCurrent: facts.current.id})
+      ctx.checkpoint(`promote ${refText(target)}`)
+      version = {...version, role: 'current'}
+    } else if (version.role !== 'current') {
+      // Or one it wrote before and that is no longer current (a rollback's reinstated rotation).
+      if (!canReinstate(client) || !facts.current) {
+        throw new ConflictError(`${refText(target)} holds rotation ${rotationId} as a ${version.role} version and cannot make it current again`, {
+          ref: refText(target),
+          hint: 'rotate the secret (`rotor rotate`) to give every target a fresh value',
+        })
+      }
+      await client.reinstate(target.path, version.id, facts.current.id)
+      ctx.checkpoint(`reinstate ${refText(target)}`)
+      version = {...version, role: 'current'}
     }
-    await client.reinstate(target.path, version.id, facts.current.id)
-    ctx.checkpoint(`reinstate ${refText(target)}`)
-    version = {...version, role: 'current'}
-  }
-  // The demoted previous version keeps its window (src/plan/grace.ts).
-  await client.setMeta(target.path, {...heldGraceMeta(facts, ctx.now()), ...promotionMeta(ctx, version, graceMs)})
-  ctx.checkpoint(`meta ${refText(target)}`)
-  await ctx.audit({target, action: facts.current ? 'write' : 'create', versionIds: {from: facts.current?.id, to: version.id}, rotationId, reason})
-  return version
+    // The demoted previous version keeps its window (src/plan/grace.ts).
+    await client.setMeta(target.path, {...heldGraceMeta(facts, ctx.now()), ...promotionMeta(ctx, version, graceMs)})
+    ctx.checkpoint(`meta ${refText(target)}`)
+    return version
+  }, done)
 }
 
 /** Values of the primary's readable versions; one rolled back earlier in this run is skipped. */
@@ -136,9 +150,11 @@ export async function runCreate(ctx: StepContext): Promise<void> {
 }
 
 export async function runAdopt(ctx: StepContext, target: TargetRef): Promise<void> {
-  await (await ctx.client(target.store)).adopt(target.path)
-  ctx.checkpoint(`adopt ${refText(target)}`)
-  await ctx.audit({target, action: 'adopt'})
+  const client = await ctx.client(target.store)
+  await ctx.change({target, action: 'adopt'}, async () => {
+    await client.adopt(target.path)
+    ctx.checkpoint(`adopt ${refText(target)}`)
+  })
 }
 
 export async function runRepair(ctx: StepContext, action: Extract<Action, {kind: 'repair'}>): Promise<void> {
@@ -164,20 +180,29 @@ export async function runRepair(ctx: StepContext, action: Extract<Action, {kind:
 export async function runRecordPromotion(ctx: StepContext, action: Extract<Action, {kind: 'record-promotion'}>): Promise<void> {
   const client = await ctx.client(action.target.store)
   const facts = factsFor(ctx, action.target)
-  await client.setMeta(action.target.path, promotionMeta(ctx, facts.current!, ctx.secret.graceMs))
-  ctx.checkpoint(`meta ${refText(action.target)}`)
-  await ctx.audit({target: action.target, action: 'record-promotion', versionIds: [action.versionId]})
+  const rotationId = facts.current?.rotationId
+  await ctx.change({target: action.target, action: 'record-promotion', versionIds: [action.versionId], ...(rotationId ? {rotationId} : {})}, async () => {
+    await client.setMeta(action.target.path, promotionMeta(ctx, facts.current!, ctx.secret.graceMs))
+    ctx.checkpoint(`meta ${refText(action.target)}`)
+  })
 }
 
 export async function runRetire(ctx: StepContext, action: Extract<Action, {kind: 'retire' | 'rollback-pending'}>): Promise<void> {
   const client = await ctx.client(action.target.store)
   const mode = action.kind === 'retire' ? action.mode : 'disable'
-  await client.retire(action.target.path, action.versionId, mode)
-  ctx.checkpoint(`retire ${refText(action.target)}`)
-  await ctx.audit({
-    target: action.target,
-    action: action.kind === 'retire' ? (mode === 'destroy' ? 'destroy' : 'retire') : 'rollback',
-    versionIds: [action.versionId],
-    rotationId: action.kind === 'rollback-pending' ? action.rotationId : undefined,
-  })
+  // The version's own rotation id, so every version's history can be followed by its rotation.
+  const rotationId =
+    action.kind === 'rollback-pending' ? action.rotationId : factsFor(ctx, action.target).snapshot?.versions.find((v) => v.id === action.versionId)?.rotationId
+  await ctx.change(
+    {
+      target: action.target,
+      action: action.kind === 'retire' ? (mode === 'destroy' ? 'destroy' : 'retire') : 'rollback',
+      versionIds: [action.versionId],
+      ...(rotationId ? {rotationId} : {}),
+    },
+    async () => {
+      await client.retire(action.target.path, action.versionId, mode)
+      ctx.checkpoint(`retire ${refText(action.target)}`)
+    },
+  )
 }

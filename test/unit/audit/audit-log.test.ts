@@ -1,4 +1,4 @@
-import {createHash} from 'node:crypto'
+import {createHash, createHmac} from 'node:crypto'
 import {appendFile, mkdir, open, readFile, stat, writeFile} from 'node:fs/promises'
 import {hostname, userInfo} from 'node:os'
 import {join} from 'node:path'
@@ -15,6 +15,9 @@ import {
 import {makeTempDir, readLines} from './helpers.js'
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex')
+const KEY = 'k'.repeat(40)
+const hmac = (s: string) => createHmac('sha256', KEY).update(s).digest('hex')
+const keyed = {env: {ROTOR_AUDIT_KEY: KEY}}
 
 let dir: string
 let cleanup: () => Promise<void>
@@ -32,7 +35,7 @@ const fixedNow = () => new Date('2025-01-02T03:04:05.678Z')
 
 describe('AuditLog', () => {
   it('appends chained, deterministic JSON lines that verify', async () => {
-    const log = await AuditLog.open(path, {user: 'alice', host: 'box', runId: 'run-1', now: fixedNow})
+    const log = await AuditLog.open(path, {user: 'alice', host: 'box', runId: 'run-1', now: fixedNow, ...keyed})
     const first = await log.append({
       secret: 'payments',
       target: 'aws:prod/payments',
@@ -58,7 +61,7 @@ describe('AuditLog', () => {
       `{"seq":1,"time":"2025-01-02T03:04:05.678Z","user":"alice","host":"box","pid":${process.pid},` +
         '"runId":"run-1","secret":"payments","target":"aws:prod/payments","action":"stage",' +
         '"versionIds":{"from":"v1","to":"v2"},"rotationId":"rot-1","reason":"schedule","outcome":"ok",' +
-        `"prev":"${GENESIS_HASH}"}`,
+        `"prev":"${GENESIS_HASH}","mac":"hmac-sha256:${hmac(lines[0].replace(/,"mac":"[^"]+"/, ''))}"}`,
     )
     expect(first).toEqual(JSON.parse(lines[0]))
     const entries = lines.map((l) => JSON.parse(l))
@@ -67,13 +70,13 @@ describe('AuditLog', () => {
     expect(entries[1].prev).toBe(sha256(lines[0]))
     expect(entries[2].prev).toBe(sha256(lines[1]))
     expect(Object.keys(entries[2])).toEqual([
-      'seq', 'time', 'user', 'host', 'pid', 'runId', 'secret', 'action', 'versionIds', 'outcome', 'error', 'prev',
+      'seq', 'time', 'user', 'host', 'pid', 'runId', 'secret', 'action', 'versionIds', 'outcome', 'error', 'prev', 'mac',
     ])
     expect(log.lastSeq).toBe(3)
     expect(log.head).toBe(sha256(lines[2]))
 
-    const result = await verifyAuditLog(path)
-    expect(result).toEqual({ok: true, entries: 3, problems: [], head: sha256(lines[2])})
+    const result = await verifyAuditLog(path, {key: Buffer.from(KEY)})
+    expect(result).toEqual({ok: true, entries: 3, keyed: 3, lastSeq: 3, anchors: [], problems: [], head: sha256(lines[2])})
   })
 
   it('creates the directory 0700 and the file 0600', async () => {
@@ -170,7 +173,7 @@ describe('AuditLog', () => {
 
   it('reads only the tail: a 3 GiB sparse prefix does not slow open or append down', async () => {
     const src = join(dir, 'src.log')
-    const small = await AuditLog.open(src)
+    const small = await AuditLog.open(src, keyed)
     for (let i = 0; i < 3; i++) await small.append({secret: `s${i}`, action: 'sync', outcome: 'ok'})
     await small.close()
     const lines = await readLines(src)
@@ -183,7 +186,7 @@ describe('AuditLog', () => {
       await big.close()
     }
     const started = Date.now()
-    const log = await AuditLog.open(join(dir, '.rotor', 'big.log'))
+    const log = await AuditLog.open(join(dir, '.rotor', 'big.log'), keyed)
     expect(log.lastSeq).toBe(3)
     const e = await log.append({secret: 's', action: 'promote', outcome: 'ok'})
     expect(e).toMatchObject({seq: 4, prev: sha256(lines[2])})

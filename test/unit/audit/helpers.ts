@@ -1,3 +1,4 @@
+import {createHash} from 'node:crypto'
 import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {dirname, join, relative, resolve} from 'node:path'
@@ -46,4 +47,20 @@ export async function transpileClosure(entry: string, outDir: string): Promise<s
     }
   }
   return join(outDir, relative(ROOT, entry)).replace(/\.ts$/, '.js')
+}
+
+/**
+ * The lines of a log as rotor wrote them before keyed chains (no `mac`): the same entries,
+ * re-chained with plain SHA-256. Old logs must keep verifying.
+ */
+export function unkeyed(lines: string[]): string[] {
+  const out: string[] = []
+  let prev = '0'.repeat(64)
+  for (const line of lines) {
+    const {mac: _mac, ...entry} = JSON.parse(line) as Record<string, unknown>
+    const text = JSON.stringify({...entry, prev})
+    out.push(text)
+    prev = createHash('sha256').update(text).digest('hex')
+  }
+  return out
 }

@@ -97,6 +97,7 @@ export async function run(config: RotorConfig, stores: Record<string, StoreClien
   // As src/run/session.ts does: leases of crashed runs on secrets with nothing to do are cleared.
   await clearStaleLeases(inventory, new Set(planned.actions.map((a) => a.secret)), set, auditLog, {...options.lease})
   if (planned.actions.length === 0) return {plan: planned, crashed: false, checkpoints, audit}
+  // A dead process's failed append now ends the run (a failed append is never dropped), as a kill would.
   const report = await execute(planned, {
     config,
     inventory,
@@ -113,6 +114,9 @@ export async function run(config: RotorConfig, stores: Record<string, StoreClien
         throw new Crash(`killed after ${label}`)
       }
     },
+  }).catch((error: unknown) => {
+    if (dead) return undefined
+    throw error
   })
   return {plan: planned, report, crashed: dead, checkpoints, audit}
 }

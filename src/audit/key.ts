@@ -1,0 +1,87 @@
+/**
+ * The audit key: the HMAC-SHA-256 key of the log's chain, kept apart from the log so that someone
+ * who can write the log's folder cannot write entries that verify. Where it comes from, first wins:
+ * 1. `ROTOR_AUDIT_KEY`: the key itself (at least 32 characters), e.g. from a CI secret;
+ * 2. `ROTOR_AUDIT_KEY_FILE` or the `keyFile` option: a file holding it;
+ * 3. `<rotorUserDir()>/audit-keys/<first 16 hex of SHA-256 of the log's absolute path>.key`, created
+ *    (mode 0600, 32 random bytes, base64) the first time a log is written, which is said once on stderr.
+ */
+import {createHash, randomBytes} from 'node:crypto'
+import {mkdir, open, readFile} from 'node:fs/promises'
+import {dirname, join, resolve} from 'node:path'
+import {rotorUserDir} from '../util/user-dir.js'
+import {AuditError} from './errors.js'
+
+export const MIN_AUDIT_KEY_LENGTH = 32
+
+export interface AuditKey {
+  key: Buffer
+  /** `ROTOR_AUDIT_KEY` or the key file's path: named in messages, never the key. */
+  source: string
+}
+
+export interface KeyOptions {
+  env?: NodeJS.ProcessEnv
+  keyFile?: string
+}
+
+/** The default key file of the log at `logPath`. */
+export function defaultKeyFile(logPath: string, env: NodeJS.ProcessEnv = process.env): string {
+  const id = createHash('sha256').update(resolve(logPath)).digest('hex').slice(0, 16)
+  return join(rotorUserDir(env), 'audit-keys', `${id}.key`)
+}
+
+/** Where the key of `logPath` comes from (for messages and `audit verify`). */
+export function keySource(logPath: string, opts: KeyOptions = {}): string {
+  const env = opts.env ?? process.env
+  if (env.ROTOR_AUDIT_KEY) return 'ROTOR_AUDIT_KEY'
+  return opts.keyFile ?? env.ROTOR_AUDIT_KEY_FILE ?? defaultKeyFile(logPath, env)
+}
+
+/** The key, or undefined when its file does not exist. */
+export async function readAuditKey(logPath: string, opts: KeyOptions = {}): Promise<AuditKey | undefined> {
+  const env = opts.env ?? process.env
+  if (env.ROTOR_AUDIT_KEY) return {key: checkKey(Buffer.from(env.ROTOR_AUDIT_KEY, 'utf8'), 'ROTOR_AUDIT_KEY'), source: 'ROTOR_AUDIT_KEY'}
+  const file = keySource(logPath, opts)
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') return undefined
+    throw new AuditError(`cannot read the audit key ${file}: ${code ?? (error as Error).message}`, {
+      hint: 'the key must be readable by the user running rotor (mode 0600)',
+    })
+  }
+  return {key: checkKey(Buffer.from(text.trim(), 'utf8'), file), source: file}
+}
+
+/** Creates the key file (0600) for `logPath` unless one exists; returns the key and whether it was created. */
+export async function createAuditKey(logPath: string, opts: KeyOptions = {}): Promise<AuditKey & {created: boolean}> {
+  const file = keySource(logPath, opts)
+  await mkdir(dirname(file), {recursive: true, mode: 0o700})
+  let fh
+  try {
+    fh = await open(file, 'wx', 0o600)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return {...(await readAuditKey(logPath, opts))!, created: false}
+    throw new AuditError(`cannot create the audit key ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+  }
+  const text = randomBytes(32).toString('base64')
+  try {
+    await fh.writeFile(`${text}\n`)
+    await fh.sync()
+  } finally {
+    await fh.close()
+  }
+  return {key: Buffer.from(text, 'utf8'), source: file, created: true}
+}
+
+function checkKey(key: Buffer, source: string): Buffer {
+  if (key.length < MIN_AUDIT_KEY_LENGTH) {
+    throw new AuditError(`the audit key from ${source} is shorter than ${MIN_AUDIT_KEY_LENGTH} characters`, {
+      hint: 'use at least 32 random bytes, e.g. `openssl rand -base64 32`',
+    })
+  }
+  return key
+}
