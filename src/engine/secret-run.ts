@@ -14,7 +14,7 @@ import {readInventory} from './inventory.js'
 import {leaseMeta, leaseOwner, leaseState, type LeaseSettings, releaseMeta} from './lease.js'
 import {runRollback} from './rollback.js'
 import {runRotate} from './rotate.js'
-import {runAdopt, runCreate, runRecordPromotion, runRepair, runRetire, type StepContext} from './steps.js'
+import {runAdopt, runCreate, runRecordPromotion, runCleanUp, runRepair, runRetire, type StepContext} from './steps.js'
 import {redact} from '../redact/index.js'
 
 type Options = EngineOptions & {lease: LeaseSettings}
@@ -148,6 +148,8 @@ function runAction(ctx: StepContext, action: Action): Promise<void> {
       return runRepair(ctx, action)
     case 'record-promotion':
       return runRecordPromotion(ctx, action)
+    case 'clean-up':
+      return runCleanUp(ctx, action)
     case 'retire':
     case 'rollback-pending':
       return runRetire(ctx, action)
