@@ -52,6 +52,19 @@ export interface SecretSnapshot {
   labels: Record<string, string>
   /** When any version was last read, where the store records it (AWS LastAccessedDate, day precision). */
   lastAccessedAt?: Date
+  /**
+   * What a store call cut off between its requests left behind that roles cannot express (AWS:
+   * AWSPENDING still on the AWSCURRENT version). The planner turns each into a `clean-up` action,
+   * which finishes the promotion of `versionId` (promote is idempotent and finishes its cleanup).
+   */
+  leftovers?: Leftover[]
+}
+
+export interface Leftover {
+  /** The current version the leftover sits on. */
+  versionId: string
+  /** For plan and status: what is left, e.g. "AWSPENDING still on the current version". */
+  detail: string
 }
 
 export interface Capabilities {

@@ -38,7 +38,7 @@ import {awsDoctor} from './doctor.js'
 import {restoreHint, translateAwsError} from './errors.js'
 import type {AwsSettings} from './factory.js'
 import {awsCapabilities} from './runtime.js'
-import {AWSCURRENT, AWSPENDING, type AwsVersion, creationTags, metaTags, newestFirst, roleOf, splitTags, stageFor, versionInfo} from './mapping.js'
+import {AWSCURRENT, AWSPENDING, type AwsVersion, creationTags, leftoversOf, metaTags, newestFirst, roleOf, splitTags, stageFor, versionInfo} from './mapping.js'
 import {mapConcurrent} from './concurrency.js'
 import {requestTokenFor} from './tokens.js'
 
@@ -84,6 +84,7 @@ export class AwsStoreClient implements StoreClient {
       exists: true,
       owned,
       versions: versions.map(versionInfo).sort(newestFirst),
+      ...leftoversOf(versions),
       meta,
       labels,
       ...(secret.LastAccessedDate ? {lastAccessedAt: secret.LastAccessedDate} : {}),

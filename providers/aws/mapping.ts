@@ -8,7 +8,7 @@
  * - rotor's meta lives in secret tags prefixed `rotor:`; other tags are the secret's labels.
  */
 import type {Tag} from '@aws-sdk/client-secrets-manager'
-import {MANAGED_BY_KEY, MANAGED_BY_VALUE, type Role, type RotorMeta, type VersionInfo} from '../types.js'
+import {type Leftover, MANAGED_BY_KEY, MANAGED_BY_VALUE, type Role, type RotorMeta, type VersionInfo} from '../types.js'
 import {rotationIdFromVersionId} from './tokens.js'
 
 export const AWSCURRENT = 'AWSCURRENT'
@@ -45,6 +45,17 @@ export function versionInfo(version: AwsVersion): VersionInfo {
     destroyed: false,
     ...(rotationId ? {rotationId} : {}),
   }
+}
+
+/**
+ * Promotion is two requests (move AWSCURRENT, then remove AWSPENDING): a cut between them leaves
+ * AWSPENDING on the current version, which no role expresses. Reported so the next run removes it.
+ */
+export function leftoversOf(versions: readonly AwsVersion[]): {leftovers?: Leftover[]} {
+  const leftovers = versions
+    .filter((v) => v.stages.includes(AWSCURRENT) && v.stages.includes(AWSPENDING))
+    .map((v) => ({versionId: v.id, detail: `${AWSPENDING} still on the ${AWSCURRENT} version ${v.id} (a promotion was cut off)`}))
+  return leftovers.length > 0 ? {leftovers} : {}
 }
 
 const roleRank: Record<Role, number> = {pending: 0, current: 1, previous: 2, retired: 3}

@@ -160,7 +160,7 @@ export class GcpStoreClient implements StoreClient {
     const secret = await this.requireSecret(path)
     this.requireOwned(path, secret)
     const target = this.versionNumber(path, options.versionId)
-    if (aliasesOf(secret)[CURRENT] === target) return
+    if (aliasesOf(secret)[CURRENT] === target && aliasesOf(secret)[PENDING] !== target) return
     const version = await this.getVersion(path, target)
     if (!isEnabled(version)) {
       throw new InvalidRequestError(`${this.ref(path)} version ${target} is ${stateOf(version)}, not pending`, this.about(path))
@@ -168,7 +168,13 @@ export class GcpStoreClient implements StoreClient {
     let versions: SecretVersion[] | undefined
     await this.casUpdate(path, secret, async (fresh) => {
       const aliases = aliasesOf(fresh)
-      if (aliases[CURRENT] === target) return undefined
+      if (aliases[CURRENT] === target) {
+        // Already promoted: finish by dropping a `pending` alias left on it.
+        if (aliases[PENDING] !== target) return undefined
+        const next: Record<string, number> = {...aliases}
+        delete next[PENDING]
+        return {patch: {versionAliases: next}, mask: ['version_aliases']}
+      }
       const current = aliases[CURRENT] ?? newestEnabled((versions ??= await this.listVersions(path)), target)
       if (aliases[PENDING] !== target) {
         throw new InvalidRequestError(`${this.ref(path)} version ${target} is ${roleOf(target, aliases, current)}, not pending`, this.about(path))

@@ -87,7 +87,15 @@ export function versionInfo(secret: Secret, versions: SecretVersion[], v: Secret
 
 export function snapshotOf(path: string, secret: Secret, versions: SecretVersion[]): SecretSnapshot {
   const infos = versions.map((v) => versionInfo(secret, versions, v)).sort((a, b) => Number(b.id) - Number(a.id))
-  return {path, exists: true, owned: isOwned(secret), versions: infos, meta: metaOf(secret), labels: {...secret.labels}}
+  const aliases = aliasesOf(secret)
+  // Promotion moves both aliases in one etag-checked patch, so only a hand edit or another tool
+  // leaves `pending` on the current version; report it so the next run removes it.
+  const current = currentOf(secret, versions)
+  const leftovers =
+    current !== undefined && aliases[PENDING] === current
+      ? [{versionId: String(current), detail: `alias ${PENDING} still on the ${CURRENT} version ${current}`}]
+      : []
+  return {path, exists: true, owned: isOwned(secret), versions: infos, ...(leftovers.length > 0 ? {leftovers} : {}), meta: metaOf(secret), labels: {...secret.labels}}
 }
 
 export function metaOf(secret: Secret): RotorMeta {

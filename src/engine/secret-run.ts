@@ -15,7 +15,7 @@ import {leaseMeta, leaseOwner, leaseState, type LeaseSettings, releaseMeta} from
 import {runRestore} from './restore.js'
 import {runRollback} from './rollback.js'
 import {runRotate} from './rotate.js'
-import {runAdopt, runCreate, runRecordPromotion, runRepair, runRetire, type StepContext} from './steps.js'
+import {runAdopt, runCreate, runRecordPromotion, runCleanUp, runRepair, runRetire, type StepContext} from './steps.js'
 import {redact} from '../redact/index.js'
 import {anchorMeta} from '../audit/anchor.js'
 import {isAuditError} from '../audit/errors.js'
@@ -217,6 +217,8 @@ function runAction(ctx: StepContext, action: Action): Promise<void> {
       return runRepair(ctx, action)
     case 'record-promotion':
       return runRecordPromotion(ctx, action)
+    case 'clean-up':
+      return runCleanUp(ctx, action)
     case 'retire':
     case 'rollback-pending':
       return runRetire(ctx, action)

@@ -187,6 +187,15 @@ export async function runRecordPromotion(ctx: StepContext, action: Extract<Actio
   })
 }
 
+/** Finishes the promotion of the current version: adapters' promote removes what a cut left on it. */
+export async function runCleanUp(ctx: StepContext, action: Extract<Action, {kind: 'clean-up'}>): Promise<void> {
+  const client = await ctx.client(action.target.store)
+  const current = factsFor(ctx, action.target).current
+  await client.promote(action.target.path, {rotationId: current?.rotationId ?? '', versionId: action.versionId, expectedCurrent: action.versionId})
+  ctx.checkpoint(`clean-up ${refText(action.target)}`)
+  await ctx.audit({target: action.target, action: 'clean-up', versionIds: [action.versionId], reason: action.detail})
+}
+
 export async function runRetire(ctx: StepContext, action: Extract<Action, {kind: 'retire' | 'rollback-pending'}>): Promise<void> {
   const client = await ctx.client(action.target.store)
   const mode = action.kind === 'retire' ? action.mode : 'disable'

@@ -9,6 +9,7 @@ const SYMBOL: Record<ActionKind, string> = {
   rotate: ansis.yellow('~'),
   repair: ansis.yellow('>'),
   'record-promotion': ansis.dim('='),
+  'clean-up': ansis.yellow('*'),
   'rollback-pending': ansis.magenta('<'),
   retire: ansis.red('-'),
   rollback: ansis.magenta('<'),
@@ -35,6 +36,8 @@ export function describeAction(action: Action): string {
       return `repair ${refText(action.target)} (${action.problem}): copy the primary's current version`
     case 'record-promotion':
       return `start the grace window on ${refText(action.target)} (promotion time was not recorded)`
+    case 'clean-up':
+      return `clean up ${refText(action.target)}: ${action.detail}`
     case 'rollback-pending':
       return `roll back pending version ${action.versionId} on ${refText(action.target)}`
     case 'retire':
@@ -47,7 +50,7 @@ export function describeAction(action: Action): string {
 }
 
 export function summarize(plan: Plan): Record<ActionKind, number> {
-  const counts = {adopt: 0, create: 0, rotate: 0, repair: 0, 'record-promotion': 0, 'rollback-pending': 0, retire: 0, rollback: 0, restore: 0}
+  const counts = {adopt: 0, create: 0, rotate: 0, repair: 0, 'record-promotion': 0, 'clean-up': 0, 'rollback-pending': 0, retire: 0, rollback: 0, restore: 0}
   for (const a of plan.actions) counts[a.kind]++
   return counts
 }

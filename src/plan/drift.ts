@@ -15,7 +15,7 @@ import {observeTarget, type TargetFacts} from './observe.js'
 import type {TargetObservation} from './types.js'
 import {mayRetire} from './grace.js'
 
-export type DriftKind = 'missing' | 'stale' | 'previous-missing' | 'extra-versions' | 'unowned' | 'in-flight' | 'error' | 'unknown'
+export type DriftKind = 'missing' | 'stale' | 'previous-missing' | 'extra-versions' | 'unowned' | 'in-flight' | 'leftover' | 'error' | 'unknown'
 
 /** Full HMAC-SHA-256 hex of a version's value, keyed by `versionKey`. */
 export type Fingerprints = ReadonlyMap<string, string>
@@ -105,6 +105,7 @@ function targetDrift(secret: SecretConfig, t: TargetFacts, isPrimary: boolean, {
   const drift: DriftKind[] = []
   if (t.health === 'unowned') drift.push('unowned')
   if (t.pending) drift.push('in-flight')
+  if (t.leftovers.length > 0) drift.push('leftover')
   const extra = extraVersions(t, now)
   if (extra.length > 0) drift.push('extra-versions')
   if (!isPrimary && primary.current) {

@@ -3,12 +3,12 @@
  * Pure: no I/O, `now` is an argument.
  */
 import type {SecretConfig, TargetRef} from '../config/types.js'
-import type {RotorMeta, SecretSnapshot, VersionInfo} from '../../providers/types.js'
+import type {Leftover, RotorMeta, SecretSnapshot, VersionInfo} from '../../providers/types.js'
 import {rotationDue, type TickSource} from '../schedule/cron.js'
 import type {TargetObservation} from './types.js'
 import {sameRotation} from './drift.js'
 
-export type TargetHealth = 'ok' | 'missing' | 'stale' | 'unowned' | 'error' | 'in-flight'
+export type TargetHealth = 'ok' | 'missing' | 'stale' | 'unowned' | 'error' | 'in-flight' | 'leftover'
 
 export interface TargetFacts {
   target: TargetRef
@@ -20,6 +20,8 @@ export interface TargetFacts {
   pending?: VersionInfo
   /** Enabled versions with no role left (e.g. after two quick rotations): retire them. */
   strays: VersionInfo[]
+  /** What a store call cut off between requests left on the current version: clean it up. */
+  leftovers: Leftover[]
   /** When the current version was promoted, if rotor recorded it for this version. */
   promotedAt?: Date
   graceEndsAt?: Date
@@ -28,7 +30,7 @@ export interface TargetFacts {
   detail?: string
 }
 
-export type SecretHealth = 'missing' | 'ok' | 'due' | 'in-grace' | 'in-flight' | 'drift' | 'blocked' | 'error'
+export type SecretHealth = 'missing' | 'ok' | 'due' | 'in-grace' | 'in-flight' | 'drift' | 'leftover' | 'blocked' | 'error'
 
 /** A rotation the primary's meta says was started (written before anything else for emergencies). */
 export interface RotationIntent {
@@ -64,7 +66,7 @@ export interface SecretFacts {
 
 export function observeTarget(observation: TargetObservation, primaryCurrent?: VersionInfo): TargetFacts {
   const {target, snapshot, error} = observation
-  const empty = {target, strays: [], promotionUnrecorded: false}
+  const empty = {target, strays: [], leftovers: [], promotionUnrecorded: false}
   if (error) return {...empty, health: 'error', detail: error.message}
   if (!snapshot?.exists) return {...empty, health: 'missing', snapshot}
   let current: VersionInfo | undefined
@@ -87,6 +89,7 @@ export function observeTarget(observation: TargetObservation, primaryCurrent?: V
     previous,
     pending,
     strays,
+    leftovers: current ? (snapshot.leftovers ?? []).filter((l) => l.versionId === current.id) : [],
     promotedAt: recorded && snapshot.meta.promotedAt ? new Date(snapshot.meta.promotedAt) : undefined,
     graceEndsAt: recorded && snapshot.meta.graceEndsAt ? new Date(snapshot.meta.graceEndsAt) : undefined,
     // Without a record we cannot tell when grace began; a lone current version needs none.
@@ -95,6 +98,7 @@ export function observeTarget(observation: TargetObservation, primaryCurrent?: V
   if (!snapshot.owned) return {...facts, health: 'unowned', detail: 'exists without the managed-by: rotor tag'}
   if (pending) return {...facts, health: 'in-flight', detail: `pending version ${pending.id}`}
   if (primaryCurrent && isStale(current, primaryCurrent)) return {...facts, health: 'stale'}
+  if (facts.leftovers.length > 0) return {...facts, health: 'leftover', detail: facts.leftovers.map((l) => l.detail).join('; ')}
   return facts
 }
 
@@ -123,6 +127,7 @@ export function observeSecret(secret: SecretConfig, observations: TargetObservat
   const withTimes = {...facts, currentSince, valueSince, dueAt: due.dueAt, dueReason: due.reason, graceEndsAt: primary.graceEndsAt}
   if (targets.some((t) => t.health === 'in-flight')) return {...withTimes, health: 'in-flight'}
   if (targets.some((t) => t.health === 'missing' || t.health === 'stale')) return {...withTimes, health: 'drift'}
+  if (targets.some((t) => t.health === 'leftover')) return {...withTimes, health: 'leftover'}
   if (due.dueAt && due.dueAt <= now) return {...withTimes, health: 'due'}
   if (primary.previous && primary.graceEndsAt && primary.graceEndsAt > now) return {...withTimes, health: 'in-grace'}
   return withTimes

@@ -159,6 +159,7 @@ function rotation(
 
 function planRetirement(secret: SecretConfig, t: TargetFacts, now: Date, emergency: boolean, actions: Action[]): void {
   if (t.health === 'missing' || !t.current) return
+  for (const l of t.leftovers) actions.push({kind: 'clean-up', secret: secret.name, target: t.target, versionId: l.versionId, detail: l.detail})
   if (t.promotionUnrecorded) {
     // We cannot know when this grace window began: start it now rather than cut it short.
     actions.push({kind: 'record-promotion', secret: secret.name, target: t.target, versionId: t.current.id})

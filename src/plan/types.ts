@@ -52,6 +52,8 @@ export type Action =
       graceEndsAt?: string
     }
   | {kind: 'record-promotion'; secret: string; target: TargetRef; versionId: string}
+  /** Remove what a cut-off store call left on the current version (see SecretSnapshot.leftovers). */
+  | {kind: 'clean-up'; secret: string; target: TargetRef; versionId: string; detail: string}
   | {kind: 'rollback-pending'; secret: string; target: TargetRef; versionId: string; rotationId?: string}
   | {kind: 'retire'; secret: string; target: TargetRef; versionId: string; mode: 'disable' | 'destroy'; graceEndedAt?: string}
   | {

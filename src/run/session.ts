@@ -77,9 +77,12 @@ export function runLockPath(config: RotorConfig): string {
 
 /** Observe and plan under the run lock (a fresh view), then execute and send reminders. */
 export async function applyChanges(options: ApplyOptions): Promise<ApplyResult> {
+  // A wait on the run lock or a takeover of a dead run's lock goes to stderr and, once held, to the audit log.
+  const lockEvents: string[] = []
   return withLockFile(
     runLockPath(options.config),
     async () => {
+      for (const event of lockEvents) await options.audit.append({secret: '*', action: 'run-lock', reason: event, outcome: 'ok'})
       const {inventory, plan, planOptions} = await observeAndPlan(options.config, options.secrets, options.stores, options.now(), options.planOptions, options.onRead)
       options.onPlanned?.(plan)
       const notifier = new Notifier(options.config.notify ?? [], {env: options.env, warn: options.warn ?? warnOnStderr, audit: options.audit})
@@ -110,7 +113,15 @@ export async function applyChanges(options: ApplyOptions): Promise<ApplyResult> 
     },
     // A live run on this host is never taken over (its pid is checked); 6 h only bounds a lock
     // left by a run on another host that shares this directory.
-    {waitMs: 0, staleMs: 6 * 3_600_000, what: `rotor run for ${options.config.file}`},
+    {
+      waitMs: 0,
+      staleMs: 6 * 3_600_000,
+      what: `rotor run for ${options.config.file}`,
+      warn: (message) => {
+        lockEvents.push(message)
+        ;(options.warn ?? warnOnStderr)(message)
+      },
+    },
   )
 }
 

@@ -113,5 +113,5 @@ export async function syncChanges(options: SyncRunOptions): Promise<SyncResult> 
     return {plan, drift, report}
   }
   if (options.unlocked) return work()
-  return withLockFile(runLockPath(options.config), work, {waitMs: 0, staleMs: 6 * 3_600_000, what: `rotor run for ${options.config.file}`})
+  return withLockFile(runLockPath(options.config), work, {waitMs: 0, staleMs: 6 * 3_600_000, what: `rotor run for ${options.config.file}`, ...(options.warn ? {warn: options.warn} : {})})
 }

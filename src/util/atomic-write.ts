@@ -1,6 +1,6 @@
 import {randomBytes} from 'node:crypto'
-import {mkdir, open, rename, rm} from 'node:fs/promises'
-import {dirname} from 'node:path'
+import {mkdir, open, readdir, rename, rm, stat} from 'node:fs/promises'
+import {basename, dirname, join} from 'node:path'
 
 /**
  * Replace a file so that a crash at any moment leaves either the old or the new content, never
@@ -26,5 +26,58 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
     await dirHandle.sync()
   } finally {
     await dirHandle.close()
+  }
+}
+
+/** A temp file this old is debris even if a process with its pid runs (pids are reused, hosts differ). */
+export const STRAY_TEMP_MAX_AGE_MS = 10 * 60_000
+/** A temp file younger than this may belong to a writer on another host that shares the folder. */
+export const STRAY_TEMP_MIN_AGE_MS = 5_000
+
+/**
+ * Removes temp files `<path>.tmp-<pid>-<suffix>` that a writer killed mid-way left behind (by
+ * writeFileAtomic or a lock's owner record): those whose pid no longer runs on this host, or that
+ * are older than STRAY_TEMP_MAX_AGE_MS. Never one of this process, never one younger than
+ * STRAY_TEMP_MIN_AGE_MS. Returns the names removed; tells `warn` about each.
+ */
+export async function sweepStrayTemps(path: string, warn?: (message: string) => void): Promise<string[]> {
+  const dir = dirname(path)
+  const prefix = `${basename(path)}.tmp-`
+  let names: string[]
+  try {
+    names = await readdir(dir)
+  } catch {
+    return []
+  }
+  const removed: string[] = []
+  const now = Date.now()
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue
+    const pid = Number(/^(\d+)-/.exec(name.slice(prefix.length))?.[1])
+    if (pid === process.pid) continue
+    const full = join(dir, name)
+    let age: number
+    try {
+      age = now - (await stat(full)).mtimeMs
+    } catch {
+      continue
+    }
+    if (age < STRAY_TEMP_MIN_AGE_MS) continue
+    if (age < STRAY_TEMP_MAX_AGE_MS && pidAlive(pid)) continue
+    await rm(full, {force: true})
+    removed.push(name)
+    warn?.(`removed ${full}, left by a write that was cut off (pid ${Number.isSafeInteger(pid) ? pid : 'unknown'}, ${Math.round(age / 1000)}s old)`)
+  }
+  return removed
+}
+
+function pidAlive(pid: number): boolean {
+  // 0 and negative pids would address process groups; an unparsable name has no owner.
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'
   }
 }

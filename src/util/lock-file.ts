@@ -1,14 +1,20 @@
 /**
- * An exclusive lock between processes: a file created with O_EXCL that holds the owner's pid,
- * host, creation time and a random token. A lock is stale when its process is gone (checked on
- * the same host only) or when it is older than `staleMs`; a stale lock is taken over, so a crashed
- * run never blocks the next one for long. Lock times use the real wall clock, never the injectable
- * rotor clock, so processes agree on ages.
+ * An exclusive lock between processes that always names its owner: the owner record (pid, host,
+ * creation time, a random token) is written to a temp file and fsynced first, and the lock is then
+ * created by link(), which fails when the lock exists. So no kill can leave an empty lock file.
+ * A lock is stale when its process is gone (checked on the same host only: taken over at once),
+ * when it is older than `staleMs`, or when it is empty or unreadable (made by hand or by an older
+ * rotor) and its file is older than UNREADABLE_STALE_MS; a stale lock is taken over, so a crashed
+ * run never blocks the next one for long. Every wait and every takeover is reported through
+ * `warn`. Lock times use the real wall clock, never the injectable rotor clock, so processes agree
+ * on ages.
  */
 import {randomUUID} from 'node:crypto'
-import {open, readFile, stat, unlink} from 'node:fs/promises'
+import {link, open, readFile, stat, unlink} from 'node:fs/promises'
 import {hostname} from 'node:os'
+import {dirname} from 'node:path'
 import {LockedError} from '../errors/index.js'
+import {sweepStrayTemps} from './atomic-write.js'
 import {sleep} from './sleep.js'
 
 /** A lock older than this is considered abandoned even if its process seems alive. */
@@ -18,9 +24,20 @@ export const DEFAULT_LOCK_WAIT_MS = 10_000
 
 /** A `.break` file is held for microseconds, so one older than this was left by a crash. */
 const BREAK_STALE_MS = LOCK_STALE_MS
+/**
+ * An empty or unreadable lock names no owner to check. Link-based creation never makes one, so it
+ * was made by hand or by an older rotor killed between creating and filling it: once its file is
+ * this old, nobody is still writing it.
+ */
+export const UNREADABLE_STALE_MS = 5_000
 /** First and largest pause between attempts; each pause is jittered by ±50 %. */
 const MIN_BACKOFF_MS = 5
 const MAX_BACKOFF_MS = 100
+/**
+ * A wait is reported once it has lasted this long and the holder is another process: writers in
+ * one process queue on the store's lock all the time, and a few milliseconds are no news.
+ */
+const WAIT_REPORT_AFTER_MS = 500
 
 export interface LockOptions {
   /** Give up after this long (0: try once). Default DEFAULT_LOCK_WAIT_MS. */
@@ -29,6 +46,11 @@ export interface LockOptions {
   staleMs?: number
   /** Words for the error message, e.g. "the file store". */
   what?: string
+  /**
+   * Told about every wait on the lock and every takeover of a stale one (never a secret value).
+   * Default: a `Warning:` line on stderr.
+   */
+  warn?: (message: string) => void
 }
 
 interface LockInfo {
@@ -66,10 +88,18 @@ export async function acquireLockFile(lockPath: string, options: LockOptions = {
   const waitMs = options.waitMs ?? DEFAULT_LOCK_WAIT_MS
   const staleMs = options.staleMs ?? LOCK_STALE_MS
   const deadline = Date.now() + waitMs
+  const warn = options.warn ?? warnOnStderr
+  const what = options.what ?? `lock ${lockPath}`
+  const where = options.what ? ` (${lockPath})` : ''
   const token = randomUUID()
+  const started = Date.now()
   let delay = MIN_BACKOFF_MS
+  let waitReported = false
   for (;;) {
-    if (await tryCreate(lockPath, token)) {
+    if (await createOwned(lockPath, token)) {
+      // Holding the lock: owner records a creator killed before unlinking them are debris now.
+      await sweepStrayTemps(lockPath, warn)
+      await sweepStrayTemps(`${lockPath}.break`, warn)
       let released = false
       return async () => {
         if (released) return
@@ -77,12 +107,33 @@ export async function acquireLockFile(lockPath: string, options: LockOptions = {
         await release(lockPath, token)
       }
     }
-    if (await breakIfStale(lockPath, staleMs)) continue
+    const broken = await breakIfStale(lockPath, staleMs)
+    if (broken) {
+      if (broken !== 'vanished') warn(`took over ${what} from ${broken}${where}`)
+      continue
+    }
     const remaining = deadline - Date.now()
     if (remaining <= 0) throw lockedError(lockPath, options.what, await readLock(lockPath).catch(() => undefined))
+    if (!waitReported && Date.now() - started >= WAIT_REPORT_AFTER_MS) {
+      const seen = await readLock(lockPath).catch(() => undefined)
+      if (!(seen?.info?.pid === process.pid && seen.info.host === hostname())) {
+        waitReported = true
+        warn(`waiting up to ${Math.ceil(remaining / 1000)}s more for ${what}, held by ${ownerText(seen)}${where}`)
+      }
+    }
     await sleep(Math.min(delay, remaining) * (0.5 + Math.random()))
     delay = Math.min(delay * 2, MAX_BACKOFF_MS)
   }
+}
+
+const warnOnStderr = (message: string): void => {
+  process.stderr.write(`Warning: ${message}\n`)
+}
+
+function ownerText(seen: SeenLock | undefined): string {
+  const owner = seen?.info
+  if (owner) return `pid ${owner.pid} on ${owner.host} since ${new Date(owner.time).toISOString()}`
+  return seen ? `an unknown owner (the lock file names none; modified ${new Date(seen.mtimeMs).toISOString()})` : 'another process'
 }
 
 function lockedError(lockPath: string, what: string | undefined, seen: SeenLock | undefined): LockedError {
@@ -96,23 +147,45 @@ function lockedError(lockPath: string, what: string | undefined, seen: SeenLock 
   })
 }
 
-async function tryCreate(lockPath: string, token: string): Promise<boolean> {
-  let fh
+/**
+ * Creates `lockPath` holding our owner record, or returns false when it exists. The record is
+ * written and fsynced under a temp name first and then hard-linked into place, so the lock file
+ * exists only with its whole content: a kill at any moment leaves either no lock or a lock that
+ * names its (dead) owner, plus at worst a temp file that sweepStrayTemps removes later.
+ * Exported for tests.
+ */
+export async function createOwned(lockPath: string, token: string): Promise<boolean> {
+  const temp = `${lockPath}.tmp-${process.pid}-${token.slice(0, 8)}`
+  const fh = await open(temp, 'wx', 0o600)
   try {
-    fh = await open(lockPath, 'wx', 0o600)
-  } catch (e) {
-    if (errno(e) === 'EEXIST') return false
-    throw e
+    try {
+      await fh.writeFile(JSON.stringify({pid: process.pid, host: hostname(), time: new Date().toISOString(), token}))
+      await fh.sync()
+    } finally {
+      await fh.close()
+    }
+    try {
+      await link(temp, lockPath)
+    } catch (e) {
+      if (errno(e) === 'EEXIST') return false
+      throw e
+    }
+    await syncDir(dirname(lockPath))
+    return true
+  } finally {
+    await unlinkQuietly(temp)
   }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r')
   try {
-    await fh.writeFile(JSON.stringify({pid: process.pid, host: hostname(), time: new Date().toISOString(), token}))
-  } catch (e) {
-    await fh.close().catch(() => undefined)
-    await unlinkQuietly(lockPath)
-    throw e
+    await fh.sync()
+  } catch {
+    // Some file systems cannot fsync a directory; the link is still atomic.
+  } finally {
+    await fh.close()
   }
-  await fh.close()
-  return true
 }
 
 async function release(lockPath: string, token: string): Promise<void> {
@@ -149,12 +222,19 @@ function parseInfo(text: string): LockInfo | undefined {
   return {pid, host, time, token: typeof token === 'string' ? token : ''}
 }
 
-function isStale(lock: SeenLock, staleMs: number): boolean {
-  // An unreadable lock is judged by its mtime alone: fresh, it is probably being written.
-  const age = Date.now() - (lock.info ? lock.info.time : lock.mtimeMs)
-  if (age > staleMs) return true
+/** Why the lock counts as abandoned (for the takeover message), or undefined while it is held. */
+function staleReason(lock: SeenLock, staleMs: number): string | undefined {
   const info = lock.info
-  return info !== undefined && info.host === hostname() && !processAlive(info.pid)
+  if (!info) {
+    const age = Date.now() - lock.mtimeMs
+    // Fresh, it may be an older rotor's lock being written right now.
+    return age > Math.min(UNREADABLE_STALE_MS, staleMs) ? `an owner the lock file does not name (empty or unreadable, ${Math.round(age / 1000)}s old)` : undefined
+  }
+  const owner = `pid ${info.pid} on ${info.host}`
+  if (info.host === hostname() && !processAlive(info.pid)) return `${owner} (that process is gone)`
+  const age = Date.now() - info.time
+  if (age > staleMs) return `${owner} (held for ${Math.round(age / 1000)}s, longer than ${Math.round(staleMs / 1000)}s)`
+  return undefined
 }
 
 function processAlive(pid: number): boolean {
@@ -169,42 +249,37 @@ function processAlive(pid: number): boolean {
 }
 
 /**
- * Removes the lock if it is stale. Returns true when the caller should retry at once (the lock was
- * removed or vanished). Breakers serialise on `<lock>.break` so two of them cannot both judge the
- * same lock stale and the slower one then delete a fresh lock taken in between.
+ * Removes the lock if it is stale. Returns why it was removed (or 'vanished' when it was gone),
+ * meaning the caller should retry at once, or undefined while it is held. Breakers serialise on
+ * `<lock>.break`, itself an owned lock, so two of them cannot both judge the same lock stale and
+ * the slower one then delete a fresh lock taken in between; a break lock whose owner died is
+ * taken over at once on this host.
  */
-async function breakIfStale(lockPath: string, staleMs: number): Promise<boolean> {
+async function breakIfStale(lockPath: string, staleMs: number): Promise<string | undefined> {
   const seen = await readLock(lockPath)
-  if (!seen) return true
-  if (!isStale(seen, staleMs)) return false
+  if (!seen) return 'vanished'
+  if (!staleReason(seen, staleMs)) return undefined
 
   const breakPath = `${lockPath}.break`
-  let fh
-  try {
-    fh = await open(breakPath, 'wx', 0o600)
-  } catch (e) {
-    if (errno(e) !== 'EEXIST') throw e
-    // Someone else is breaking it; a break lock is held for microseconds, so an old one is debris.
-    try {
-      const st = await stat(breakPath)
-      if (Date.now() - st.mtimeMs > BREAK_STALE_MS) await unlinkQuietly(breakPath)
-    } catch (e2) {
-      if (errno(e2) !== 'ENOENT') throw e2
+  const breakToken = randomUUID()
+  if (!(await createOwned(breakPath, breakToken))) {
+    // Someone else is breaking it; a break lock is held for microseconds, so a dead one is debris.
+    const other = await readLock(breakPath)
+    if (other && staleReason(other, BREAK_STALE_MS)) {
+      const again = await readLock(breakPath)
+      if (again && again.ino === other.ino && again.mtimeMs === other.mtimeMs) await unlinkQuietly(breakPath)
     }
-    return false
+    return undefined
   }
   try {
-    await fh.close()
     // Judge again under the break lock: only the very lock seen stale above may be removed.
     const now = await readLock(lockPath)
-    if (!now) return true
-    if (now.ino === seen.ino && now.mtimeMs === seen.mtimeMs && isStale(now, staleMs)) {
-      await unlinkQuietly(lockPath)
-      return true
-    }
-    return false
+    if (!now) return 'vanished'
+    const reason = now.ino === seen.ino && now.mtimeMs === seen.mtimeMs ? staleReason(now, staleMs) : undefined
+    if (reason) await unlinkQuietly(lockPath)
+    return reason
   } finally {
-    await unlinkQuietly(breakPath)
+    await release(breakPath, breakToken)
   }
 }
 

@@ -1,11 +1,11 @@
 import {spawn} from 'node:child_process'
 import {randomUUID} from 'node:crypto'
-import {access, mkdir, mkdtemp, readFile, rm, stat, unlink, utimes, writeFile} from 'node:fs/promises'
+import {access, mkdir, mkdtemp, readdir, readFile, rm, stat, unlink, utimes, writeFile} from 'node:fs/promises'
 import {hostname, tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {LockedError} from '../../../src/errors/index.js'
-import {acquireLockFile, LOCK_STALE_MS, withLockFile} from '../../../src/util/lock-file.js'
+import {acquireLockFile, createOwned, LOCK_STALE_MS, UNREADABLE_STALE_MS, withLockFile} from '../../../src/util/lock-file.js'
 import {transpileClosure} from '../audit/helpers.js'
 
 let dir: string
@@ -266,5 +266,118 @@ describe('withLockFile', () => {
     expect(await readFile(counter, 'utf8')).toBe('100')
     expect(await exists(lockPath)).toBe(false)
     expect(await exists(`${lockPath}.break`)).toBe(false)
+  })
+})
+
+describe('locks that always name their owner (issue 17)', () => {
+  it('createOwned links a complete owner record into place and fails when the lock exists', async () => {
+    const token = randomUUID()
+    expect(await createOwned(lockPath, token)).toBe(true)
+    const info = JSON.parse(await readFile(lockPath, 'utf8'))
+    expect(info).toMatchObject({pid: process.pid, host: hostname(), token})
+    expect(await createOwned(lockPath, randomUUID())).toBe(false)
+    // The lock was not replaced, and no temp file is left behind either way.
+    expect(JSON.parse(await readFile(lockPath, 'utf8')).token).toBe(token)
+    expect(await readdir(dir)).toEqual(['thing.lock'])
+  })
+
+  it('a creator killed at any moment leaves no lock, or a lock that names it', async () => {
+    const out = join(dir, 'build')
+    await mkdir(out)
+    const mod = await transpileClosure('src/util/lock-file.ts', out)
+    const script = join(out, 'creator.mjs')
+    await writeFile(
+      script,
+      `import {unlink} from 'node:fs/promises'\n` +
+        `import {createOwned} from ${JSON.stringify(mod)}\n` +
+        'const lock = process.argv[2]\n' +
+        "process.stdout.write('ready\\n')\n" +
+        'for (;;) {\n' +
+        "  if (await createOwned(lock, crypto.randomUUID())) await unlink(lock)\n" +
+        '}\n',
+    )
+    let kills = 0
+    for (let round = 0; round < 12; round++) {
+      const child = spawn(process.execPath, [script, lockPath], {stdio: ['ignore', 'pipe', 'inherit']})
+      await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()))
+      // Let it loop a varying while, then kill it wherever it is.
+      await delay(5 + round * 7)
+      child.kill('SIGKILL')
+      await new Promise((resolve) => child.on('close', resolve))
+      kills++
+      if (await exists(lockPath)) {
+        const info = JSON.parse(await readFile(lockPath, 'utf8'))
+        expect(info).toMatchObject({pid: child.pid, host: hostname()})
+        await unlink(lockPath)
+      }
+    }
+    expect(kills).toBe(12)
+  })
+
+  it('waits on a fresh empty lock (it may be an older rotor filling it) and fails without taking it', async () => {
+    await writeFile(lockPath, '')
+    await expect(acquireLockFile(lockPath, {waitMs: 0, warn: () => undefined})).rejects.toBeInstanceOf(LockedError)
+    expect(await exists(lockPath)).toBe(true)
+  })
+
+  it(`takes over an empty lock once its file is older than UNREADABLE_STALE_MS (${UNREADABLE_STALE_MS} ms), and says so`, async () => {
+    await writeFile(lockPath, '')
+    await age(lockPath, UNREADABLE_STALE_MS + 1_000)
+    const warnings: string[] = []
+    const release = await acquireLockFile(lockPath, {waitMs: 0, staleMs: 6 * 3_600_000, what: 'the run lock', warn: (m) => warnings.push(m)})
+    expect(JSON.parse(await readFile(lockPath, 'utf8')).pid).toBe(process.pid)
+    await release()
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toMatch(/^took over the run lock from an owner the lock file does not name \(empty or unreadable, \d+s old\)/)
+  })
+
+  it('takes over a dead owner\'s lock at once on this host, and says so', async () => {
+    const pid = await deadPid()
+    await writeLock({pid})
+    const warnings: string[] = []
+    const release = await acquireLockFile(lockPath, {waitMs: 0, staleMs: 6 * 3_600_000, warn: (m) => warnings.push(m)})
+    await release()
+    expect(warnings).toEqual([expect.stringContaining(`from pid ${pid} on ${hostname()} (that process is gone)`)])
+  })
+
+  it('reports a wait on a lock another live process holds', async () => {
+    await writeLock({pid: process.ppid})
+    const warnings: string[] = []
+    await expect(acquireLockFile(lockPath, {waitMs: 1_500, what: 'the store', warn: (m) => warnings.push(m)})).rejects.toBeInstanceOf(LockedError)
+    expect(warnings).toEqual([expect.stringMatching(new RegExp(`^waiting up to \\d+s more for the store, held by pid ${process.ppid} on `))])
+  })
+
+  it('does not report queueing behind a holder in its own process', async () => {
+    const warnings: string[] = []
+    const release = await acquireLockFile(lockPath)
+    const second = acquireLockFile(lockPath, {waitMs: 5_000, warn: (m) => warnings.push(m)})
+    await delay(700)
+    await release()
+    await (await second)()
+    expect(warnings).toEqual([])
+  })
+
+  it('takes over a .break guard whose owner died, at once', async () => {
+    await writeLock({pid: await deadPid()})
+    await writeFile(`${lockPath}.break`, JSON.stringify({pid: await deadPid(), host: hostname(), time: new Date().toISOString(), token: 'x'}))
+    const release = await acquireLockFile(lockPath, {waitMs: 2_000, warn: () => undefined})
+    expect(await exists(`${lockPath}.break`)).toBe(false)
+    await release()
+  })
+
+  it('removes owner-record temp files a killed creator left, once it holds the lock', async () => {
+    const pid = await deadPid()
+    const stray = `${lockPath}.tmp-${pid}-deadbeef`
+    await writeFile(stray, '{}')
+    await age(stray, 6_000)
+    const fresh = `${lockPath}.tmp-${pid}-0badf00d`
+    await writeFile(fresh, '{}')
+    const warnings: string[] = []
+    const release = await acquireLockFile(lockPath, {warn: (m) => warnings.push(m)})
+    await release()
+    expect(await exists(stray)).toBe(false)
+    // Too young to judge: it may be a writer on another host sharing the folder.
+    expect(await exists(fresh)).toBe(true)
+    expect(warnings).toEqual([expect.stringContaining(`removed ${stray}`)])
   })
 })
