@@ -13,6 +13,10 @@ export const ExitCode = {
   FINDINGS: 6,
   USAGE: 64,
   CONFIG_INVALID: 65,
+  /** `exec`: the program exists but cannot be run (as `env` and shells report it). */
+  NOT_EXECUTABLE: 126,
+  /** `exec`: the program was not found. */
+  COMMAND_NOT_FOUND: 127,
 } as const
 
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
@@ -27,4 +31,6 @@ export const exitCodeTable: ReadonlyArray<{code: ExitCode; meaning: string}> = [
   {code: ExitCode.FINDINGS, meaning: 'findings at or above --fail-on (check)'},
   {code: ExitCode.USAGE, meaning: 'bad flags or arguments'},
   {code: ExitCode.CONFIG_INVALID, meaning: 'invalid configuration (file, line and key are named)'},
+  {code: ExitCode.NOT_EXECUTABLE, meaning: 'exec: the command is not executable'},
+  {code: ExitCode.COMMAND_NOT_FOUND, meaning: 'exec: the command was not found'},
 ]

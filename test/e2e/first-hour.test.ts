@@ -2,10 +2,12 @@
  * Issue 18: what a new user trips on in the first hour, through the built CLI: message text,
  * exit code, and which files exist afterwards.
  */
-import {mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {existsSync} from 'node:fs'
+import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+import {execFileSync} from 'node:child_process'
 import {runCli} from '../support/cli.js'
 
 let dir: string
@@ -85,5 +87,89 @@ describe('config messages', () => {
     const bad = await run(['config', 'validate'])
     expect(bad.code).toBe(65)
     expect(bad.stderr).toContain('secrets.a.schedule: unknown cron macro "@fortnightly"; use one of @yearly')
+  })
+})
+
+const FILE_STORE = 'version: 1\nstores:\n  local:\n    type: file\nsecrets:\n  api:\n    targets: [local:api]\n    maxAge: 30d\n'
+
+describe('exit codes and usage', () => {
+  beforeEach(async () => {
+    await writeFile(join(dir, 'rotor.yaml'), FILE_STORE)
+    expect((await run(['apply', '--yes'])).code).toBe(0)
+  })
+
+  it('exec: 127 for a missing program, 126 for one that is not executable, as env does', async () => {
+    const missing = await run(['exec', '--', 'rotor-no-such-program'])
+    expect(missing.code).toBe(127)
+    expect(missing.stderr).toContain('cannot run rotor-no-such-program: command not found')
+    await writeFile(join(dir, 'not-executable.sh'), 'echo hi\n', {mode: 0o644})
+    const notExecutable = await run(['exec', '--', './not-executable.sh'])
+    expect(notExecutable.code).toBe(126)
+    expect(notExecutable.stderr).toContain('cannot run ./not-executable.sh: permission denied')
+  })
+
+  it("exec's usage line shows where the command goes", async () => {
+    const help = await run(['exec', '--help'])
+    expect(help.stdout).toContain('$ rotor exec [FLAGS] -- COMMAND [ARGS...]')
+  })
+
+  it('scan of a path that does not exist exits 64 and names it', async () => {
+    const result = await run(['scan', 'no-such-dir'])
+    expect(result.code).toBe(64)
+    expect(result.stderr).toContain('no such file or directory: no-such-dir')
+  })
+})
+
+describe('hints', () => {
+  beforeEach(async () => {
+    await writeFile(join(dir, 'rotor.yaml'), FILE_STORE)
+  })
+
+  it('get, exec and export before the first apply say to run apply first', async () => {
+    for (const args of [['get', 'api'], ['exec', '--', process.execPath, '-e', ''], ['export', '--output', 'out.env']]) {
+      const result = await run(args)
+      expect(result.code, args.join(' ')).toBe(1)
+      expect(result.stderr, args.join(' ')).toContain('api has no value yet: local:api does not exist')
+      expect(result.stderr, args.join(' ')).toContain('run `rotor apply` first')
+    }
+    expect(existsSync(join(dir, 'out.env'))).toBe(false)
+  })
+
+  it('rollback of a secret never rotated says so', async () => {
+    expect((await run(['apply', '--yes'])).code).toBe(0)
+    const result = await run(['rollback', 'api', '--yes'])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain('api has never been rotated')
+    expect(result.stderr).not.toContain('retired when its grace window ended')
+  })
+})
+
+describe('export safety', () => {
+  beforeEach(async () => {
+    await writeFile(join(dir, 'rotor.yaml'), FILE_STORE)
+    expect((await run(['apply', '--yes'])).code).toBe(0)
+  })
+
+  it('refuses to overwrite an existing file without --force', async () => {
+    await writeFile(join(dir, 'app.env'), 'MINE=1\n')
+    const refused = await run(['export', '--output', 'app.env'])
+    expect(refused.code).toBe(64)
+    expect(refused.stderr).toContain('app.env already exists')
+    expect(refused.stderr).toContain('--force')
+    expect(await readFile(join(dir, 'app.env'), 'utf8')).toBe('MINE=1\n')
+    const forced = await run(['export', '--output', 'app.env', '--force'])
+    expect(forced.code, forced.stderr).toBe(0)
+    expect(await readFile(join(dir, 'app.env'), 'utf8')).toMatch(/^API=/)
+  })
+
+  it('warns when the file is in a git work tree and not ignored, not when ignored', async () => {
+    execFileSync('git', ['init', '-q'], {cwd: dir})
+    await writeFile(join(dir, '.gitignore'), 'ignored.env\n')
+    const exposed = await run(['export', '--output', 'exposed.env'])
+    expect(exposed.code, exposed.stderr).toBe(0)
+    expect(exposed.stderr).toContain('exposed.env is inside a git work tree and not ignored')
+    const ignored = await run(['export', '--output', 'ignored.env'])
+    expect(ignored.code, ignored.stderr).toBe(0)
+    expect(ignored.stderr).not.toContain('not ignored')
   })
 })
