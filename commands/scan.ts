@@ -60,7 +60,7 @@ Without PATHS it scans the work tree (tracked and unignored files) or, outside g
     else if (collected.unreadable.length > 0 && !this.flags['skip-unreadable']) this.setExitCode(ExitCode.ERROR)
     if (this.jsonEnabled()) return result
     if (this.flags.format === 'sarif') {
-      this.log(JSON.stringify(toSarif(leaks, {version: this.config.version}, suggestionFor), null, 2))
+      this.log(JSON.stringify(toSarif(leaks, {version: this.config.version, homepage: this.config.pjson.homepage}, suggestionFor), null, 2))
       return result
     }
     for (const leak of leaks) {

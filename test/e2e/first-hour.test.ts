@@ -8,7 +8,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {execFileSync} from 'node:child_process'
-import {runCli} from '../support/cli.js'
+import {ROOT, runCli} from '../support/cli.js'
 
 let dir: string
 beforeEach(async () => {
@@ -171,5 +171,45 @@ describe('export safety', () => {
     const ignored = await run(['export', '--output', 'ignored.env'])
     expect(ignored.code, ignored.stderr).toBe(0)
     expect(ignored.stderr).not.toContain('not ignored')
+  })
+})
+
+describe('small things', () => {
+  it('plan --at takes relative times (+7d, -1h) and names a bad one', async () => {
+    await writeFile(join(dir, 'rotor.yaml'), FILE_STORE)
+    expect((await runCli(['apply', '--yes'], {cwd: dir, now: '2026-03-01T00:00:00Z'})).code).toBe(0)
+    const soon = await runCli(['plan', '--at', '+7d', '--json'], {cwd: dir, now: '2026-03-01T00:00:00Z'})
+    expect(soon.code, soon.stderr).toBe(0)
+    expect(JSON.parse(soon.stdout)).toMatchObject({actions: []})
+    const later = await runCli(['plan', '--at', '+31d', '--json'], {cwd: dir, now: '2026-03-01T00:00:00Z'})
+    expect(later.code, later.stderr).toBe(0)
+    expect(JSON.parse(later.stdout)).toMatchObject({actions: [{kind: 'rotate', secret: 'api'}]})
+    const past = await runCli(['plan', '--at', '-1h', '--json'], {cwd: dir, now: '2026-03-01T00:00:00Z'})
+    expect(past.code, past.stderr).toBe(0)
+    const bad = await run(['plan', '--at', '+7x'])
+    expect(bad.code).toBe(64)
+    expect(bad.stderr).toContain('--at: "+7x" is not a relative time')
+  })
+
+  it('refuses a memory store in a user config unless ROTOR_ALLOW_MEMORY=1, and marks it test-only in the schema', async () => {
+    await writeFile(join(dir, 'rotor.yaml'), 'version: 1\nstores:\n  scratch:\n    type: memory\nsecrets: {}\n')
+    const refused = await run(['config', 'validate'])
+    expect(refused.code).toBe(65)
+    expect(refused.stderr).toContain('rotor.yaml:4:5: stores.scratch.type: the memory store type is for tests only')
+    const allowed = await run(['config', 'validate'], {ROTOR_ALLOW_MEMORY: '1'})
+    expect(allowed.code, allowed.stderr).toBe(0)
+    const schema = await run(['config', 'schema'])
+    expect(schema.stdout).toContain('for tests only (refused unless ROTOR_ALLOW_MEMORY=1)')
+  })
+
+  it("SARIF's informationUri is package.json's homepage", async () => {
+    await writeFile(join(dir, 'rotor.yaml'), FILE_STORE)
+    expect((await run(['apply', '--yes'])).code).toBe(0)
+    const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as {homepage: string}
+    const result = await run(['scan', '--format', 'sarif'])
+    expect(result.code, result.stderr).toBe(0)
+    const sarif = JSON.parse(result.stdout) as {runs: Array<{tool: {driver: {informationUri: string}}}>}
+    expect(pkg.homepage).toMatch(/^https:\/\//)
+    expect(sarif.runs[0].tool.driver.informationUri).toBe(pkg.homepage)
   })
 })
