@@ -3,11 +3,12 @@
  * exit code, and which files exist afterwards.
  */
 import {existsSync} from 'node:fs'
-import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
+import {mkdir, mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {execFileSync} from 'node:child_process'
+import {randomBytes} from 'node:crypto'
 import {ROOT, runCli} from '../support/cli.js'
 
 let dir: string
@@ -211,5 +212,56 @@ describe('small things', () => {
     const sarif = JSON.parse(result.stdout) as {runs: Array<{tool: {driver: {informationUri: string}}}>}
     expect(pkg.homepage).toMatch(/^https:\/\//)
     expect(sarif.runs[0].tool.driver.informationUri).toBe(pkg.homepage)
+  })
+})
+
+describe("the file store's key", () => {
+  const keyFiles = async (): Promise<string[]> => {
+    const found: string[] = []
+    const walk = async (at: string): Promise<void> => {
+      for (const entry of await readdir(at, {withFileTypes: true}).catch(() => [])) {
+        if (entry.isDirectory()) await walk(join(at, entry.name))
+        else if (entry.name.endsWith('.key')) found.push(join(at, entry.name))
+      }
+    }
+    await walk(dir)
+    return found
+  }
+
+  beforeEach(async () => {
+    await writeFile(join(dir, 'rotor.yaml'), FILE_STORE)
+  })
+
+  it('read-only commands create no key; the first apply creates it apart from the project and says so once', async () => {
+    for (const args of [['status'], ['plan'], ['get', 'api'], ['diff'], ['check']]) {
+      await run(args)
+      expect(await keyFiles(), args.join(' ')).toEqual([])
+    }
+    const apply = await run(['apply', '--yes'])
+    expect(apply.code, apply.stderr).toBe(0)
+    const keys = await keyFiles()
+    expect(keys).toEqual([expect.stringContaining(join(dir, '.user-config', 'rotor', 'keys', 'file-local-'))])
+    // oclif wraps warnings to the terminal width, even inside a path.
+    const squeezed = (text: string) => text.replace(/[\s›]/g, '')
+    expect(squeezed(apply.stderr)).toContain(squeezed(`created the key of file store local at ${keys[0]}: back it up`))
+    const again = await run(['rotate', 'api', '--yes'])
+    expect(again.code, again.stderr).toBe(0)
+    expect(again.stderr).not.toContain('created the key')
+    expect(existsSync(join(dir, '.rotor', 'file.key'))).toBe(false)
+  })
+
+  it('an explicit keyFile wins, and a key in the old place (.rotor/file.key) keeps working', async () => {
+    await writeFile(join(dir, 'rotor.yaml'), FILE_STORE.replace('type: file\n', 'type: file\n    keyFile: keys/local.key\n'))
+    expect((await run(['apply', '--yes'])).code).toBe(0)
+    expect(await keyFiles()).toEqual([join(dir, 'keys', 'local.key')])
+
+    await rm(join(dir, 'keys'), {recursive: true})
+    await rm(join(dir, '.rotor'), {recursive: true})
+    await writeFile(join(dir, 'rotor.yaml'), FILE_STORE)
+    await mkdir(join(dir, '.rotor'), {mode: 0o700})
+    await writeFile(join(dir, '.rotor', 'file.key'), `${randomBytes(32).toString('base64')}\n`, {mode: 0o600})
+    expect((await run(['apply', '--yes'])).code).toBe(0)
+    expect(await keyFiles()).toEqual([join(dir, '.rotor', 'file.key')])
+    expect((await run(['get', 'api'])).code).toBe(0)
   })
 })
