@@ -14,6 +14,7 @@ export default class Exec extends BaseCommand<typeof Exec> {
     '<%= config.bin %> exec --select env:staging -- npm test',
   ]
 
+  static override usage = '<%= command.id %> [FLAGS] -- COMMAND [ARGS...]'
   static override strict = false
   static override flags = {select: selectFlag}
 

@@ -1,9 +1,9 @@
 import {Flags} from '@oclif/core'
-import {resolve} from 'node:path'
 import {BaseCommand} from '../src/cli/base-command.js'
 import {selectFlag} from '../src/cli/flags.js'
 import {UsageError} from '../src/errors/index.js'
 import {currentValues, toEnvFile, toJsonFile} from '../src/exec/env.js'
+import {prepareOutputFile} from '../src/exec/output-file.js'
 import {selectSecrets} from '../src/run/select.js'
 import {writeFileAtomic} from '../src/util/atomic-write.js'
 
@@ -19,7 +19,8 @@ export default class Export extends BaseCommand<typeof Export> {
 
   static override flags = {
     format: Flags.string({summary: 'File format.', options: ['env', 'json'], default: 'env'}),
-    output: Flags.string({char: 'o', summary: 'File to write (created or replaced atomically, mode 0600).'}),
+    output: Flags.string({char: 'o', summary: 'File to write (created atomically, mode 0600); an existing file needs --force.'}),
+    force: Flags.boolean({summary: 'Replace the --output file when it exists.', default: false, dependsOn: ['output']}),
     reveal: Flags.boolean({summary: 'Print the values on stdout instead of writing a file.', default: false, exclusive: ['output']}),
     select: selectFlag,
   }
@@ -31,6 +32,8 @@ export default class Export extends BaseCommand<typeof Export> {
       })
     }
     const config = await this.loadConfig()
+    const output = this.flags.output ? await prepareOutputFile(this.flags.output, {force: this.flags.force}) : undefined
+    if (output?.warning) this.warn(output.warning)
     const values = await currentValues(selectSecrets(config, this.flags.select), this.stores(config))
     const text = this.flags.format === 'json' ? toJsonFile(values) : toEnvFile(values)
     const variables = values.map((v) => ({secret: v.secret, variable: v.variable, target: v.target}))
@@ -38,7 +41,7 @@ export default class Export extends BaseCommand<typeof Export> {
       if (!this.jsonEnabled()) process.stdout.write(text)
       return {format: this.flags.format, variables, values: Object.fromEntries(values.map((v) => [v.variable, v.value.reveal()]))}
     }
-    const file = resolve(this.flags.output!)
+    const {file} = output!
     await writeFileAtomic(file, text, 0o600)
     if (!this.jsonEnabled()) this.note(`wrote ${values.length} value(s) to ${file} (mode 0600)`)
     return {format: this.flags.format, file, mode: '0600', variables}

@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../src/cli/base-command.js'
 import {UsageError} from '../src/errors/index.js'
+import {readValueOf} from '../src/exec/env.js'
 import {secretByName} from '../src/run/select.js'
 
 export default class Get extends BaseCommand<typeof Get> {
@@ -34,7 +35,7 @@ export default class Get extends BaseCommand<typeof Get> {
     }
     const client = await this.stores(config).get(target.store)
     const selector = this.flags.version ? {versionId: this.flags.version} : {role: this.flags.role as 'current' | 'previous' | 'pending'}
-    const value = await client.readValue(target.path, selector)
+    const value = await readValueOf(secret.name, client, target.path, selector)
     const snapshot = await client.describe(target.path)
     const version = this.flags.version
       ? snapshot.versions.find((v) => v.id === this.flags.version)

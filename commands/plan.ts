@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../src/cli/base-command.js'
 import {selectFlag, shardFlag} from '../src/cli/flags.js'
 import {now} from '../src/clock.js'
-import {UsageError} from '../src/errors/index.js'
+import {parseTimeFlag} from '../src/cli/time-flag.js'
 import {ExitCode} from '../src/exit-codes.js'
 import {renderPlan, summarize} from '../src/output/plan.js'
 import {readCoverage, unreadExitCode, unreadJson} from '../src/output/unread.js'
@@ -22,12 +22,12 @@ export default class Plan extends BaseCommand<typeof Plan> {
   static override flags = {
     select: selectFlag,
     shard: shardFlag,
-    at: Flags.string({summary: 'Plan as of this time (ISO 8601), instead of now.'}),
+    at: Flags.string({summary: 'Plan as of this time (ISO 8601, or +7d / -1h from now), instead of now.'}),
     'detailed-exitcode': Flags.boolean({summary: 'Exit 2 when changes are pending, 0 when none (like terraform).', default: false}),
   }
 
   async run() {
-    const at = this.flags.at === undefined ? now() : parseTime(this.flags.at)
+    const at = this.flags.at === undefined ? now() : parseTimeFlag('at', this.flags.at, now())
     const config = await this.loadConfig()
     const {plan, inventory} = await observeAndPlan(config, pickSecrets(config, this.flags), this.stores(config), at)
     const coverage = readCoverage(inventory)
@@ -38,10 +38,4 @@ export default class Plan extends BaseCommand<typeof Plan> {
     else if (this.flags['detailed-exitcode'] && plan.actions.length > 0) this.setExitCode(ExitCode.CHANGES_PENDING)
     return {...plan, summary: summarize(plan), ...(coverage.unread > 0 ? {unreadable: unreadJson(coverage)} : {})}
   }
-}
-
-function parseTime(text: string): Date {
-  const at = new Date(text)
-  if (Number.isNaN(at.getTime())) throw new UsageError(`--at: "${text}" is not a time; expected ISO 8601 like 2026-12-01T03:00:00Z`)
-  return at
 }

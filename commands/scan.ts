@@ -3,7 +3,7 @@ import ansis from 'ansis'
 import {BaseCommand} from '../src/cli/base-command.js'
 import {selectFlag} from '../src/cli/flags.js'
 import {ExitCode} from '../src/exit-codes.js'
-import {collectValues, installHook, scan, suggestionFor, toSarif} from '../src/scan/index.js'
+import {checkScanPaths, collectValues, installHook, scan, suggestionFor, toSarif} from '../src/scan/index.js'
 import {describe} from '../src/scan/sarif.js'
 import {selectSecrets} from '../src/run/select.js'
 
@@ -42,10 +42,11 @@ Without PATHS it scans the work tree (tracked and unignored files) or, outside g
       if (!this.jsonEnabled()) this.log(`pre-commit hook written to ${hook.path}${hook.replaced === 'foreign' ? ' (replaced a hook rotor did not write)' : ''}`)
       return {hook}
     }
+    const mode = this.flags.history ? 'history' : this.flags.staged ? 'staged' : 'files'
+    if (mode === 'files') await checkScanPaths(process.cwd(), argv as string[])
     const secrets = selectSecrets(config, this.flags.select)
     const collected = await collectValues(secrets, this.stores(config))
     for (const u of collected.unreadable) this.note(`warning: cannot read ${u.target}${u.versionId ? ` version ${u.versionId}` : ''} (${u.secret}): ${u.reason}`)
-    const mode = this.flags.history ? 'history' : this.flags.staged ? 'staged' : 'files'
     const outcome = await scan({mode, cwd: process.cwd(), paths: argv as string[], values: collected.values, secrets})
     const leaks = outcome.leaks.map((leak) => ({...leak, suggestion: suggestionFor(leak)}))
     const result = {
@@ -59,7 +60,7 @@ Without PATHS it scans the work tree (tracked and unignored files) or, outside g
     else if (collected.unreadable.length > 0 && !this.flags['skip-unreadable']) this.setExitCode(ExitCode.ERROR)
     if (this.jsonEnabled()) return result
     if (this.flags.format === 'sarif') {
-      this.log(JSON.stringify(toSarif(leaks, {version: this.config.version}, suggestionFor), null, 2))
+      this.log(JSON.stringify(toSarif(leaks, {version: this.config.version, homepage: this.config.pjson.homepage}, suggestionFor), null, 2))
       return result
     }
     for (const leak of leaks) {

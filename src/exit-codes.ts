@@ -13,6 +13,10 @@ export const ExitCode = {
   FINDINGS: 6,
   USAGE: 64,
   CONFIG_INVALID: 65,
+  /** `exec`: the program exists but cannot be run (as `env` and shells report it). */
+  NOT_EXECUTABLE: 126,
+  /** `exec`: the program was not found. */
+  COMMAND_NOT_FOUND: 127,
   /** Interrupted by SIGINT (Ctrl-C) or cancelled at a prompt: 128 + 2, as shells report it. */
   INTERRUPTED: 130,
   /** Stopped by SIGTERM: 128 + 15. */
@@ -31,6 +35,8 @@ export const exitCodeTable: ReadonlyArray<{code: ExitCode; meaning: string}> = [
   {code: ExitCode.FINDINGS, meaning: 'findings at or above --fail-on (check)'},
   {code: ExitCode.USAGE, meaning: 'bad flags or arguments'},
   {code: ExitCode.CONFIG_INVALID, meaning: 'invalid configuration (file, line and key are named)'},
+  {code: ExitCode.NOT_EXECUTABLE, meaning: 'exec: the command is not executable'},
+  {code: ExitCode.COMMAND_NOT_FOUND, meaning: 'exec: the command was not found'},
   {code: ExitCode.INTERRUPTED, meaning: 'interrupted (Ctrl-C) or cancelled at a prompt; the next run finishes what was started'},
   {code: ExitCode.TERMINATED, meaning: 'stopped by SIGTERM; the next run finishes what was started'},
 ]

@@ -20,7 +20,7 @@ import type {
 import {open as openEnvelope, seal} from './crypto.js'
 import type {FileSettings} from './factory.js'
 import {fileCapabilities} from './runtime.js'
-import {loadKey} from './key.js'
+import {createKey, fileKeySource, findKey, type KeySource} from './key.js'
 
 /**
  * The embedded default store: every change is lock, read, decrypt, change, encrypt, atomic
@@ -32,20 +32,18 @@ export class FileStoreClient implements StoreClient {
   private constructor(
     readonly storeName: string,
     private readonly file: string,
-    private readonly key: Buffer,
+    /** Undefined until the store is first written, when there is no key anywhere yet. */
+    private key: Buffer | undefined,
     private readonly now: () => Date,
+    private readonly keySource: KeySource,
+    private readonly warn?: (message: string) => void,
   ) {}
 
   static async open(storeName: string, settings: FileSettings, context: ProviderContext): Promise<FileStoreClient> {
     const file = resolve(context.baseDir, settings.path)
-    const key = await loadKey({
-      keyEnv: settings.keyEnv,
-      keyFile: resolve(context.baseDir, settings.keyFile),
-      storeFile: file,
-      storeName,
-      env: context.env,
-    })
-    return new FileStoreClient(storeName, file, key, context.now)
+    const keySource = fileKeySource(storeName, settings, context)
+    const found = await findKey(keySource)
+    return new FileStoreClient(storeName, file, found?.key, context.now, keySource, context.warn)
   }
 
   describe(path: string): Promise<SecretSnapshot> {
@@ -118,11 +116,25 @@ export class FileStoreClient implements StoreClient {
       async () => {
         const data = await this.load()
         const result = fn(new VersionedModel(data, this.storeName, this.now))
-        await writeFileAtomic(this.file, seal(JSON.stringify(data), this.key))
+        await writeFileAtomic(this.file, seal(JSON.stringify(data), await this.writeKey()))
         return result
       },
       {what: `file store ${this.storeName} (${this.file})`},
     )
+  }
+
+  /** The key to write with: the first write of a new store creates it and says where, once. */
+  private async writeKey(): Promise<Buffer> {
+    if (this.key) return this.key
+    // Another process may have created the store and its key since this one opened it.
+    const found = (await findKey(this.keySource)) ?? (await createKey(this.keySource))
+    this.key = found.key
+    if ('created' in found && found.created) {
+      this.warn?.(
+        `created the key of file store ${this.storeName} at ${found.file}: back it up, apart from the store; without it ${this.file} cannot be read`,
+      )
+    }
+    return found.key
   }
 
   private async load(): Promise<StoreData> {
@@ -133,6 +145,9 @@ export class FileStoreClient implements StoreClient {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return emptyStoreData()
       throw error
     }
+    // The store file appeared after open (another process wrote it): its key must exist now.
+    this.key ??= (await findKey(this.keySource))?.key
+    if (!this.key) throw new AuthError(`cannot open ${this.file}: its key was not found`, {store: this.storeName, ref: this.file})
     try {
       return JSON.parse(openEnvelope(sealed, this.key)) as StoreData
     } catch (error) {

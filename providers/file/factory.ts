@@ -8,8 +8,10 @@ const settings = z
     keyFile: z
       .string()
       .min(1)
-      .default('.rotor/file.key')
-      .describe('Key file (32 random bytes, base64), created with mode 0600 on first use when ROTOR_FILE_KEY is unset.'),
+      .describe(
+        'Key file (32 random bytes, base64), relative to the config file. Default: .rotor/file.key when it exists (earlier versions put it there), else one file per store in the user\'s config directory (~/.config/rotor/keys/), created with mode 0600 by the first write when ROTOR_FILE_KEY is unset.',
+      )
+      .optional(),
     keyEnv: z
       .string()
       .regex(/^[A-Z_][A-Z0-9_]*$/)
@@ -33,7 +35,7 @@ export const fileFactory: ProviderFactory<FileSettings> = {
         ]
       : [
           `Store file ${path} and lock file ${path}.lock: owned by the user rotor runs as, mode 0600, in a directory with mode 0700.`,
-          `Key: $${keyEnv} (base64, 32 bytes) or the key file ${keyFile}, mode 0600 (rotor refuses a key file others can read).`,
+          `Key: $${keyEnv} (base64, 32 bytes) or the key file ${keyFile ?? 'in the user config directory (~/.config/rotor/keys/)'}, mode 0600 (rotor refuses a key file others can read).`,
           'Keep the key apart from the store file: a backup that holds both holds every secret.',
           `Paths: ${input.paths.length} secret(s) in one file; access is all or nothing.`,
         ]

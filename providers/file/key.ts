@@ -1,62 +1,131 @@
-import {randomBytes} from 'node:crypto'
+/**
+ * The file store's key: 32 random bytes, base64. Where it is, in order:
+ * 1. the environment variable `keyEnv` (ROTOR_FILE_KEY), when set;
+ * 2. the `keyFile` setting, when the config names one;
+ * 3. `.rotor/file.key` next to the config, where earlier versions created it by default (existing
+ *    stores keep working; move it to 4. to keep it apart from the store);
+ * 4. the user's config directory (src/util/user-dir.ts), one file per store identity, so a backup
+ *    or a copy of the project never holds both the store and its key.
+ * Reading never creates a key: a store that does not exist yet reads as empty. The first write
+ * creates the key (mode 0600) and the caller tells the user where it is, once.
+ */
+import {createHash, randomBytes} from 'node:crypto'
 import {mkdir, open, readFile, stat} from 'node:fs/promises'
-import {dirname} from 'node:path'
+import {dirname, join, resolve} from 'node:path'
 import {AuthError} from '../../src/errors/index.js'
+import {rotorUserDir} from '../../src/util/user-dir.js'
+import type {ProviderContext} from '../types.js'
+import type {FileSettings} from './factory.js'
 
 export interface KeySource {
   keyEnv: string
-  keyFile: string
+  /** The `keyFile` setting resolved against the config's directory; undefined when not set. */
+  keyFile?: string
+  /** The old default key file (`.rotor/file.key` in the config's directory), looked at before the user's. */
+  legacyKeyFile?: string
   storeFile: string
   storeName: string
   env: NodeJS.ProcessEnv
 }
 
+/** Where earlier versions put the key by default, relative to the config's directory. */
+export const LEGACY_KEY_FILE = '.rotor/file.key'
+
+export function fileKeySource(storeName: string, settings: FileSettings, context: Pick<ProviderContext, 'baseDir' | 'env'>): KeySource {
+  return {
+    keyEnv: settings.keyEnv,
+    keyFile: settings.keyFile === undefined ? undefined : resolve(context.baseDir, settings.keyFile),
+    legacyKeyFile: resolve(context.baseDir, LEGACY_KEY_FILE),
+    storeFile: resolve(context.baseDir, settings.path),
+    storeName,
+    env: context.env,
+  }
+}
+
+/** The key file in the user's config directory for this store: named for the store and its path. */
+export function userKeyFile(source: Pick<KeySource, 'storeFile' | 'storeName' | 'env'>): string {
+  const identity = createHash('sha256').update(resolve(source.storeFile)).digest('hex').slice(0, 16)
+  return join(rotorUserDir(source.env), 'keys', `file-${source.storeName}-${identity}.key`)
+}
+
+/** Key files to look at, in order; the last one is where a new key goes (unless `keyFile` is set). */
+export function keyFileCandidates(source: KeySource): string[] {
+  if (source.keyFile) return [source.keyFile]
+  return [...(source.legacyKeyFile ? [source.legacyKeyFile] : []), userKeyFile(source)]
+}
+
+export interface FoundKey {
+  key: Buffer
+  /** The key file, or undefined when the key came from the environment. */
+  file?: string
+}
+
 /**
- * The 32-byte key: from the environment variable when set, else from the key file, which is
- * created (mode 0600) only when neither it nor the store file exists yet: a new key for an
- * existing store would make it unreadable.
+ * The key, or undefined when there is none and the store file does not exist either (nothing to
+ * read, nothing to create for a read). Throws when the store exists but its key cannot be found.
  */
-export async function loadKey(source: KeySource): Promise<Buffer> {
+export async function findKey(source: KeySource): Promise<FoundKey | undefined> {
   const fromEnv = source.env[source.keyEnv]
-  if (fromEnv) return decodeKey(fromEnv, `environment variable ${source.keyEnv}`, source.storeName)
-  try {
-    const info = await stat(source.keyFile)
-    if ((info.mode & 0o077) !== 0) {
-      throw new AuthError(`key file ${source.keyFile} is readable by other users (mode ${(info.mode & 0o777).toString(8)})`, {
-        store: source.storeName,
-        hint: `run: chmod 600 ${source.keyFile}`,
-      })
-    }
-    return decodeKey(await readFile(source.keyFile, 'utf8'), `key file ${source.keyFile}`, source.storeName)
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+  if (fromEnv) return {key: decodeKey(fromEnv, `environment variable ${source.keyEnv}`, source.storeName)}
+  for (const file of keyFileCandidates(source)) {
+    const key = await readKeyFile(file, source.storeName)
+    if (key) return {key, file}
   }
   if (await exists(source.storeFile)) {
     throw new AuthError(`store file ${source.storeFile} exists but its key was not found`, {
       store: source.storeName,
-      hint: `set ${source.keyEnv} to the base64 key, or restore ${source.keyFile}`,
+      hint: `set ${source.keyEnv} to the base64 key, or restore the key file (looked at ${keyFileCandidates(source).join(', ')})`,
     })
   }
-  return createKeyFile(source)
+  return undefined
 }
 
-async function createKeyFile(source: KeySource): Promise<Buffer> {
-  await mkdir(dirname(source.keyFile), {recursive: true, mode: 0o700})
+/**
+ * Creates the key file for a store about to be written for the first time. When another process
+ * created one first, returns theirs (`created: false`).
+ */
+export async function createKey(source: KeySource): Promise<FoundKey & {created: boolean}> {
+  const file = keyFileCandidates(source).at(-1)!
+  await mkdir(dirname(file), {recursive: true, mode: 0o700})
   const key = randomBytes(32)
+  await writeNewKeyFile(file, key).catch(async (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EEXIST') throw error
+  })
+  const found = await readKeyFile(file, source.storeName)
+  if (!found) throw new AuthError(`cannot read the key file ${file} just created`, {store: source.storeName})
+  return {key: found, file, created: found.equals(key)}
+}
+
+/** Writes `key` to a file that must not exist yet, mode 0600, synced. */
+export async function writeNewKeyFile(file: string, key: Buffer): Promise<void> {
+  const handle = await open(file, 'wx', 0o600)
   try {
-    const handle = await open(source.keyFile, 'wx', 0o600)
     await handle.writeFile(`${key.toString('base64')}\n`)
     await handle.sync()
+  } finally {
     await handle.close()
-    return key
-  } catch (error) {
-    // Another process created it first: use theirs.
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return loadKey(source)
-    throw error
   }
 }
 
-function decodeKey(text: string, where: string, storeName: string): Buffer {
+/** The key in `file`, or undefined when there is no such file. */
+export async function readKeyFile(file: string, storeName: string): Promise<Buffer | undefined> {
+  let mode: number
+  try {
+    mode = (await stat(file)).mode
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw error
+  }
+  if ((mode & 0o077) !== 0) {
+    throw new AuthError(`key file ${file} is readable by other users (mode ${(mode & 0o777).toString(8)})`, {
+      store: storeName,
+      hint: `run: chmod 600 ${file}`,
+    })
+  }
+  return decodeKey(await readFile(file, 'utf8'), `key file ${file}`, storeName)
+}
+
+export function decodeKey(text: string, where: string, storeName: string): Buffer {
   const key = Buffer.from(text.trim(), 'base64')
   if (key.length !== 32) {
     throw new AuthError(`${where} must hold 32 bytes in base64 (got ${key.length} bytes)`, {

@@ -2,11 +2,13 @@ import {z} from 'zod'
 import type {ProviderFactory} from '../types.js'
 import {memoryRuntime} from './runtime.js'
 
-const settings = z.strictObject({}).describe('An in-process store; holds nothing after the process exits. For tests.')
+const settings = z
+  .strictObject({})
+  .describe('TEST ONLY: an in-process store that holds nothing after the process exits. rotor refuses it unless ROTOR_ALLOW_MEMORY=1.')
 
 export const memoryFactory: ProviderFactory<z.infer<typeof settings>> = {
   ...memoryRuntime,
-  summary: 'in-process store for tests',
+  summary: 'in-process store, for tests only (refused unless ROTOR_ALLOW_MEMORY=1)',
   settings,
   policy: (input) => ({
     format: 'text',

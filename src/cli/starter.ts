@@ -7,7 +7,7 @@ audit:
 stores:
   local:
     type: file                    # the embedded default: one AES-256-GCM encrypted file
-    path: .rotor/secrets.enc      # key: $ROTOR_FILE_KEY, else .rotor/file.key (created 0600)
+    path: .rotor/secrets.enc      # key: $ROTOR_FILE_KEY, else ~/.config/rotor/keys/ (created 0600 by the first apply)
 
 secrets:
   example-api-key:

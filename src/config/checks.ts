@@ -9,7 +9,7 @@ import {formatDuration, parseDuration} from './duration.js'
 import {errorMap} from './issues.js'
 import type {KeyPath} from './locate.js'
 import type {PathProblem} from './problems.js'
-import {canonicalTimezone, cronFields, rotationIntervalMs, scheduleProblem} from './schedule.js'
+import {canonicalTimezone, cronFields, expandCronMacro, rotationIntervalMs, scheduleProblems} from './schedule.js'
 import {
   DEFAULT_GRACE,
   DEFAULT_UPCOMING_WITHIN,
@@ -121,7 +121,7 @@ function toPolicy(fields: ParsedSecret['generator']): GeneratorPolicy {
 }
 
 function toSchedule({cron, timezone}: {cron: string; timezone: string}): ScheduleConfig {
-  return {cron: cronFields(cron).join(' '), timezone: canonicalTimezone(timezone) ?? timezone}
+  return {cron: cronFields(expandCronMacro(cron)).join(' '), timezone: canonicalTimezone(timezone) ?? timezone}
 }
 
 type Field<K extends keyof ParsedSecret> = {ok: true; value: ParsedSecret[K] | undefined} | {ok: false}
@@ -145,9 +145,9 @@ function checkSecret(name: string, raw: Record<string, unknown>): PathProblem[] 
   const scheduleField = field(raw, 'schedule')
   let schedule = scheduleField.ok && scheduleField.value ? toSchedule(scheduleField.value) : undefined
   if (schedule) {
-    const problem = scheduleProblem(schedule)
-    if (problem) {
-      schedule = undefined
+    const found = scheduleProblems(schedule)
+    if (found.length > 0) schedule = undefined
+    for (const problem of found) {
       const path = typeof raw.schedule === 'string' ? [...base, 'schedule'] : [...base, 'schedule', problem.field]
       problems.push({path, message: problem.message})
     }

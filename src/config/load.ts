@@ -10,6 +10,8 @@ import type {RotorConfig} from './types.js'
 
 export const DEFAULT_CONFIG_FILE = 'rotor.yaml'
 export const CONFIG_ENV = 'ROTOR_CONFIG'
+/** Lets a config use the `memory` store type, which keeps nothing after the process: for tests. */
+export const ALLOW_MEMORY_ENV = 'ROTOR_ALLOW_MEMORY'
 
 /**
  * The config file to use: the `--config` flag, else $ROTOR_CONFIG, else rotor.yaml in the working
@@ -40,12 +42,36 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.
   const useCache = options.cache ?? true
   if (useCache) {
     const cached = await readCachedConfig(file, text)
-    if (cached) return cached
+    if (cached) return refuseTestOnlyStores(cached, text, file, env)
   }
   const {parseConfig} = await import('./parse.js')
   const config = parseConfig(text, file, env)
   if (useCache) await writeCachedConfig(file, text, config)
-  return config
+  return refuseTestOnlyStores(config, text, file, env)
+}
+
+/**
+ * A `memory` store forgets every value when the command ends: in a user's config, `apply` would
+ * "rotate" into nothing and report success. The file parses (tests use it); the CLI refuses it.
+ */
+function refuseTestOnlyStores(config: RotorConfig, text: string, file: string, env: NodeJS.ProcessEnv): RotorConfig {
+  if (env[ALLOW_MEMORY_ENV] === '1') return config
+  const memory = Object.values(config.stores).filter((store) => store.type === 'memory')
+  if (memory.length === 0) return config
+  const problems = memory.map((store) => {
+    const {line, column} = positionOf(text, /type:\s*["']?memory\b/g, memory.indexOf(store))
+    const message = `the memory store type is for tests only: it keeps nothing after the command ends; use type: file (or set ${ALLOW_MEMORY_ENV}=1 in tests)`
+    return {file, line, column, key: `stores.${store.name}.type`, message}
+  })
+  throw new ConfigError(problems)
+}
+
+/** Line and column (1-based) of the n-th match of `pattern` in `text`; 1:1 when not found. */
+function positionOf(text: string, pattern: RegExp, nth: number): {line: number; column: number} {
+  const match = [...text.matchAll(pattern)][nth]
+  if (match?.index === undefined) return {line: 1, column: 1}
+  const before = text.slice(0, match.index).split('\n')
+  return {line: before.length, column: before.at(-1)!.length + 1}
 }
 
 /** `permission denied`, not Node's `EACCES: permission denied, open '/x'` (see src/errors/fs.ts). */

@@ -8,6 +8,7 @@ import {formatKeyPath, Locator, type KeyPath} from './locate.js'
 import {isUnder, sortProblems, toConfigProblems, type PathProblem} from './problems.js'
 import {configSchema, DEFAULT_AUDIT_PATH} from './schema.js'
 import type {RotorConfig} from './types.js'
+import {versionProblem} from './version.js'
 
 const MAX_ALIAS_COUNT = 100
 
@@ -17,7 +18,7 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   const doc = parseDocument(text, {lineCounter: lines, uniqueKeys: true, prettyErrors: false})
   const locator = new Locator(doc, lines, text)
 
-  if (doc.errors.length > 0) throw new ConfigError(yamlProblems(doc, file, locator))
+  if (doc.errors.length > 0) throw new ConfigError(yamlProblems(doc, file, locator, text))
   if (doc.contents === null || (isMap(doc.contents) && doc.contents.items.length === 0)) {
     const message = 'the file is empty; it needs version, stores and secrets (run "rotor init" for a starting point)'
     throw new ConfigError([{file, line: 1, column: 1, key: '', message}])
@@ -32,6 +33,11 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
     throw new ConfigError([{file, line: 1, column: 1, key: '', message}], {cause: error})
   }
 
+  const version = versionProblem(raw)
+  if (version?.stop) {
+    throw new ConfigError(toConfigProblems([{path: ['version'], message: version.message}], file, locator))
+  }
+
   const interpolated = interpolateConfig(raw, env)
   const data = interpolated.data
   const problems: PathProblem[] = interpolated.problems.map((problem) => ({
@@ -41,6 +47,10 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   }))
   // A string already reported for `${...}` would only repeat the news as a schema problem.
   const reported: KeyPath[] = interpolated.problems.map((problem) => problem.path)
+  if (version) {
+    problems.push({path: ['version'], message: version.message})
+    reported.push(['version'])
+  }
 
   const schema = configSchema()
   const result = schema.safeParse(data, {error: errorMap})
@@ -70,8 +80,15 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   }
 }
 
-function yamlProblems(doc: Document, file: string, locator: Locator): ConfigProblem[] {
-  const problems = doc.errors.map((error: YAMLError): ConfigProblem => {
+/**
+ * Duplicate keys, each one; of the syntax errors only the first, since the parser's recovery
+ * after it reports every later token of the file as unexpected.
+ */
+function yamlProblems(doc: Document, file: string, locator: Locator, text: string): ConfigProblem[] {
+  const duplicates = doc.errors.filter((error) => error.code === 'DUPLICATE_KEY')
+  const syntax = doc.errors.filter((error) => error.code !== 'DUPLICATE_KEY').sort((a, b) => a.pos[0] - b.pos[0])
+  const errors = syntax.length > 0 ? [syntax[0]] : duplicates
+  const problems = errors.map((error: YAMLError): ConfigProblem => {
     const offset = error.pos[0]
     const {line, column} = locator.offset(offset)
     const path = locator.pathAt(offset)
@@ -82,7 +99,8 @@ function yamlProblems(doc: Document, file: string, locator: Locator): ConfigProb
       const name = JSON.stringify(String(path.at(-1)))
       return {file, line, column, key, message: `duplicate ${what} ${name}; it is already defined at line ${first}`}
     }
-    return {file, line, column, key, message: `YAML syntax error: ${cleanYamlMessage(error.message)}`}
+    const message = `YAML syntax error: ${cleanYamlMessage(error.message)}${syntaxHint(text, line)}`
+    return {file, line, column, key, message}
   })
   return sortProblems(problems)
 }
@@ -91,4 +109,13 @@ function yamlProblems(doc: Document, file: string, locator: Locator): ConfigProb
 function cleanYamlMessage(message: string): string {
   const firstLine = message.split('\n')[0]
   return firstLine.replace(/ at line \d+, column \d+:?$/, '').trim()
+}
+
+/** The usual cause of a flow-collection error: an unquoted `${VAR}` or `{`/`}` inside `{...}`/`[...]`. */
+function syntaxHint(text: string, line: number): string {
+  const source = text.split(/\r?\n/)[line - 1] ?? ''
+  if (/[[{].*\$\{/.test(source) || /:\s*\$\{/.test(source)) {
+    return '; quote values that contain ${...}, e.g. address: "${VAULT_ADDR}"'
+  }
+  return ''
 }

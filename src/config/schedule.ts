@@ -34,6 +34,25 @@ export function canonicalTimezone(timezone: string): string | undefined {
   }
 }
 
+/**
+ * Macros cron-parser and Vixie cron accept, written out: the planner, `status` and the workflow
+ * and CronJob manifests `rotor schedule` prints then all see five plain fields.
+ */
+export const CRON_MACROS: Readonly<Record<string, string>> = {
+  '@yearly': '0 0 1 1 *',
+  '@annually': '0 0 1 1 *',
+  '@monthly': '0 0 1 * *',
+  '@weekly': '0 0 * * 0',
+  '@daily': '0 0 * * *',
+  '@midnight': '0 0 * * *',
+  '@hourly': '0 * * * *',
+}
+
+/** `@daily` -> `0 0 * * *`; anything else unchanged. */
+export function expandCronMacro(cron: string): string {
+  return CRON_MACROS[cron.trim().toLowerCase()] ?? cron
+}
+
 export function cronFields(cron: string): string[] {
   return cron.trim().split(/\s+/).filter((field) => field !== '')
 }
@@ -43,29 +62,39 @@ export interface ScheduleProblem {
   message: string
 }
 
-/** What is wrong with a schedule, or undefined when it is usable. */
-export function scheduleProblem(schedule: ScheduleConfig): ScheduleProblem | undefined {
+/**
+ * What is wrong with a schedule: nothing when it is usable. The cron expression is checked even
+ * when the time zone is unknown (in UTC then), so one run reports both.
+ */
+export function scheduleProblems(schedule: ScheduleConfig): ScheduleProblem[] {
+  const problems: ScheduleProblem[] = []
   const timezone = canonicalTimezone(schedule.timezone)
   if (timezone === undefined) {
     const hint = didYouMean(schedule.timezone, Intl.supportedValuesOf('timeZone'))
-    return {
+    problems.push({
       field: 'timezone',
       message: `unknown time zone ${JSON.stringify(schedule.timezone)}; use an IANA name such as UTC or Europe/Berlin${hint}`,
-    }
+    })
   }
-  const fields = cronFields(schedule.cron)
-  if (fields.length === 0) return {field: 'cron', message: `the cron expression is empty; ${FIELDS_HELP}`}
+  const cron = cronProblem(schedule.cron, timezone ?? 'UTC')
+  if (cron) problems.push({field: 'cron', message: cron})
+  return problems
+}
+
+function cronProblem(cron: string, timezone: string): string | undefined {
+  const fields = cronFields(cron)
+  if (fields.length === 0) return `the cron expression is empty; ${FIELDS_HELP}`
+  if (fields.length === 1 && fields[0].startsWith('@')) {
+    return `unknown cron macro ${JSON.stringify(fields[0])}; use one of ${Object.keys(CRON_MACROS).join(', ')}, or ${FIELDS_HELP}`
+  }
   if (fields.length !== 5 && fields.length !== 6) {
-    return {
-      field: 'cron',
-      message: `cron expression ${JSON.stringify(schedule.cron)} has ${fields.length} field${fields.length === 1 ? '' : 's'}; ${FIELDS_HELP}`,
-    }
+    return `cron expression ${JSON.stringify(cron)} has ${fields.length} field${fields.length === 1 ? '' : 's'}; ${FIELDS_HELP}`
   }
   try {
-    cronIntervalMs({cron: schedule.cron, timezone})
+    cronIntervalMs({cron, timezone})
   } catch (error) {
     const reason = (error as Error).message
-    return {field: 'cron', message: `invalid cron expression ${JSON.stringify(schedule.cron)}: ${lowerFirst(reason)}`}
+    return `invalid cron expression ${JSON.stringify(cron)}: ${lowerFirst(reason)}`
   }
   return undefined
 }

@@ -4,9 +4,9 @@
  */
 import type {SecretConfig} from '../config/types.js'
 import type {StoreSet} from '../engine/stores.js'
-import {UsageError} from '../errors/index.js'
+import {isNotFound, NotFoundError, UsageError} from '../errors/index.js'
 import {mapLimit} from '../util/pool.js'
-import type {SecretValue} from '../../providers/types.js'
+import type {SecretValue, StoreClient, VersionSelector} from '../../providers/types.js'
 
 export interface HandedValue {
   secret: string
@@ -44,9 +44,30 @@ export async function currentValues(secrets: SecretConfig[], stores: StoreSet): 
   return mapLimit(secrets, 8, async (secret) => {
     const primary = secret.targets[0]
     const client = await stores.get(primary.store)
-    const value = await client.readValue(primary.path, {role: 'current'})
+    const value = await readValueOf(secret.name, client, primary.path, {role: 'current'})
     return {secret: secret.name, variable: envNameOf(secret), target: `${primary.store}:${primary.path}`, value}
   })
+}
+
+/**
+ * A value read for `get`, `exec` or `export`. When the secret does not exist in the store at all,
+ * rotor has not created it yet: say so and what to do, rather than only "does not exist".
+ */
+export async function readValueOf(secret: string, client: StoreClient, path: string, selector: VersionSelector): Promise<SecretValue> {
+  try {
+    return await client.readValue(path, selector)
+  } catch (error) {
+    if (!isNotFound(error)) throw error
+    const snapshot = await client.describe(path).catch(() => undefined)
+    if (snapshot?.exists !== false) throw error
+    const ref = `${client.storeName}:${path}`
+    throw new NotFoundError(`${secret} has no value yet: ${ref} does not exist`, {
+      store: client.storeName,
+      ref,
+      hint: 'run `rotor apply` first; it creates every secret in rotor.yaml',
+      cause: error,
+    })
+  }
 }
 
 /** `NAME='value'` lines: a POSIX shell can `source` it and dotenv reads single quotes literally. */

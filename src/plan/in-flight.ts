@@ -96,11 +96,25 @@ export function planRollback(name: string, facts: SecretFacts, now: Date, action
     })
     return
   }
-  if (!primary.current || !primary.previous) {
+  if (!primary.current) {
     blocked.push({
       secret: name,
-      reason: `${refText(primary.target)} has no previous version to roll back to`,
-      hint: 'the previous value was retired when its grace window ended; rotate instead',
+      reason: `${refText(primary.target)} holds no value yet, so there is nothing to roll back`,
+      hint: 'run `rotor apply` first',
+    })
+    return
+  }
+  if (!primary.previous) {
+    // Only the current version ever existed: nothing was rotated, so nothing was retired either.
+    const neverRotated = (primary.snapshot?.versions.length ?? 1) <= 1
+    blocked.push({
+      secret: name,
+      reason: neverRotated
+        ? `${name} has never been rotated: ${refText(primary.target)} holds only its first value`
+        : `${refText(primary.target)} has no previous version to roll back to`,
+      hint: neverRotated
+        ? `there is no earlier value to go back to; to replace the value, rotate it: \`rotor rotate ${name}\``
+        : 'the previous value was retired when its grace window ended; rotate instead',
     })
     return
   }

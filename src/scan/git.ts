@@ -3,6 +3,7 @@
  * (`git log --all -p -U0`), read as a stream so a long history is never held in memory.
  */
 import {spawn} from 'node:child_process'
+import {basename, dirname} from 'node:path'
 import {createInterface} from 'node:readline'
 import {UsageError} from '../errors/index.js'
 
@@ -101,4 +102,22 @@ export async function* addedLines(cwd: string, paths: string[]): AsyncGenerator<
 
 export async function hooksDir(cwd: string): Promise<string> {
   return (await git(['rev-parse', '--path-format=absolute', '--git-path', 'hooks'], {cwd})).toString('utf8').trim()
+}
+
+/**
+ * Whether git would pick `file` up: outside a work tree, ignored there, or not ignored (so a
+ * `git add .` would commit it). `file` need not exist; its directory must.
+ */
+export async function gitExposure(file: string): Promise<'outside' | 'ignored' | 'not-ignored'> {
+  const cwd = dirname(file)
+  const inside = await git(['rev-parse', '--is-inside-work-tree'], {cwd}).then(
+    (out) => out.toString('utf8').trim() === 'true',
+    () => false,
+  )
+  if (!inside) return 'outside'
+  // check-ignore exits 0 when the path is ignored and 1 when it is not.
+  return git(['check-ignore', '-q', '--', basename(file)], {cwd}).then(
+    () => 'ignored' as const,
+    () => 'not-ignored' as const,
+  )
 }

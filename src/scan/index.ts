@@ -5,6 +5,7 @@
 import {readdir, readFile, stat} from 'node:fs/promises'
 import {join, relative, resolve} from 'node:path'
 import type {SecretConfig} from '../config/types.js'
+import {UsageError} from '../errors/index.js'
 import {addedLines, git, stagedFiles, workTreeFiles} from './git.js'
 import type {Leak} from './matcher.js'
 import {LeakMatcher} from './matcher.js'
@@ -33,6 +34,20 @@ export interface ScanOutcome {
   leaks: Leak[]
   scanned: {files: number; lines?: number}
   skipped: Array<{file: string; reason: string}>
+}
+
+/**
+ * A path given to a files scan that does not exist is a usage error: scanning nothing there and
+ * reporting "no leaks" would be silence. (History and staged scans may name deleted files.)
+ */
+export async function checkScanPaths(cwd: string, paths: string[]): Promise<void> {
+  for (const path of paths) {
+    const found = await stat(resolve(cwd, path)).then(
+      () => true,
+      (error: NodeJS.ErrnoException) => error.code !== 'ENOENT' && error.code !== 'ENOTDIR',
+    )
+    if (!found) throw new UsageError(`no such file or directory: ${path}`, {hint: 'check the path; rotor scan without paths scans the working directory'})
+  }
 }
 
 export async function scan(input: ScanInput): Promise<ScanOutcome> {

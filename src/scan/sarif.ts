@@ -26,13 +26,14 @@ const RULES = [
   },
 ] as const
 
-export function toSarif(leaks: Leak[], tool: {version: string}, suggestion: (leak: Leak) => string): Record<string, unknown> {
+/** `tool.homepage` is package.json's `homepage`: SARIF viewers link the rule to it. */
+export function toSarif(leaks: Leak[], tool: {version: string; homepage?: string}, suggestion: (leak: Leak) => string): Record<string, unknown> {
   return {
     $schema: SARIF_SCHEMA,
     version: '2.1.0',
     runs: [
       {
-        tool: {driver: {name: 'rotor', version: tool.version, informationUri: 'https://github.com/rotor/rotor', rules: RULES}},
+        tool: {driver: {name: 'rotor', version: tool.version, ...(tool.homepage ? {informationUri: tool.homepage} : {}), rules: RULES}},
         columnKind: 'utf16CodeUnits',
         results: leaks.map((leak) => {
           const ruleIndex = leak.kind === 'value' ? 0 : 1

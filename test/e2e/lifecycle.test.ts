@@ -1,4 +1,4 @@
-import {mkdtemp, readFile, rm} from 'node:fs/promises'
+import {mkdtemp, readdir, readFile, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -29,7 +29,10 @@ describe('rotor end to end on the file store (built CLI)', () => {
   })
 
   async function storedValues(): Promise<string[]> {
-    const key = Buffer.from((await readFile(join(dir, '.rotor/file.key'), 'utf8')).trim(), 'base64')
+    // The key lives in the user's config directory (XDG_CONFIG_HOME is inside dir in e2e runs).
+    const keys = join(dir, '.user-config/rotor/keys')
+    const [keyName] = await readdir(keys)
+    const key = Buffer.from((await readFile(join(keys, keyName), 'utf8')).trim(), 'base64')
     const data = JSON.parse(openEnvelope(await readFile(join(dir, '.rotor/secrets.enc'), 'utf8'), key)) as StoreData
     return Object.values(data.secrets).flatMap((s) => s.versions.flatMap((v) => (v.value ? [v.value] : [])))
   }

@@ -1,16 +1,20 @@
-import {chmod, mkdtemp, readFile, rm, stat, writeFile} from 'node:fs/promises'
+import {existsSync} from 'node:fs'
+import {chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile} from 'node:fs/promises'
 import {randomBytes} from 'node:crypto'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {fileFactory} from '../../../providers/file/factory.js'
+import {userKeyFile} from '../../../providers/file/key.js'
 import {SecretValue, type StoreClient} from '../../../providers/types.js'
 import {AuthError} from '../../../src/errors/index.js'
 
 describe('file store: encryption, key handling, atomic writes', () => {
   let dir: string
-  const open = (env: NodeJS.ProcessEnv = {}): Promise<StoreClient> =>
-    fileFactory.create('local', fileFactory.settings.parse({}), {baseDir: dir, env, now: () => new Date()})
+  const userDir = () => join(dir, 'user')
+  const keyFile = () => userKeyFile({storeFile: join(dir, '.rotor/secrets.enc'), storeName: 'local', env: {ROTOR_HOME: userDir()}})
+  const open = (env: NodeJS.ProcessEnv = {}, warn?: (message: string) => void): Promise<StoreClient> =>
+    fileFactory.create('local', fileFactory.settings.parse({}), {baseDir: dir, env: {ROTOR_HOME: userDir(), ...env}, now: () => new Date(), warn})
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'rotor-filestore-'))
@@ -28,17 +32,40 @@ describe('file store: encryption, key handling, atomic writes', () => {
     expect(JSON.parse(raw)).toMatchObject({format: 'rotor-file-store', cipher: 'aes-256-gcm'})
   })
 
-  it('creates the key file with mode 0600 in a 0700 directory', async () => {
-    const client = await open()
+  it('creates the key file with mode 0600 in a 0700 directory apart from the store, and says so once', async () => {
+    const warnings: string[] = []
+    const client = await open({}, (message) => warnings.push(message))
     await client.writeVersion('a', new SecretValue('v'), {rotationId: 'r1', stage: 'current'})
-    expect((await stat(join(dir, '.rotor/file.key'))).mode & 0o777).toBe(0o600)
+    await client.writeVersion('b', new SecretValue('w'), {rotationId: 'r2', stage: 'current'})
+    expect((await stat(keyFile())).mode & 0o777).toBe(0o600)
+    expect((await stat(join(userDir(), 'keys'))).mode & 0o777).toBe(0o700)
+    expect(existsSync(join(dir, '.rotor/file.key'))).toBe(false)
     expect((await stat(join(dir, '.rotor'))).mode & 0o777).toBe(0o700)
     expect((await stat(join(dir, '.rotor/secrets.enc'))).mode & 0o777).toBe(0o600)
+    expect(warnings).toEqual([expect.stringContaining(`created the key of file store local at ${keyFile()}: back it up`)])
+  })
+
+  it('reads a store that does not exist yet as empty, without creating a key', async () => {
+    const client = await open()
+    expect(await client.describe('a')).toMatchObject({exists: false})
+    expect(await client.list('')).toEqual([])
+    expect(existsSync(keyFile())).toBe(false)
+    expect(existsSync(join(dir, '.rotor/file.key'))).toBe(false)
+  })
+
+  it('keeps using a key in the old default place, .rotor/file.key, and creates none in the user directory', async () => {
+    const key = randomBytes(32)
+    await mkdir(join(dir, '.rotor'), {mode: 0o700})
+    await writeFile(join(dir, '.rotor/file.key'), key.toString('base64'), {mode: 0o600})
+    await (await open()).writeVersion('a', new SecretValue('v'), {rotationId: 'r1', stage: 'current'})
+    expect(existsSync(keyFile())).toBe(false)
+    const reopened = await open({ROTOR_FILE_KEY: key.toString('base64')})
+    expect((await reopened.readValue('a', {role: 'current'})).reveal()).toBe('v')
   })
 
   it('refuses a key file that other users can read', async () => {
     await (await open()).writeVersion('a', new SecretValue('v'), {rotationId: 'r1', stage: 'current'})
-    await chmod(join(dir, '.rotor/file.key'), 0o644)
+    await chmod(keyFile(), 0o644)
     const error = await open().catch((e: unknown) => e)
     expect(error).toBeInstanceOf(AuthError)
     expect((error as AuthError).hint).toContain('chmod 600')
@@ -58,7 +85,7 @@ describe('file store: encryption, key handling, atomic writes', () => {
 
   it('refuses to invent a new key for an existing store', async () => {
     await (await open()).writeVersion('a', new SecretValue('v'), {rotationId: 'r1', stage: 'current'})
-    await rm(join(dir, '.rotor/file.key'))
+    await rm(keyFile())
     await expect(open()).rejects.toThrow(/exists but its key was not found/)
   })
 

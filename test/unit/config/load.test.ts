@@ -18,7 +18,7 @@ describe('loadConfig', () => {
   it('reads a file and resolves the audit path against its directory', async () => {
     const file = join(dir, 'rotor.yaml')
     await writeFile(file, 'version: 1\naudit: {path: logs/audit.log}\nstores: {local: {type: memory}}\nsecrets: {}\n')
-    const config = await loadConfig(file, {})
+    const config = await loadConfig(file, {ROTOR_ALLOW_MEMORY: '1'})
     expect(config).toMatchObject({file, baseDir: dir, audit: {path: join(dir, 'logs', 'audit.log')}})
   })
 

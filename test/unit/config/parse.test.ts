@@ -52,8 +52,9 @@ describe('parseConfig: a valid file', () => {
         local: {
           name: 'local',
           type: 'file',
-          // Defaults applied, relative paths left for the provider to resolve against baseDir.
-          settings: {path: '.rotor/secrets.enc', keyFile: '.rotor/file.key', keyEnv: 'ROTOR_FILE_KEY'},
+          // Defaults applied, relative paths left for the provider to resolve against baseDir; no
+          // keyFile: the provider looks in the old default place, then the user's config directory.
+          settings: {path: '.rotor/secrets.enc', keyEnv: 'ROTOR_FILE_KEY'},
         },
         scratch: {name: 'scratch', type: 'memory', settings: {}},
       },

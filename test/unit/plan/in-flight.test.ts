@@ -112,7 +112,13 @@ describe('planner: rollback', () => {
   it('refuses when there is no previous version, or a rotation is in flight', () => {
     const lone = inventory([[s, [promoted('a', '2026-03-01T00:00:00Z', DAY, false), promoted('b', '2026-03-01T00:00:00Z', DAY, false)]]])
     expect(plan(config(s), lone, new Date('2026-03-01T12:00:00Z'), rollback).blocked).toEqual([
-      expect.objectContaining({reason: expect.stringContaining('no previous version')}),
+      expect.objectContaining({reason: expect.stringContaining('has never been rotated')}),
+    ])
+    const retired = promoted('a', '2026-03-01T00:00:00Z', DAY, false)
+    retired.versions.push(version('1', 'retired', '2026-01-01T00:00:00Z', {enabled: false}))
+    const afterRetire = inventory([[s, [retired, promoted('b', '2026-03-01T00:00:00Z', DAY, false)]]])
+    expect(plan(config(s), afterRetire, new Date('2026-03-01T12:00:00Z'), rollback).blocked).toEqual([
+      expect.objectContaining({reason: expect.stringContaining('no previous version'), hint: expect.stringContaining('retired')}),
     ])
     const staged = promoted('a', '2026-03-01T00:00:00Z', DAY)
     staged.versions.unshift(version('3', 'pending', '2026-03-01T10:00:00Z', {rotationId: 'rot-x'}))
