@@ -159,6 +159,18 @@ describe('one error path', () => {
     expect(debug.stderr).toContain('    at ')
   })
 
+  it('GCP without Application Default Credentials: the secret is blocked with a hint, no crash', async () => {
+    const home = join(dir, 'empty-home')
+    await mkdir(home)
+    await writeFile(join(dir, 'rotor.yaml'), 'version: 1\naudit:\n  path: .rotor/audit.log\nstores:\n  g:\n    type: gcp\n    project: my-proj\nsecrets:\n  api:\n    generator: {length: 32}\n    maxAge: 30d\n    targets:\n      - g:api\n')
+    // No metadata-server probe: the run must not depend on the network.
+    const env = {HOME: home, GOOGLE_APPLICATION_CREDENTIALS: '', METADATA_SERVER_DETECTION: 'none', CLOUDSDK_CONFIG: join(home, 'gcloud')}
+    const run = await cli(['apply', '--yes'], {env})
+    expect(run.stdout).toContain('no Google credentials found')
+    expect(run.code, run.stderr).toBe(3)
+    expect(run.stderr).not.toContain('Error:')
+  })
+
   it('file-system errors on the config, the store and the audit log name the path and give a hint', async () => {
     await mkdir(join(dir, 'a-folder'))
     const config = await cli(['status', '--config', 'a-folder'])
