@@ -3,6 +3,7 @@
  * exit 64 with a suggestion, commands that change stores need --yes, --json keeps warnings and
  * errors as one document, interrupts stop cleanly, and every failure leaves through one formatter.
  */
+import {spawn} from 'node:child_process'
 import {existsSync} from 'node:fs'
 import {copyFile, mkdir, mkdtemp, readFile, rename, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
@@ -109,6 +110,39 @@ describe('--json is one document that keeps the warnings', () => {
     const missing = await cli(['status', '--json'])
     expect(missing.code).toBe(65)
     expect(json<{error: Record<string, unknown>}>(missing).error).toMatchObject({code: 'CONFIG_INVALID', message: expect.stringContaining('config file not found'), exitCode: 65})
+  })
+})
+
+/** Runs the CLI at a pseudo-terminal (util-linux `script`), answering `keys` once the prompt shows. */
+function atTerminal(args: string[], keys: string): Promise<{code: number; output: string}> {
+  const command = [process.execPath, join(ROOT, 'bin/run.js'), ...args].map((a) => `'${a}'`).join(' ')
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qec', command, '/dev/null'], {cwd: dir, env: {...process.env, NO_COLOR: '1', XDG_CONFIG_HOME: join(dir, '.user-config'), ROTOR_TEST_NOW: NOW, NODE_OPTIONS: `--import=${new URL('../support/fake-clock.mjs', import.meta.url).href}`}})
+    let output = ''
+    let answered = false
+    child.stdout.on('data', (d) => {
+      output += d
+      if (!answered && output.includes('[y/N]')) {
+        answered = true
+        child.stdin.write(keys)
+      }
+    })
+    child.on('error', reject)
+    child.on('close', (code) => resolve({code: code ?? 1, output}))
+  })
+}
+
+const hasScript = existsSync('/usr/bin/script')
+
+describe.runIf(hasScript)('at a terminal', () => {
+  it.each([
+    ['n', 'n\r'],
+    ['Ctrl-C', '\u0003'],
+  ])('answering %s at the prompt exits 130, says nothing changed, and changes nothing', async (_name, keys) => {
+    const run = await atTerminal(['apply'], keys)
+    expect(run.output).toContain('Cancelled; nothing was changed.')
+    expect(run.code, run.output).toBe(130)
+    expect(existsSync(join(dir, '.rotor/secrets.enc'))).toBe(false)
   })
 })
 
