@@ -10,7 +10,7 @@ import {runChanges, fleetExitCode, changeResult} from '../src/cli/changes.js'
 export default class Apply extends BaseCommand<typeof Apply> {
   static override summary = 'Create, rotate, repair and retire secrets so every store matches rotor.yaml.'
   static override description = `Observes every target, plans what is due now, and carries it out: rotor's main job, safe to run from cron as often as you like (it is idempotent and locked against overlapping runs).
-At a terminal it shows the plan and asks first; without one it proceeds (use --dry-run to only look).`
+At a terminal it shows the plan and asks first; without one (cron, a pipeline) or under --json it refuses unless --yes is given (use --dry-run to only look).`
 
   static override examples = [
     {command: '<%= config.bin %> apply', description: 'Show the plan, confirm, apply.'},

@@ -3,6 +3,7 @@
  * exit 64 with a suggestion, commands that change stores need --yes, --json keeps warnings and
  * errors as one document, interrupts stop cleanly, and every failure leaves through one formatter.
  */
+import {spawn} from 'node:child_process'
 import {existsSync} from 'node:fs'
 import {copyFile, mkdir, mkdtemp, readFile, rename, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
@@ -112,6 +113,39 @@ describe('--json is one document that keeps the warnings', () => {
   })
 })
 
+/** Runs the CLI at a pseudo-terminal (util-linux `script`), answering `keys` once the prompt shows. */
+function atTerminal(args: string[], keys: string): Promise<{code: number; output: string}> {
+  const command = [process.execPath, join(ROOT, 'bin/run.js'), ...args].map((a) => `'${a}'`).join(' ')
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qec', command, '/dev/null'], {cwd: dir, env: {...process.env, NO_COLOR: '1', XDG_CONFIG_HOME: join(dir, '.user-config'), ROTOR_TEST_NOW: NOW, NODE_OPTIONS: `--import=${new URL('../support/fake-clock.mjs', import.meta.url).href}`}})
+    let output = ''
+    let answered = false
+    child.stdout.on('data', (d) => {
+      output += d
+      if (!answered && output.includes('[y/N]')) {
+        answered = true
+        child.stdin.write(keys)
+      }
+    })
+    child.on('error', reject)
+    child.on('close', (code) => resolve({code: code ?? 1, output}))
+  })
+}
+
+const hasScript = existsSync('/usr/bin/script')
+
+describe.runIf(hasScript)('at a terminal', () => {
+  it.each([
+    ['n', 'n\r'],
+    ['Ctrl-C', '\u0003'],
+  ])('answering %s at the prompt exits 130, says nothing changed, and changes nothing', async (_name, keys) => {
+    const run = await atTerminal(['apply'], keys)
+    expect(run.output).toContain('Cancelled; nothing was changed.')
+    expect(run.code, run.output).toBe(130)
+    expect(existsSync(join(dir, '.rotor/secrets.enc'))).toBe(false)
+  })
+})
+
 describe('interrupts', () => {
   it('SIGINT during apply: exit 130, lock released, audited, and the next run converges', async () => {
     const run = await cli(['apply', '--yes'], {preload: [SIGNAL_AT], env: {ROTOR_SIGNAL_AT: '1'}})
@@ -157,6 +191,18 @@ describe('one error path', () => {
     const debug = await cli(['apply', '--yes'], {preload: [preload], env: {DEBUG: 'rotor'}})
     expect(debug.code).toBe(1)
     expect(debug.stderr).toContain('    at ')
+  })
+
+  it('GCP without Application Default Credentials: the secret is blocked with a hint, no crash', async () => {
+    const home = join(dir, 'empty-home')
+    await mkdir(home)
+    await writeFile(join(dir, 'rotor.yaml'), 'version: 1\naudit:\n  path: .rotor/audit.log\nstores:\n  g:\n    type: gcp\n    project: my-proj\nsecrets:\n  api:\n    generator: {length: 32}\n    maxAge: 30d\n    targets:\n      - g:api\n')
+    // No metadata-server probe: the run must not depend on the network.
+    const env = {HOME: home, GOOGLE_APPLICATION_CREDENTIALS: '', METADATA_SERVER_DETECTION: 'none', CLOUDSDK_CONFIG: join(home, 'gcloud')}
+    const run = await cli(['apply', '--yes'], {env})
+    expect(run.stdout).toContain('no Google credentials found')
+    expect(run.code, run.stderr).toBe(3)
+    expect(run.stderr).not.toContain('Error:')
   })
 
   it('file-system errors on the config, the store and the audit log name the path and give a hint', async () => {
