@@ -3,6 +3,9 @@ import {mkdtemp, readFile, rename, rm, writeFile} from 'node:fs/promises'
 import {hostname, tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {TEST_CREDENTIALS} from '../emulators/aws/fixture.js'
+import {type AwsEmulator, startAwsEmulator} from '../emulators/aws/server.js'
+import {startVaultEmulator, type VaultEmulator} from '../emulators/vault/index.js'
 import {json, runCli} from '../support/cli.js'
 
 /**
@@ -184,5 +187,120 @@ describe('status and check tell overdue, deferred, rolled-back and running secre
     } finally {
       await rm(lockFile, {force: true})
     }
+  })
+})
+
+describe('orphans, fixes, adoption and bad credentials against Vault and AWS (built CLI, emulators)', () => {
+  let dir: string
+  let aws: AwsEmulator
+  let vault: VaultEmulator
+  let env: NodeJS.ProcessEnv
+  const cli = (args: string[], extra: NodeJS.ProcessEnv = {}) => runCli(args, {cwd: dir, env: {...env, ...extra}, now: T0})
+  const vaultCall = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${vault.address}/v1/secret/${path}`, {method, headers: {'x-vault-token': vault.rootToken}, ...(body ? {body: JSON.stringify(body)} : {})})
+    expect(response.ok).toBe(true)
+  }
+  const config = (secrets: string[]) => `version: 1
+audit: {path: .rotor/audit.log}
+stores:
+  local: {type: file}
+  aws: {type: aws, region: ${aws.region}, endpoint: "${aws.endpoint}"}
+  vault: {type: vault, address: "${vault.address}"}
+secrets:
+${secrets.join('\n')}
+`
+  const ALL = [
+    '  x: {maxAge: 30d, grace: 24h, targets: [aws:team/x, vault:team/x, local:team/x]}',
+    '  y: {maxAge: 30d, grace: 24h, targets: [vault:team/y, aws:team/y]}',
+    '  z: {maxAge: 30d, grace: 24h, targets: [vault:team/z, local:team/z]}',
+    '  adopted: {maxAge: 30d, grace: 24h, adopt: true, targets: [vault:team/adopted]}',
+  ]
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'rotor-reports-clouds-'))
+    aws = await startAwsEmulator({credentials: [TEST_CREDENTIALS]})
+    vault = await startVaultEmulator({})
+    env = {
+      AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      VAULT_TOKEN: vault.rootToken,
+    }
+    await writeFile(join(dir, 'rotor.yaml'), config(ALL))
+  })
+  afterAll(async () => {
+    await Promise.allSettled([aws?.close(), vault?.close()])
+    await rm(dir, {recursive: true, force: true})
+  })
+
+  it('doctor reports a secret with adopt: true and no ownership tag as "will adopt", not BAD', async () => {
+    await vaultCall('POST', 'data/team/adopted', {data: {value: 'written-by-another-tool'}})
+    const doctor = await cli(['doctor'])
+    expect(doctor.code, doctor.stdout + doctor.stderr).toBe(0)
+    expect(doctor.stdout).toMatch(/will adopt ownership of team\/adopted/)
+    expect(doctor.stdout).not.toContain('BAD')
+    const body = json<{healthy: boolean; stores: Array<{store: string; checks: Array<{check: string; ok: boolean; state?: string}>}>}>(await cli(['doctor', '--json']))
+    expect(body.healthy).toBe(true)
+    expect(body.stores.find((s) => s.store === 'vault')?.checks).toContainEqual(expect.objectContaining({check: 'ownership of team/adopted', ok: true, state: 'will-adopt'}))
+    const apply = await cli(['apply', '--yes', '--json'])
+    expect(apply.code, apply.stderr).toBe(0)
+  })
+
+  it('a wrong Vault token: exit 3 while AWS is read, exit 1 when AWS credentials are wrong too; one line per cause', async () => {
+    const badVault = {VAULT_TOKEN: 'not-a-token'}
+    for (const args of [['status'], ['plan', '--detailed-exitcode'], ['diff', '--detailed-exitcode'], ['check', '--fail-on', 'never']]) {
+      const result = await cli(args, badVault)
+      expect(result.code, `${args.join(' ')}: ${result.stdout}${result.stderr}`).toBe(3)
+    }
+    const status = await cli(['status'], badVault)
+    expect(status.stdout).toMatch(/4 targets on store vault: Vault rejected the token/)
+    expect(status.stdout.match(/Vault rejected the token/g)).toHaveLength(1)
+    const bad = {...badVault, AWS_SECRET_ACCESS_KEY: 'wrong-secret-key', ROTOR_FILE_KEY: randomBytes(32).toString('base64')}
+    for (const args of [['status'], ['plan', '--detailed-exitcode'], ['diff', '--detailed-exitcode'], ['check']]) {
+      const result = await cli(args, bad)
+      expect(result.code, `${args.join(' ')}: ${result.stdout}${result.stderr}`).toBe(1)
+    }
+    const plan = json<{unreadable: Unreadable}>(await cli(['plan', '--json'], bad))
+    expect(plan.unreadable).toMatchObject({unread: 8, targets: 8})
+    expect(plan.unreadable.groups.map((g) => `${g.store} ${g.count}`).sort()).toEqual(['aws 2', 'local 2', 'vault 4'])
+    expect(plan.unreadable.groups.find((g) => g.store === 'aws')?.reason).toMatch(/^DescribeSecret failed: The request signature/)
+  })
+
+  it('diff and check report rotor-owned secrets the config no longer names, with a hint; not secrets rotor does not own', async () => {
+    await vaultCall('POST', 'data/team/handmade', {data: {value: 'not-rotors'}})
+    await writeFile(join(dir, 'rotor.yaml'), config([ALL[0], ALL[3]]))
+    try {
+      const diff = await cli(['diff', '--json', '--detailed-exitcode'])
+      expect(diff.code, diff.stderr).toBe(2)
+      const orphans = json<{orphans: Array<{target: string; hint: string}>}>(diff).orphans
+      expect(orphans.map((o) => o.target)).toEqual(['aws:team/y', 'local:team/z', 'vault:team/y', 'vault:team/z'])
+      expect(orphans[0].hint).toMatch(/add it back to rotor.yaml.*delete it in the store/)
+      const text = await cli(['diff'])
+      expect(text.stdout).toContain('Orphans (rotor-owned, not in the config):')
+      expect(text.stdout).toContain('vault:team/z')
+      expect(text.stdout).not.toContain('team/handmade')
+      const check = await cli(['check', '--json'])
+      const findings = json<{findings: Array<{check: string; severity: string; target?: string; hint?: string}>}>(check).findings.filter((f) => f.check === 'orphan')
+      expect(findings.map((f) => f.target)).toEqual(['aws:team/y', 'local:team/z', 'vault:team/y', 'vault:team/z'])
+      expect(findings.every((f) => f.severity === 'warning' && f.hint)).toBe(true)
+      // One listing per store, not one call per secret.
+      expect(aws.calls.ListSecrets).toBeGreaterThan(0)
+    } finally {
+      await writeFile(join(dir, 'rotor.yaml'), config(ALL))
+    }
+  })
+
+  it('diff suggests `rotor sync` only for drift sync can fix, `rotor restore` when the primary lost its value', async () => {
+    await vaultCall('POST', 'data/team/x', {data: {value: 'typed-into-vault-by-hand'}})
+    await vaultCall('DELETE', 'metadata/team/y')
+    const diff = await cli(['diff', '--json'])
+    const fixes = Object.fromEntries(json<{secrets: Array<{secret: string; fix?: {by: string; command?: string}}>}>(diff).secrets.map((s) => [s.secret, s.fix]))
+    expect(fixes.x).toMatchObject({by: 'sync', command: 'rotor sync'})
+    expect(fixes.y).toMatchObject({by: 'restore', command: 'rotor restore y'})
+    expect(fixes.z).toBeUndefined()
+    const text = await cli(['diff'])
+    expect(text.stdout).toContain('`rotor sync` for x')
+    expect(text.stdout).toContain('`rotor restore y` for y')
+    expect(text.stdout).not.toMatch(/Run `rotor sync` to fix/)
   })
 })
