@@ -32,8 +32,9 @@ export function readCoverage(inventory: Inventory): ReadCoverage {
       if (seen.has(ref)) continue
       seen.add(ref)
       if (!o.error) continue
-      const key = `${o.target.store}\u0000${o.error.message}`
-      const group = groups.get(key) ?? {store: o.target.store, reason: o.error.message, ...(o.error.hint ? {hint: o.error.hint} : {}), count: 0, targets: []}
+      const reason = causeOf(o.error.message, ref, o.target.path)
+      const key = `${o.target.store}\u0000${reason}`
+      const group = groups.get(key) ?? {store: o.target.store, reason, ...(o.error.hint ? {hint: o.error.hint} : {}), count: 0, targets: []}
       group.count++
       group.targets.push(ref)
       groups.set(key, group)
@@ -41,6 +42,15 @@ export function readCoverage(inventory: Inventory): ReadCoverage {
   }
   const list = [...groups.values()].sort((a, b) => b.count - a.count || a.store.localeCompare(b.store))
   return {targets: seen.size, unread: list.reduce((n, g) => n + g.count, 0), groups: list}
+}
+
+/**
+ * The cause without the target it was met on: adapters name the secret in their messages
+ * ("aws:team/x: DescribeSecret failed: ..."), which would make every target its own group.
+ */
+export function causeOf(message: string, ref: string, path: string): string {
+  const general = message.split(ref).join('<target>').split(path).join('<target>')
+  return general.replace(/^<target>:\s*/, '')
 }
 
 /** 1 when nothing could be read, 3 when part could, undefined when everything was read. */

@@ -68,6 +68,8 @@ describe('rotor check: posture', () => {
     expect(checksOf(findings, 'crowded')).toEqual(['extra-versions', 'extra-versions', 'weak-policy'])
     expect(checksOf(findings, 'adhoc')).toEqual(['no-checksum', 'no-schedule', 'weak-policy'])
     expect(findings.find((f) => f.check === 'no-schedule')?.severity).toBe('info')
+    // Past maxAge breaks the policy: an error, so the default `--fail-on error` fails the gate.
+    expect(findings.find((f) => f.check === 'max-age')?.severity).toBe('error')
     expect(checksOf(findings, 'idle')).toEqual(['unused', 'weak-policy'])
   })
 
