@@ -35,7 +35,7 @@ At a terminal it shows the plan and asks first; without one it proceeds (use --d
   async run() {
     const config = await this.loadConfig()
     const secrets = pickSecrets(config, this.flags)
-    const stores = this.stores(config)
+    const stores = this.stores(config, {createMissing: this.flags.recreate})
     const planOptions = {recreate: this.flags.recreate}
     if (this.flags['dry-run']) {
       const {plan} = await observeAndPlan(config, secrets, stores, now(), planOptions)

@@ -35,7 +35,8 @@ The source is the target whose owned current version was promoted last, or the o
     const config = await this.loadConfig()
     const secret = secretByName(config, this.args.name)
     const planOptions = restoreOptions(secret, this.flags.from)
-    const stores = this.stores(config)
+    // A lost local primary store file is written anew by the restore: the operator asked for it.
+    const stores = this.stores(config, {createMissing: true})
     if (this.flags['dry-run']) {
       const {plan} = await observeAndPlan(config, [secret], stores, now(), planOptions)
       const refusal = restoreRefusal(config, secret, plan.blocked[0])

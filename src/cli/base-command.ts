@@ -48,8 +48,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return config
   }
 
-  protected stores(config: RotorConfig): StoreSet {
-    this.storeSet ??= new StoreSet(config, {baseDir: config.baseDir, env: process.env, now, warn: (message) => this.warn(message)}, {
+  /** `createMissing`: a lost local store file may be written anew (`restore`, `apply --recreate`). */
+  protected stores(config: RotorConfig, options: {createMissing?: boolean} = {}): StoreSet {
+    const context = {baseDir: config.baseDir, env: process.env, now, warn: (message: string) => this.warn(message), auditPath: config.audit.path, ...options}
+    this.storeSet ??= new StoreSet(config, context, {
       hooks: {onRetry: (error, attempt, delayMs) => this.note(`retrying after ${(error as Error).message} (attempt ${attempt}, waiting ${delayMs} ms)`)},
     })
     return this.storeSet
