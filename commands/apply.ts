@@ -16,6 +16,7 @@ At a terminal it shows the plan and asks first; without one (cron, a pipeline) o
     {command: '<%= config.bin %> apply', description: 'Show the plan, confirm, apply.'},
     {command: '<%= config.bin %> apply --yes --select payments-*', description: 'From cron: no prompt, only some secrets.'},
     {command: '<%= config.bin %> apply --dry-run --json', description: 'In a pipeline: the plan as JSON, nothing changed.'},
+    {command: '<%= config.bin %> apply --recreate --select payments-api', description: 'Mint a new value although other targets still hold the lost one (see `rotor restore`).'},
   ]
 
   static override flags = {
@@ -23,14 +24,21 @@ At a terminal it shows the plan and asks first; without one (cron, a pipeline) o
     shard: shardFlag,
     yes: yesFlag,
     'dry-run': Flags.boolean({summary: 'Show what would be done and change nothing.', default: false}),
+    recreate: Flags.boolean({
+      summary: 'Mint a new value for a secret whose primary lost its value, over the other targets\' live versions.',
+      description:
+        'Without it, a secret whose primary has no value while another target holds rotor-owned versions (or the audit log knows the secret) is blocked: creating would replace values in use. `rotor restore NAME` puts the live value back instead; use --recreate only when that value is lost or must not come back. Versions still in their grace window are not retired early.',
+      default: false,
+    }),
   }
 
   async run() {
     const config = await this.loadConfig()
     const secrets = pickSecrets(config, this.flags)
-    const stores = this.stores(config)
+    const stores = this.stores(config, {createMissing: this.flags.recreate})
+    const planOptions = {recreate: this.flags.recreate}
     if (this.flags['dry-run']) {
-      const {plan} = await observeAndPlan(config, secrets, stores, now())
+      const {plan} = await observeAndPlan(config, secrets, stores, now(), planOptions)
       if (!this.jsonEnabled()) this.log(renderPlan(plan))
       return {dryRun: true, plan}
     }
@@ -38,7 +46,7 @@ At a terminal it shows the plan and asks first; without one (cron, a pipeline) o
     const result = await runChanges(
       this.changeOutput(),
       {question: 'Apply these changes?', reading: secrets.reduce((n, s) => n + s.targets.length, 0)},
-      (hooks) => applyChanges({config, secrets, stores, audit, now, ...hooks}),
+      (hooks) => applyChanges({config, secrets, stores, audit, now, planOptions, ...hooks}),
     )
     this.setExitCode(fleetExitCode(result))
     return changeResult(result)

@@ -249,6 +249,10 @@ export interface ProviderContext {
   now: () => Date
   /** Tell the user something is risky (stderr in the CLI); never a secret value. */
   warn?: (message: string) => void
+  /** rotor's audit log: a local store whose file is missing reads it to tell a lost store from a new one. */
+  auditPath?: string
+  /** The operator asked to re-create lost stores (`rotor restore`, `apply --recreate`). */
+  createMissing?: boolean
 }
 
 /**

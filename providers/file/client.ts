@@ -1,6 +1,7 @@
 import {mkdir, readFile} from 'node:fs/promises'
 import {dirname, resolve} from 'node:path'
-import {AuthError, InvalidRequestError} from '../../src/errors/index.js'
+import {readAuditHistory} from '../../src/audit/history.js'
+import {AuthError, InvalidRequestError, NotFoundError} from '../../src/errors/index.js'
 import {writeFileAtomic} from '../../src/util/atomic-write.js'
 import {withLockFile} from '../../src/util/lock-file.js'
 import {localDoctor} from '../shared/local-doctor.js'
@@ -37,13 +38,17 @@ export class FileStoreClient implements StoreClient {
     private readonly now: () => Date,
     private readonly keySource: KeySource,
     private readonly warn?: (message: string) => void,
+    private readonly context: Pick<ProviderContext, 'auditPath' | 'createMissing'> = {},
   ) {}
+
+  /** Whether the audit log records changes to this store; read once, on the first missing file. */
+  private history?: Promise<boolean>
 
   static async open(storeName: string, settings: FileSettings, context: ProviderContext): Promise<FileStoreClient> {
     const file = resolve(context.baseDir, settings.path)
     const keySource = fileKeySource(storeName, settings, context)
     const found = await findKey(keySource)
-    return new FileStoreClient(storeName, file, found?.key, context.now, keySource, context.warn)
+    return new FileStoreClient(storeName, file, found?.key, context.now, keySource, context.warn, context)
   }
 
   describe(path: string): Promise<SecretSnapshot> {
@@ -137,13 +142,31 @@ export class FileStoreClient implements StoreClient {
     return found.key
   }
 
+  /**
+   * A missing store file is a new, empty store, unless the audit log records changes to this
+   * store: then it was lost (deleted, an unmounted volume, a fresh pod) and reading it as empty
+   * would let rotor mint new values over live ones elsewhere. Only an explicit `rotor restore` or
+   * `apply --recreate` writes it anew.
+   */
+  private async refuseLostStore(): Promise<void> {
+    const {auditPath, createMissing} = this.context
+    if (createMissing || !auditPath) return
+    this.history ??= readAuditHistory(auditPath).then((h) => h.stores.has(this.storeName))
+    if (!(await this.history)) return
+    throw new NotFoundError(
+      `store file ${this.file} of store ${this.storeName} is missing, but the audit log ${auditPath} records changes to it: the store was lost, not new; restore the file (and its key) from a backup, or put each secret back from its other targets with \`rotor restore <secret>\``,
+      {store: this.storeName, ref: this.file, hint: `restore ${this.file} from a backup, or run \`rotor restore <secret>\` (or \`rotor apply --recreate\` to mint new values)`},
+    )
+  }
+
   private async load(): Promise<StoreData> {
     let sealed: string
     try {
       sealed = await readFile(this.file, 'utf8')
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return emptyStoreData()
-      throw error
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+      await this.refuseLostStore()
+      return emptyStoreData()
     }
     // The store file appeared after open (another process wrote it): its key must exist now.
     this.key ??= (await findKey(this.keySource))?.key

@@ -8,8 +8,20 @@ import {createReadStream} from 'node:fs'
 import {createInterface} from 'node:readline'
 import {RotorError} from '../errors/index.js'
 
+export interface AuditHistory {
+  /** Secret names with at least one entry. */
+  secrets: Set<string>
+  /** Store names that entries name as the store of their target (`store:path`). */
+  stores: Set<string>
+}
+
 export async function readHistory(path: string): Promise<Set<string>> {
+  return (await readAuditHistory(path)).secrets
+}
+
+export async function readAuditHistory(path: string): Promise<AuditHistory> {
   const names = new Set<string>()
+  const stores = new Set<string>()
   const stream = createReadStream(path, {encoding: 'utf8'})
   try {
     for await (const line of createInterface({input: stream, crlfDelay: Infinity})) {
@@ -22,12 +34,14 @@ export async function readHistory(path: string): Promise<Set<string>> {
         continue
       }
       if (typeof entry !== 'object' || entry === null) continue
-      const {secret, outcome} = entry as {secret?: unknown; outcome?: unknown}
-      if (typeof secret === 'string' && outcome !== 'failed') names.add(secret)
+      const {secret, outcome, target} = entry as {secret?: unknown; outcome?: unknown; target?: unknown}
+      if (outcome === 'failed') continue
+      if (typeof secret === 'string') names.add(secret)
+      if (typeof target === 'string' && target.includes(':')) stores.add(target.slice(0, target.indexOf(':')))
     }
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
-    if (code === 'ENOENT') return names
+    if (code === 'ENOENT') return {secrets: names, stores}
     throw new RotorError(`cannot read the audit log ${path}: ${(error as Error).message}`, {
       ref: path,
       hint: 'rotor reads it to tell a lost primary from a new secret; fix its permissions (the user rotor runs as must read it)',
@@ -35,5 +49,5 @@ export async function readHistory(path: string): Promise<Set<string>> {
   } finally {
     stream.destroy()
   }
-  return names
+  return {secrets: names, stores}
 }

@@ -55,10 +55,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return config
   }
 
-  protected stores(config: RotorConfig): StoreSet {
+  /** `createMissing`: a lost local store file may be written anew (`restore`, `apply --recreate`). */
+  protected stores(config: RotorConfig, options: {createMissing?: boolean} = {}): StoreSet {
+    const context = {baseDir: config.baseDir, env: process.env, now, warn: (message: string) => this.warn(message), auditPath: config.audit.path, ...options}
     this.storeSet ??= new StoreSet(
       config,
-      {baseDir: config.baseDir, env: process.env, now, warn: (message) => this.warn(message)},
+      context,
       {hooks: {onRetry: (error, attempt, delayMs) => this.note(`retrying after ${(error as Error).message} (attempt ${attempt}, waiting ${delayMs} ms)`)}},
       this.interrupt.signal,
     )

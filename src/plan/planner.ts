@@ -112,7 +112,8 @@ function planSecret(
       }
     }
   }
-  const emergency = (options.emergency?.has(name) ?? false) || (forced?.emergency ?? false)
+  // A forced emergency rotation retires every older version in its own step (engine/rotate.ts).
+  const emergency = options.emergency?.has(name) ?? false
   for (const t of facts.targets) planRetirement(secret, t, now, emergency, actions)
 }
 
