@@ -318,3 +318,14 @@ describe('rotor store rotate-key', () => {
     })
   }
 })
+
+describe('export --reveal', () => {
+  it('still works next to the --force flag (which needs --output)', async () => {
+    await writeFile(join(dir, 'rotor.yaml'), FILE_STORE)
+    expect((await run(['apply', '--yes'])).code).toBe(0)
+    const revealed = await run(['export', '--format', 'json', '--reveal'])
+    expect(revealed.code, revealed.stderr).toBe(0)
+    expect(Object.keys(JSON.parse(revealed.stdout) as object)).toEqual(['API'])
+    expect((await run(['export', '--force'])).code).toBe(64)
+  })
+})
