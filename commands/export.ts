@@ -20,7 +20,7 @@ export default class Export extends BaseCommand<typeof Export> {
   static override flags = {
     format: Flags.string({summary: 'File format.', options: ['env', 'json'], default: 'env'}),
     output: Flags.string({char: 'o', summary: 'File to write (created atomically, mode 0600); an existing file needs --force.'}),
-    force: Flags.boolean({summary: 'Replace the --output file when it exists.', default: false, dependsOn: ['output']}),
+    force: Flags.boolean({summary: 'Replace the --output file when it exists.', dependsOn: ['output']}),
     reveal: Flags.boolean({summary: 'Print the values on stdout instead of writing a file.', default: false, exclusive: ['output']}),
     select: selectFlag,
   }

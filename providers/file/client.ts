@@ -22,6 +22,7 @@ import {open as openEnvelope, seal} from './crypto.js'
 import type {FileSettings} from './factory.js'
 import {fileCapabilities} from './runtime.js'
 import {createKey, fileKeySource, findKey, type KeySource} from './key.js'
+import {keyForRotatedStore} from './rotate-key.js'
 
 /**
  * The embedded default store: every change is lock, read, decrypt, change, encrypt, atomic
@@ -174,6 +175,13 @@ export class FileStoreClient implements StoreClient {
     try {
       return JSON.parse(openEnvelope(sealed, this.key)) as StoreData
     } catch (error) {
+      // A key rotation may have re-sealed the store since this key was read (or was killed before
+      // moving the new key into place): the key file's sibling KEY.new, or KEY read again, opens it.
+      const rotated = (error as Error).message === 'bad-key' ? await keyForRotatedStore(this.keySource, sealed) : undefined
+      if (rotated) {
+        this.key = rotated
+        return JSON.parse(openEnvelope(sealed, rotated)) as StoreData
+      }
       const reason = (error as Error).message === 'bad-key' ? 'the key does not match (wrong ROTOR_FILE_KEY or key file?)' : 'it is not a rotor file store'
       throw new AuthError(`cannot open ${this.file}: ${reason}`, {store: this.storeName, ref: this.file})
     }

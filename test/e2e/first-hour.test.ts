@@ -265,3 +265,67 @@ describe("the file store's key", () => {
     expect((await run(['get', 'api'])).code).toBe(0)
   })
 })
+
+describe('rotor store rotate-key', () => {
+  const KILL_AT = new URL('../fault/support/kill-at.mjs', import.meta.url).href
+  const keysDir = () => join(dir, '.user-config', 'rotor', 'keys')
+  const reveal = async () => {
+    const result = await run(['get', 'api', '--reveal'])
+    expect(result.code, result.stderr).toBe(0)
+    return result.stdout.trim()
+  }
+
+  beforeEach(async () => {
+    await writeFile(join(dir, 'rotor.yaml'), FILE_STORE)
+    expect((await run(['apply', '--yes'])).code).toBe(0)
+  })
+
+  it('re-encrypts under a new key, keeps every value, audits it and leaves no backup behind', async () => {
+    const value = await reveal()
+    const [keyName] = await readdir(keysDir())
+    const oldKey = await readFile(join(keysDir(), keyName), 'utf8')
+    const storeBefore = await readFile(join(dir, '.rotor', 'secrets.enc'), 'utf8')
+    const result = await run(['store', 'rotate-key', '--yes'])
+    expect(result.code, result.stderr).toBe(0)
+    expect(result.stdout).toContain('re-encrypted file store local under a new key')
+    expect(await readdir(keysDir())).toEqual([keyName])
+    expect(await readFile(join(keysDir(), keyName), 'utf8')).not.toBe(oldKey)
+    expect(await readFile(join(dir, '.rotor', 'secrets.enc'), 'utf8')).not.toBe(storeBefore)
+    expect(await reveal()).toBe(value)
+    const audit = (await readFile(join(dir, '.rotor', 'audit.log'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>)
+    expect(audit.at(-1)).toMatchObject({action: 'rotate-key', target: 'local:*', outcome: 'ok'})
+  })
+
+  it('needs --yes without a terminal and changes nothing then', async () => {
+    const storeBefore = await readFile(join(dir, '.rotor', 'secrets.enc'), 'utf8')
+    const result = await run(['store', 'rotate-key'])
+    expect(result.code).toBe(64)
+    expect(await readFile(join(dir, '.rotor', 'secrets.enc'), 'utf8')).toBe(storeBefore)
+  })
+
+  for (const killAt of [1, 2, 3, 4]) {
+    it(`killed after step ${killAt}: the store stays readable, and running it again finishes`, async () => {
+      const value = await reveal()
+      const killed = await runCli(['store', 'rotate-key', '--yes'], {cwd: dir, preload: [KILL_AT], env: {ROTOR_KILL_AT: String(killAt)}})
+      expect(killed.code).not.toBe(0)
+      expect(await reveal()).toBe(value)
+      const again = await run(['store', 'rotate-key', '--yes'])
+      expect(again.code, again.stderr).toBe(0)
+      expect(await reveal()).toBe(value)
+      expect((await readdir(keysDir())).filter((name) => !name.endsWith('.key'))).toEqual([])
+      const write = await run(['rotate', 'api', '--yes'])
+      expect(write.code, write.stderr).toBe(0)
+    })
+  }
+})
+
+describe('export --reveal', () => {
+  it('still works next to the --force flag (which needs --output)', async () => {
+    await writeFile(join(dir, 'rotor.yaml'), FILE_STORE)
+    expect((await run(['apply', '--yes'])).code).toBe(0)
+    const revealed = await run(['export', '--format', 'json', '--reveal'])
+    expect(revealed.code, revealed.stderr).toBe(0)
+    expect(Object.keys(JSON.parse(revealed.stdout) as object)).toEqual(['API'])
+    expect((await run(['export', '--force'])).code).toBe(64)
+  })
+})
