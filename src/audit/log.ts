@@ -5,6 +5,7 @@ import {dirname, isAbsolute} from 'node:path'
 import {now as clockNow} from '../clock.js'
 import {withLockFile} from '../util/lock-file.js'
 import {AuditError} from './errors.js'
+import {isRotorError} from '../errors/guards.js'
 import {
   type CleanInput,
   GENESIS_HASH,
@@ -140,7 +141,8 @@ export class AuditLog {
       return Promise.reject(e)
     }
     const run = this.queue.then(() => this.appendLocked(clean)).catch((error: unknown) => {
-      if (error instanceof AuditError) throw error
+      // AuditError, and LockedError for a log another process holds too long (exit 5).
+      if (isRotorError(error)) throw error
       // Whatever stops an append (ENOSPC, EACCES, a lock held too long) stops the run: no store
       // change may go unrecorded.
       const code = (error as NodeJS.ErrnoException).code

@@ -18,8 +18,7 @@ import {runAdopt, runCreate, runRecordPromotion, runRepair, runRetire, type Step
 import {redact} from '../redact/index.js'
 import {anchorMeta} from '../audit/anchor.js'
 import {isAuditError} from '../audit/errors.js'
-import {resolveIntent} from '../audit/resolve.js'
-import type {AuditEntry} from '../audit/types.js'
+import {resolveOpenIntents} from '../audit/resolve.js'
 
 type Options = EngineOptions & {lease: LeaseSettings}
 
@@ -65,7 +64,7 @@ export async function runSecret(secret: SecretConfig, planned: Action[], options
         return skipAll(secret, planned, `another rotor run (${meta.leaseOwner}) took the lease on ${refText(primary)} at the same moment`, options)
       }
       // Under the lease no other run changes this secret: an intent still open is a crashed run's.
-      await resolveOpenIntents(secret, inventory, options)
+      await resolveOpenIntents(secret.name, inventory.get(secret.name) ?? [], options.audit)
     }
     const fresh = options.replan ? await options.replan(secret, inventory) : makePlan(options.config, inventory, options.now(), options.planOptions)
     if (fresh.actions.length === 0) {
@@ -127,17 +126,6 @@ async function anchorWithoutLease(secret: SecretConfig, results: ActionResult[],
     options.checkpoint?.(`anchor ${refText(primary)}`)
   } catch {
     // The next change to this secret anchors a later head; verify checks the anchors it finds.
-  }
-}
-
-/** Closes the intents of crashed runs on this secret with what the fresh observation shows. */
-async function resolveOpenIntents(secret: SecretConfig, inventory: Inventory, options: Options): Promise<void> {
-  if (!options.audit.openIntents) return
-  const open = (await options.audit.openIntents()).filter((i: AuditEntry) => i.secret === secret.name && i.runId !== options.audit.runId)
-  for (const intent of open) {
-    const observation = inventory.get(secret.name)?.find((o) => o.target.store + ':' + o.target.path === intent.target)
-    const resolution = resolveIntent(intent, observation?.snapshot)
-    if (resolution) await options.audit.append(resolution)
   }
 }
 
