@@ -28,10 +28,11 @@ export default class AuditVerify extends BaseCommand<typeof AuditVerify> {
     const config = this.flags.anchors || !this.flags.file ? await this.loadConfig() : undefined
     const file = this.flags.file ? resolve(this.flags.file) : config!.audit.path
     const fromStores = this.flags.anchors && config ? await readStoreAnchors(config, this.stores(config)) : {anchors: [], unreadable: []}
-    const key = await readAuditKey(file)
+    const keyOptions = config?.audit.keyFile && !this.flags.file ? {keyFile: config.audit.keyFile} : {}
+    const key = await readAuditKey(file, keyOptions)
     const result = await verifyAuditLog(file, {
       key: key?.key ?? null,
-      keySource: keySource(file),
+      keySource: keySource(file, keyOptions),
       anchors: [...fromStores.anchors, ...(expected ? [expected] : [])],
     })
     for (const u of fromStores.unreadable) this.warn(`could not read the anchor of ${u}`)

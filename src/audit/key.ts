@@ -2,7 +2,7 @@
  * The audit key: the HMAC-SHA-256 key of the log's chain, kept apart from the log so that someone
  * who can write the log's folder cannot write entries that verify. Where it comes from, first wins:
  * 1. `ROTOR_AUDIT_KEY`: the key itself (at least 32 characters), e.g. from a CI secret;
- * 2. `ROTOR_AUDIT_KEY_FILE` or the `keyFile` option: a file holding it;
+ * 2. `ROTOR_AUDIT_KEY_FILE`, else the `keyFile` option (`audit.keyFile` in rotor.yaml): a file holding it;
  * 3. `<rotorUserDir()>/audit-keys/<first 16 hex of SHA-256 of the log's absolute path>.key`, created
  *    (mode 0600, 32 random bytes, base64) the first time a log is written, which is said once on stderr.
  */
@@ -35,7 +35,7 @@ export function defaultKeyFile(logPath: string, env: NodeJS.ProcessEnv = process
 export function keySource(logPath: string, opts: KeyOptions = {}): string {
   const env = opts.env ?? process.env
   if (env.ROTOR_AUDIT_KEY) return 'ROTOR_AUDIT_KEY'
-  return opts.keyFile ?? env.ROTOR_AUDIT_KEY_FILE ?? defaultKeyFile(logPath, env)
+  return env.ROTOR_AUDIT_KEY_FILE ?? opts.keyFile ?? defaultKeyFile(logPath, env)
 }
 
 /** The key, or undefined when its file does not exist. */

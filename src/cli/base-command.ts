@@ -56,7 +56,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected async audit(config: RotorConfig): Promise<AuditLog> {
-    this.auditLog ??= await AuditLog.open(config.audit.path, {now})
+    this.auditLog ??= await AuditLog.open(config.audit.path, {now, ...(config.audit.keyFile ? {keyFile: config.audit.keyFile} : {})})
     return this.auditLog
   }
 
