@@ -36,8 +36,11 @@ export default class AuditVerify extends BaseCommand<typeof AuditVerify> {
       anchors: [...fromStores.anchors, ...(expected ? [expected] : [])],
     })
     for (const u of fromStores.unreadable) this.warn(`could not read the anchor of ${u}`)
+    for (const a of result.anchors.filter((c) => c.otherLog)) {
+      this.warn(`${a.source} was last anchored by another log (key id ${a.log}): another runner's, or this log's key was replaced; not checked here`)
+    }
     if (!this.jsonEnabled()) {
-      const anchored = result.anchors.filter((a) => a.ok).length
+      const anchored = result.anchors.filter((a) => a.ok && !a.otherLog).length
       if (result.ok) {
         this.log(`${file}: ${result.entries} entries (${result.keyed} keyed), chain intact, ${anchored} of ${result.anchors.length} anchors match. Head: ${result.lastSeq ?? 0}:${result.head ?? '-'}`)
       }

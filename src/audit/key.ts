@@ -6,7 +6,7 @@
  * 3. `<rotorUserDir()>/audit-keys/<first 16 hex of SHA-256 of the log's absolute path>.key`, created
  *    (mode 0600, 32 random bytes, base64) the first time a log is written, which is said once on stderr.
  */
-import {createHash, randomBytes} from 'node:crypto'
+import {createHash, createHmac, randomBytes} from 'node:crypto'
 import {mkdir, open, readFile} from 'node:fs/promises'
 import {dirname, join, resolve} from 'node:path'
 import {rotorUserDir} from '../util/user-dir.js'
@@ -24,6 +24,9 @@ export interface KeyOptions {
   env?: NodeJS.ProcessEnv
   keyFile?: string
 }
+
+/** A short public name of a key (no way back to the key): which log an anchor belongs to. */
+export const keyIdOf = (key: Uint8Array): string => createHmac('sha256', key).update('rotor audit key id').digest('hex').slice(0, 12)
 
 /** The default key file of the log at `logPath`. */
 export function defaultKeyFile(logPath: string, env: NodeJS.ProcessEnv = process.env): string {

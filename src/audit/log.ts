@@ -16,7 +16,7 @@ import {
   requireString,
   serializeEntry,
 } from './entry.js'
-import {createAuditKey, keySource, readAuditKey} from './key.js'
+import {createAuditKey, keyIdOf, keySource, readAuditKey} from './key.js'
 import {openIntents, readLog} from './read.js'
 import type {Anchor, AuditEntry, AuditInput, AuditLogOptions} from './types.js'
 
@@ -95,6 +95,11 @@ export class AuditLog {
     })
     const key = await openKey(path, tail, opts)
     return new AuditLog(path, resolved, tail, key)
+  }
+
+  /** Public name of this log's key; anchors carry it so that each log checks only its own. */
+  get keyId(): string {
+    return keyIdOf(this.key)
   }
 
   /** seq of the last entry this instance has seen (0 for an empty log). */

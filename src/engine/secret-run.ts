@@ -108,7 +108,9 @@ async function release(secret: SecretConfig, me: string, options: Options): Prom
 }
 
 const anchorOf = (options: Options) =>
-  options.audit.lastSeq !== undefined && options.audit.head !== undefined ? anchorMeta({lastSeq: options.audit.lastSeq, head: options.audit.head}) : {}
+  options.audit.lastSeq !== undefined && options.audit.head !== undefined
+    ? anchorMeta({lastSeq: options.audit.lastSeq, head: options.audit.head, keyId: options.audit.keyId})
+    : {}
 
 /**
  * Retirements run without a lease, a creation before there is anything to hold one on: the anchor

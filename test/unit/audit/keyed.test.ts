@@ -111,6 +111,18 @@ describe('anchors', () => {
     expect(anchorMeta({lastSeq: 0, head: '0'.repeat(64)})).toEqual({})
   })
 
+  it("checks only its own log's anchors: another runner's log anchors the same secret", async () => {
+    const mine = await write(2, {env: {ROTOR_AUDIT_KEY: KEY}})
+    const theirs = {source: 'api', seq: 9, head: 'c'.repeat(64), log: 'someoneelse1'}
+    const own = {source: 'api', seq: 2, head: mine.head, log: mine.keyId}
+    expect(anchorMeta(own.seq === 2 ? {lastSeq: 2, head: mine.head, keyId: mine.keyId} : mine)).toMatchObject({auditLog: mine.keyId})
+    const r = await verifyAuditLog(path, {key: Buffer.from(KEY), anchors: [theirs, own]})
+    expect(r.ok).toBe(true)
+    expect(r.anchors).toEqual(expect.arrayContaining([{...theirs, ok: true, otherLog: true}, {...own, ok: true}]))
+    const cut = await verifyAuditLog(path, {key: Buffer.from(KEY), anchors: [{...own, seq: 3}]})
+    expect(cut.ok).toBe(false)
+  })
+
   it('names an emptied log, a cut tail and a rebuilt or replaced log', () => {
     const a = {source: 'api (file:api)', seq: 5, head: 'a'.repeat(64)}
     expect(anchorProblem(a, 0, undefined)).toMatch(/missing or empty.*deleted or emptied/)
