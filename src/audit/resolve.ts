@@ -17,9 +17,15 @@ export interface IntentLog {
  * this run made sure no other run is changing the secret: under its lease, or clearing a dead
  * run's lease). Intents the snapshot cannot judge stay open.
  */
-export async function resolveOpenIntents(secret: string, observations: TargetObservation[], log: IntentLog): Promise<void> {
+export async function resolveOpenIntents(
+  secret: string,
+  observations: TargetObservation[],
+  log: IntentLog,
+  /** Skips intents of runs still alive (checked on this host by pid), when no lease guards the secret. */
+  isLive: (intent: AuditEntry) => boolean = () => false,
+): Promise<void> {
   if (!log.openIntents) return
-  const open = (await log.openIntents()).filter((i) => i.secret === secret && i.runId !== log.runId)
+  const open = (await log.openIntents()).filter((i) => i.secret === secret && i.runId !== log.runId && !isLive(i))
   for (const intent of open) {
     const observation = observations.find((o) => `${o.target.store}:${o.target.path}` === intent.target)
     const resolution = resolveIntent(intent, observation?.snapshot)

@@ -54,7 +54,7 @@ export function leaseMeta(me: string, settings: LeaseSettings, nowMs: number = D
 
 export const releaseMeta = (): RotorMeta => ({[META.leaseOwner]: undefined, [META.leaseExpiresAt]: undefined})
 
-function processAlive(pid: number): boolean {
+export function processAlive(pid: number): boolean {
   if (!Number.isSafeInteger(pid) || pid <= 0) return false
   try {
     process.kill(pid, 0)
@@ -95,3 +95,6 @@ export async function clearStaleLeases(
     }
   }
 }
+
+/** An intent written by a process that still runs on this host (another host's cannot be told). */
+export const intentLive = (intent: {host: string; pid: number}): boolean => intent.host === hostname() && processAlive(intent.pid)

@@ -2,6 +2,7 @@
  * One secret's share of a run: lease, fresh observation, fresh plan, actions in order, release.
  */
 import {randomUUID} from 'node:crypto'
+import {hostname} from 'node:os'
 import type {SecretConfig} from '../config/types.js'
 import {isRotorError} from '../errors/index.js'
 import {plan as makePlan} from '../plan/planner.js'
@@ -11,7 +12,7 @@ import {isVerifyError} from '../verify/index.js'
 import {isSkipped, LostRaceError} from './errors.js'
 import type {ActionResult, EngineOptions} from './execute.js'
 import {readInventory} from './inventory.js'
-import {leaseMeta, leaseOwner, leaseState, type LeaseSettings, releaseMeta} from './lease.js'
+import {intentLive, leaseMeta, leaseOwner, leaseState, type LeaseSettings, releaseMeta} from './lease.js'
 import {runRollback} from './rollback.js'
 import {runRotate} from './rotate.js'
 import {runAdopt, runCreate, runRecordPromotion, runRepair, runRetire, type StepContext} from './steps.js'
@@ -27,6 +28,12 @@ const needsLease = (actions: Action[]) => actions.some((a) => a.kind !== 'retire
 
 export async function runSecret(secret: SecretConfig, planned: Action[], options: Options): Promise<ActionResult[]> {
   if (!needsLease(planned)) {
+    // No lease here: settle only a dead run's intents, and only while no live run leases the secret.
+    const observations = options.inventory.get(secret.name) ?? []
+    const meta = observations[0]?.snapshot?.meta ?? {}
+    if (leaseState(meta, '', (options.lease.wallNow ?? Date.now)()).kind !== 'held') {
+      await resolveOpenIntents(secret.name, observations, options.audit, (intent) => intent.host !== hostname() || intentLive(intent))
+    }
     const results = await runActions(secret, planned, options.inventory, options, async () => {})
     await anchorWithoutLease(secret, results, options)
     return results
