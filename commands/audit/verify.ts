@@ -28,15 +28,19 @@ export default class AuditVerify extends BaseCommand<typeof AuditVerify> {
     const config = this.flags.anchors || !this.flags.file ? await this.loadConfig() : undefined
     const file = this.flags.file ? resolve(this.flags.file) : config!.audit.path
     const fromStores = this.flags.anchors && config ? await readStoreAnchors(config, this.stores(config)) : {anchors: [], unreadable: []}
-    const key = await readAuditKey(file)
+    const keyOptions = config?.audit.keyFile && !this.flags.file ? {keyFile: config.audit.keyFile} : {}
+    const key = await readAuditKey(file, keyOptions)
     const result = await verifyAuditLog(file, {
       key: key?.key ?? null,
-      keySource: keySource(file),
+      keySource: keySource(file, keyOptions),
       anchors: [...fromStores.anchors, ...(expected ? [expected] : [])],
     })
     for (const u of fromStores.unreadable) this.warn(`could not read the anchor of ${u}`)
+    for (const a of result.anchors.filter((c) => c.otherLog)) {
+      this.warn(`${a.source} was last anchored by another log (key id ${a.log}): another runner's, or this log's key was replaced; not checked here`)
+    }
     if (!this.jsonEnabled()) {
-      const anchored = result.anchors.filter((a) => a.ok).length
+      const anchored = result.anchors.filter((a) => a.ok && !a.otherLog).length
       if (result.ok) {
         this.log(`${file}: ${result.entries} entries (${result.keyed} keyed), chain intact, ${anchored} of ${result.anchors.length} anchors match. Head: ${result.lastSeq ?? 0}:${result.head ?? '-'}`)
       }

@@ -2,11 +2,11 @@
  * The audit key: the HMAC-SHA-256 key of the log's chain, kept apart from the log so that someone
  * who can write the log's folder cannot write entries that verify. Where it comes from, first wins:
  * 1. `ROTOR_AUDIT_KEY`: the key itself (at least 32 characters), e.g. from a CI secret;
- * 2. `ROTOR_AUDIT_KEY_FILE` or the `keyFile` option: a file holding it;
+ * 2. `ROTOR_AUDIT_KEY_FILE`, else the `keyFile` option (`audit.keyFile` in rotor.yaml): a file holding it;
  * 3. `<rotorUserDir()>/audit-keys/<first 16 hex of SHA-256 of the log's absolute path>.key`, created
  *    (mode 0600, 32 random bytes, base64) the first time a log is written, which is said once on stderr.
  */
-import {createHash, randomBytes} from 'node:crypto'
+import {createHash, createHmac, randomBytes} from 'node:crypto'
 import {mkdir, open, readFile} from 'node:fs/promises'
 import {dirname, join, resolve} from 'node:path'
 import {rotorUserDir} from '../util/user-dir.js'
@@ -25,6 +25,9 @@ export interface KeyOptions {
   keyFile?: string
 }
 
+/** A short public name of a key (no way back to the key): which log an anchor belongs to. */
+export const keyIdOf = (key: Uint8Array): string => createHmac('sha256', key).update('rotor audit key id').digest('hex').slice(0, 12)
+
 /** The default key file of the log at `logPath`. */
 export function defaultKeyFile(logPath: string, env: NodeJS.ProcessEnv = process.env): string {
   const id = createHash('sha256').update(resolve(logPath)).digest('hex').slice(0, 16)
@@ -35,7 +38,7 @@ export function defaultKeyFile(logPath: string, env: NodeJS.ProcessEnv = process
 export function keySource(logPath: string, opts: KeyOptions = {}): string {
   const env = opts.env ?? process.env
   if (env.ROTOR_AUDIT_KEY) return 'ROTOR_AUDIT_KEY'
-  return opts.keyFile ?? env.ROTOR_AUDIT_KEY_FILE ?? defaultKeyFile(logPath, env)
+  return env.ROTOR_AUDIT_KEY_FILE ?? opts.keyFile ?? defaultKeyFile(logPath, env)
 }
 
 /** The key, or undefined when its file does not exist. */

@@ -5,6 +5,7 @@ import {dirname, isAbsolute} from 'node:path'
 import {now as clockNow} from '../clock.js'
 import {withLockFile} from '../util/lock-file.js'
 import {AuditError} from './errors.js'
+import {isRotorError} from '../errors/guards.js'
 import {
   type CleanInput,
   GENESIS_HASH,
@@ -15,7 +16,7 @@ import {
   requireString,
   serializeEntry,
 } from './entry.js'
-import {createAuditKey, keySource, readAuditKey} from './key.js'
+import {createAuditKey, keyIdOf, keySource, readAuditKey} from './key.js'
 import {openIntents, readLog} from './read.js'
 import type {Anchor, AuditEntry, AuditInput, AuditLogOptions} from './types.js'
 
@@ -96,6 +97,11 @@ export class AuditLog {
     return new AuditLog(path, resolved, tail, key)
   }
 
+  /** Public name of this log's key; anchors carry it so that each log checks only its own. */
+  get keyId(): string {
+    return keyIdOf(this.key)
+  }
+
   /** seq of the last entry this instance has seen (0 for an empty log). */
   get lastSeq(): number {
     return this.tail.seq
@@ -140,7 +146,8 @@ export class AuditLog {
       return Promise.reject(e)
     }
     const run = this.queue.then(() => this.appendLocked(clean)).catch((error: unknown) => {
-      if (error instanceof AuditError) throw error
+      // AuditError, and LockedError for a log another process holds too long (exit 5).
+      if (isRotorError(error)) throw error
       // Whatever stops an append (ENOSPC, EACCES, a lock held too long) stops the run: no store
       // change may go unrecorded.
       const code = (error as NodeJS.ErrnoException).code

@@ -3,7 +3,35 @@
  * happened. Pure: the engine passes the fresh observation it made under the secret's lease.
  */
 import type {SecretSnapshot} from '../../providers/types.js'
+import type {TargetObservation} from '../plan/types.js'
 import type {AuditEntry, AuditInput, AuditVersionIds} from './types.js'
+
+export interface IntentLog {
+  runId?: string
+  append(input: AuditInput): Promise<unknown>
+  openIntents?(): Promise<AuditEntry[]>
+}
+
+/**
+ * Closes the open intents other runs left on `secret`, judged from `observations` (made after
+ * this run made sure no other run is changing the secret: under its lease, or clearing a dead
+ * run's lease). Intents the snapshot cannot judge stay open.
+ */
+export async function resolveOpenIntents(
+  secret: string,
+  observations: TargetObservation[],
+  log: IntentLog,
+  /** Skips intents of runs still alive (checked on this host by pid), when no lease guards the secret. */
+  isLive: (intent: AuditEntry) => boolean = () => false,
+): Promise<void> {
+  if (!log.openIntents) return
+  const open = (await log.openIntents()).filter((i) => i.secret === secret && i.runId !== log.runId && !isLive(i))
+  for (const intent of open) {
+    const observation = observations.find((o) => `${o.target.store}:${o.target.path}` === intent.target)
+    const resolution = resolveIntent(intent, observation?.snapshot)
+    if (resolution) await log.append(resolution)
+  }
+}
 
 /** The outcome entry that closes `intent`, or undefined when the snapshot cannot tell. */
 export function resolveIntent(intent: AuditEntry, snapshot: SecretSnapshot | undefined): AuditInput | undefined {

@@ -123,9 +123,13 @@ export interface Anchor {
   source: string
   seq: number
   head: string
+  /** Key id of the log that wrote it; absent for --expect-head. */
+  log?: string
 }
 
 export interface AnchorCheck extends Anchor {
   ok: boolean
   problem?: string
+  /** Written by another log (another runner's, or one whose key was replaced): not checked. */
+  otherLog?: boolean
 }

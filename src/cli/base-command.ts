@@ -69,7 +69,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   protected async audit(config: RotorConfig): Promise<AuditLog> {
     try {
-      this.auditLog ??= await AuditLog.open(config.audit.path, {now})
+      this.auditLog ??= await AuditLog.open(config.audit.path, {now, ...(config.audit.keyFile ? {keyFile: config.audit.keyFile} : {})})
     } catch (error) {
       throw fromFsError(error, 'the audit log', config.audit.path)
     }

@@ -73,7 +73,10 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
     file: absolute,
     baseDir,
     version: 1,
-    audit: {path: resolve(baseDir, result.data.audit?.path ?? DEFAULT_AUDIT_PATH)},
+    audit: {
+      path: resolve(baseDir, result.data.audit?.path ?? DEFAULT_AUDIT_PATH),
+      ...(result.data.audit?.keyFile ? {keyFile: resolve(baseDir, result.data.audit.keyFile)} : {}),
+    },
     stores: checked.stores,
     secrets: checked.secrets,
     ...(checked.notify.length > 0 ? {notify: checked.notify} : {}),

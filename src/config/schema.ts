@@ -301,7 +301,7 @@ export function storeSchema(): z.ZodType {
 /** What the schema of the whole file yields; semantic checks come after. */
 export interface ParsedConfig {
   version: typeof CONFIG_VERSION
-  audit?: {path: string}
+  audit?: {path: string; keyFile?: string}
   stores: Record<string, {type: string} & Record<string, unknown>>
   secrets: Record<string, ParsedSecret>
   notify?: ParsedNotify[]
@@ -323,6 +323,13 @@ export function configSchema(): z.ZodType<ParsedConfig> {
               .min(1)
               .default(DEFAULT_AUDIT_PATH)
               .describe(`Hash-chained audit log, relative to this file. Default ${DEFAULT_AUDIT_PATH}.`),
+            keyFile: z
+              .string()
+              .min(1)
+              .optional()
+              .describe(
+                'File holding the HMAC key of the audit chain, relative to this file; keep it where the log\'s writers cannot reach. Default: a 0600 file per log under the rotor user directory ($ROTOR_HOME, $XDG_CONFIG_HOME/rotor or ~/.config/rotor), or $ROTOR_AUDIT_KEY / $ROTOR_AUDIT_KEY_FILE.',
+              ),
           })
           .describe('Where the audit log is written.')
           .optional(),

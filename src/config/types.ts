@@ -88,7 +88,8 @@ export interface RotorConfig {
   /** Directory of `file`; relative paths resolve against it. */
   baseDir: string
   version: 1
-  audit: {path: string}
+  /** `keyFile`: the audit chain's HMAC key (src/audit/key.ts); absent means the default places. */
+  audit: {path: string; keyFile?: string}
   stores: Record<string, StoreConfig>
   /** In file order. */
   secrets: SecretConfig[]

@@ -6,7 +6,7 @@
  * was printed: two runners that planned the same rotation carry it out once. A failure stops the
  * rest of that secret's actions, is reported, and the other secrets go on.
  */
-import {AuditError, type AuditLog, readAnchor} from '../audit/index.js'
+import {AuditError, anchorIsFor, type AuditLog, readAnchor} from '../audit/index.js'
 import type {RotorConfig, SecretConfig} from '../config/types.js'
 import type {Notifier} from '../notify/index.js'
 import type {Action, Inventory, Plan, PlanOptions} from '../plan/types.js'
@@ -44,7 +44,7 @@ export interface EngineOptions {
    * to run over a log that lost what the anchors record, with `openIntents` it resolves a crashed
    * run's open intents.
    */
-  audit: Pick<AuditLog, 'append'> & {runId?: string} & Partial<Pick<AuditLog, 'lastSeq' | 'head' | 'anchorProblem' | 'openIntents'>>
+  audit: Pick<AuditLog, 'append'> & {runId?: string} & Partial<Pick<AuditLog, 'lastSeq' | 'head' | 'keyId' | 'anchorProblem' | 'openIntents'>>
   now: () => Date
   concurrency?: number
   /** The options the plan was made with; the engine plans each secret again under its lease. */
@@ -95,7 +95,8 @@ async function checkAnchors(names: string[], options: EngineOptions): Promise<vo
   for (const name of names) {
     const primary = options.inventory.get(name)?.[0]
     const anchor = readAnchor(primary?.snapshot?.meta, `${name} (${primary?.target.store}:${primary?.target.path})`)
-    if (!anchor) continue
+    // Another runner's log anchored it last: that log, not this one, must hold the entry.
+    if (!anchor || !anchorIsFor(anchor, options.audit.keyId)) continue
     const problem = await options.audit.anchorProblem(anchor)
     if (problem) problems.push(problem)
   }

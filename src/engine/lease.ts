@@ -10,6 +10,8 @@
  */
 import {hostname} from 'node:os'
 import type {AuditLog} from '../audit/index.js'
+import {isAuditError} from '../audit/errors.js'
+import {resolveOpenIntents} from '../audit/resolve.js'
 import {META} from '../plan/observe.js'
 import type {Inventory} from '../plan/types.js'
 import type {RotorMeta} from '../../providers/types.js'
@@ -52,7 +54,7 @@ export function leaseMeta(me: string, settings: LeaseSettings, nowMs: number = D
 
 export const releaseMeta = (): RotorMeta => ({[META.leaseOwner]: undefined, [META.leaseExpiresAt]: undefined})
 
-function processAlive(pid: number): boolean {
+export function processAlive(pid: number): boolean {
   if (!Number.isSafeInteger(pid) || pid <= 0) return false
   try {
     process.kill(pid, 0)
@@ -70,7 +72,7 @@ export async function clearStaleLeases(
   inventory: Inventory,
   touched: Set<string>,
   stores: Pick<StoreSet, 'get'>,
-  audit: Pick<AuditLog, 'append'>,
+  audit: Pick<AuditLog, 'append'> & Partial<Pick<AuditLog, 'openIntents' | 'runId'>>,
   settings: Pick<LeaseSettings, 'wallNow'> = {},
   checkpoint?: (label: string) => void,
 ): Promise<void> {
@@ -85,8 +87,14 @@ export async function clearStaleLeases(
       await client.setMeta(primary.target.path, releaseMeta())
       checkpoint?.(`release ${primary.target.store}:${primary.target.path}`)
       await audit.append({secret, target: primary.target, action: 'lease-cleared', reason: state.takeover, outcome: 'ok'})
-    } catch {
+      // The dead run's changes on this secret are settled by what the stores show now.
+      await resolveOpenIntents(secret, observations, audit)
+    } catch (error) {
+      if (isAuditError(error)) throw error
       // Cleared by a later run; it blocks nobody on this host meanwhile, elsewhere only until expiry.
     }
   }
 }
+
+/** An intent written by a process that still runs on this host (another host's cannot be told). */
+export const intentLive = (intent: {host: string; pid: number}): boolean => intent.host === hostname() && processAlive(intent.pid)

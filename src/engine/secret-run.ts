@@ -2,6 +2,7 @@
  * One secret's share of a run: lease, fresh observation, fresh plan, actions in order, release.
  */
 import {randomUUID} from 'node:crypto'
+import {hostname} from 'node:os'
 import type {SecretConfig} from '../config/types.js'
 import {isRotorError} from '../errors/index.js'
 import {plan as makePlan} from '../plan/planner.js'
@@ -11,7 +12,7 @@ import {isVerifyError} from '../verify/index.js'
 import {isSkipped, LostRaceError} from './errors.js'
 import type {ActionResult, EngineOptions} from './execute.js'
 import {readInventory} from './inventory.js'
-import {leaseMeta, leaseOwner, leaseState, type LeaseSettings, releaseMeta} from './lease.js'
+import {intentLive, leaseMeta, leaseOwner, leaseState, type LeaseSettings, releaseMeta} from './lease.js'
 import {runRestore} from './restore.js'
 import {runRollback} from './rollback.js'
 import {runRotate} from './rotate.js'
@@ -19,8 +20,7 @@ import {runAdopt, runCreate, runRecordPromotion, runCleanUp, runRepair, runRetir
 import {redact} from '../redact/index.js'
 import {anchorMeta} from '../audit/anchor.js'
 import {isAuditError} from '../audit/errors.js'
-import {resolveIntent} from '../audit/resolve.js'
-import type {AuditEntry} from '../audit/types.js'
+import {resolveOpenIntents} from '../audit/resolve.js'
 
 type Options = EngineOptions & {lease: LeaseSettings}
 
@@ -29,6 +29,12 @@ const needsLease = (actions: Action[]) => actions.some((a) => a.kind !== 'retire
 
 export async function runSecret(secret: SecretConfig, planned: Action[], options: Options): Promise<ActionResult[]> {
   if (!needsLease(planned)) {
+    // No lease here: settle only a dead run's intents, and only while no live run leases the secret.
+    const observations = options.inventory.get(secret.name) ?? []
+    const meta = observations[0]?.snapshot?.meta ?? {}
+    if (leaseState(meta, '', (options.lease.wallNow ?? Date.now)()).kind !== 'held') {
+      await resolveOpenIntents(secret.name, observations, options.audit, (intent) => intent.host !== hostname() || intentLive(intent))
+    }
     const results = await runActions(secret, planned, options.inventory, options, async () => {})
     await anchorWithoutLease(secret, results, options)
     return results
@@ -66,7 +72,7 @@ export async function runSecret(secret: SecretConfig, planned: Action[], options
         return skipAll(secret, planned, `another rotor run (${meta.leaseOwner}) took the lease on ${refText(primary)} at the same moment`, options)
       }
       // Under the lease no other run changes this secret: an intent still open is a crashed run's.
-      await resolveOpenIntents(secret, inventory, options)
+      await resolveOpenIntents(secret.name, inventory.get(secret.name) ?? [], options.audit)
     }
     const fresh = options.replan ? await options.replan(secret, inventory) : makePlan(options.config, inventory, options.now(), options.planOptions)
     if (fresh.actions.length === 0) {
@@ -110,7 +116,9 @@ async function release(secret: SecretConfig, me: string, options: Options): Prom
 }
 
 const anchorOf = (options: Options) =>
-  options.audit.lastSeq !== undefined && options.audit.head !== undefined ? anchorMeta({lastSeq: options.audit.lastSeq, head: options.audit.head}) : {}
+  options.audit.lastSeq !== undefined && options.audit.head !== undefined
+    ? anchorMeta({lastSeq: options.audit.lastSeq, head: options.audit.head, keyId: options.audit.keyId})
+    : {}
 
 /**
  * Retirements run without a lease, a creation before there is anything to hold one on: the anchor
@@ -128,17 +136,6 @@ async function anchorWithoutLease(secret: SecretConfig, results: ActionResult[],
     options.checkpoint?.(`anchor ${refText(primary)}`)
   } catch {
     // The next change to this secret anchors a later head; verify checks the anchors it finds.
-  }
-}
-
-/** Closes the intents of crashed runs on this secret with what the fresh observation shows. */
-async function resolveOpenIntents(secret: SecretConfig, inventory: Inventory, options: Options): Promise<void> {
-  if (!options.audit.openIntents) return
-  const open = (await options.audit.openIntents()).filter((i: AuditEntry) => i.secret === secret.name && i.runId !== options.audit.runId)
-  for (const intent of open) {
-    const observation = inventory.get(secret.name)?.find((o) => o.target.store + ':' + o.target.path === intent.target)
-    const resolution = resolveIntent(intent, observation?.snapshot)
-    if (resolution) await options.audit.append(resolution)
   }
 }
 

@@ -132,8 +132,8 @@ secrets:
     const verify = await cli(['audit', 'verify', '--json'], AFTER_GRACE)
     expect(json(verify)).toMatchObject({ok: true})
     const audit = await readFile(join(dir, '.rotor/audit.log'), 'utf8')
-    const actions = audit.trim().split('\n').map((l) => JSON.parse(l) as {action: string; target: string})
-    expect(actions.filter((a) => a.action === 'retire').map((a) => a.target).sort()).toEqual([...TARGETS].sort())
+    const actions = audit.trim().split('\n').map((l) => JSON.parse(l) as {action: string; target: string; outcome: string})
+    expect(actions.filter((a) => a.action === 'retire' && a.outcome === 'ok').map((a) => a.target).sort()).toEqual([...TARGETS].sort())
     const value = (await reveal('local:app/key', AFTER_GRACE)).value
     const everything = [...outputs.flatMap((o) => [o.stdout, o.stderr]), audit].join('\n')
     expect(everything).not.toContain(value)

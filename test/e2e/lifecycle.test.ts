@@ -91,7 +91,9 @@ describe('rotor end to end on the file store (built CLI)', () => {
     expect(verify.code).toBe(0)
     expect(json(verify)).toMatchObject({ok: true, problems: []})
     const entries = (await readFile(join(dir, '.rotor/audit.log'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l))
-    expect(entries.map((e) => e.action)).toEqual(['create', 'stage', 'promote', 'retire'])
+    // Each change is an intent and then its outcome.
+    expect(entries.filter((e) => e.outcome !== 'intent').map((e) => e.action)).toEqual(['create', 'stage', 'promote', 'retire'])
+    expect(entries.filter((e) => e.outcome === 'intent').map((e) => e.action)).toEqual(['create', 'stage', 'promote', 'retire'])
   })
 
   it('no secret value appears in any output or in the audit log', async () => {

@@ -90,7 +90,7 @@ describe('verify before promote (built CLI)', () => {
       // Vault cannot stage: the rejected value was never written there.
       expect(after.find((t) => t.target.startsWith('vault:'))!.versions).toHaveLength(1)
       const entries = await world.auditEntries()
-      expect(entries.filter((e) => e.action === 'rollback')).toHaveLength(3)
+      expect(entries.filter((e) => e.action === 'rollback' && e.outcome === 'ok')).toHaveLength(3)
       expect(entries).toContainEqual(expect.objectContaining({action: 'verify', outcome: 'failed', error: expect.stringContaining('401')}))
       expect(JSON.stringify(entries) + run.stdout + run.stderr).not.toContain(seen[0])
 

@@ -32,3 +32,26 @@ export function expectConverged(states: TargetState[], oldValue: string): string
   }
   return values[0]
 }
+
+/**
+ * Every version rotor wrote, on every target, has an audit entry on that target naming its
+ * rotation id: an intent is written before the store call, so even a kill right after the call
+ * leaves the version's record.
+ */
+export function expectEveryVersionAudited(states: TargetState[], entries: Array<Record<string, unknown>>, when: string): void {
+  for (const s of states) {
+    for (const v of s.versions) {
+      expect(v.rotationId, `${when}: ${s.target} version ${v.id} has no rotation id`).toBeDefined()
+      const named = entries.some((e) => e.target === s.target && e.rotationId === v.rotationId)
+      expect(named, `${when}: no audit entry on ${s.target} names rotation ${v.rotationId} (version ${v.id})`).toBe(true)
+    }
+  }
+}
+
+/** `rotor audit verify` (chain, HMACs, every anchor in the stores) passes through the built CLI. */
+export async function expectAuditVerifies(cli: (args: string[]) => Promise<{code: number; stdout: string; stderr: string}>, when: string): Promise<void> {
+  const result = await cli(['audit', 'verify', '--json'])
+  const body = JSON.parse(result.stdout) as {ok: boolean; problems: unknown[]; anchors: Array<{ok: boolean}>}
+  expect({code: result.code, problems: body.problems}, `${when}: audit verify`).toEqual({code: 0, problems: []})
+  expect(body.anchors.length, `${when}: the primary holds an anchor`).toBeGreaterThan(0)
+}
