@@ -1,7 +1,7 @@
 import {mkdir, readFile} from 'node:fs/promises'
 import {dirname, resolve} from 'node:path'
 import {AuthError, InvalidRequestError} from '../../src/errors/index.js'
-import {writeFileAtomic} from '../../src/util/atomic-write.js'
+import {sweepStrayTemps, writeFileAtomic} from '../../src/util/atomic-write.js'
 import {withLockFile} from '../../src/util/lock-file.js'
 import {localDoctor} from '../shared/local-doctor.js'
 import {emptyStoreData, type StoreData, VersionedModel} from '../shared/versioned-model.js'
@@ -22,6 +22,10 @@ import type {FileSettings} from './factory.js'
 import {fileCapabilities} from './runtime.js'
 import {loadKey} from './key.js'
 
+const warnOnStderr = (message: string): void => {
+  process.stderr.write(`Warning: ${message}\n`)
+}
+
 /**
  * The embedded default store: every change is lock, read, decrypt, change, encrypt, atomic
  * rename, unlock. Reads take no lock: the rename makes every read see a whole file.
@@ -34,6 +38,7 @@ export class FileStoreClient implements StoreClient {
     private readonly file: string,
     private readonly key: Buffer,
     private readonly now: () => Date,
+    private readonly warn?: (message: string) => void,
   ) {}
 
   static async open(storeName: string, settings: FileSettings, context: ProviderContext): Promise<FileStoreClient> {
@@ -45,7 +50,7 @@ export class FileStoreClient implements StoreClient {
       storeName,
       env: context.env,
     })
-    return new FileStoreClient(storeName, file, key, context.now)
+    return new FileStoreClient(storeName, file, key, context.now, context.warn)
   }
 
   describe(path: string): Promise<SecretSnapshot> {
@@ -116,12 +121,15 @@ export class FileStoreClient implements StoreClient {
     return withLockFile(
       `${this.file}.lock`,
       async () => {
+        // Holding the lock, no writer of ours is between its temp file and the rename: temp files
+        // of dead writers (killed mid-write) are debris. Level-triggered: the next writer removes them.
+        await sweepStrayTemps(this.file, this.warn ?? warnOnStderr)
         const data = await this.load()
         const result = fn(new VersionedModel(data, this.storeName, this.now))
         await writeFileAtomic(this.file, seal(JSON.stringify(data), this.key))
         return result
       },
-      {what: `file store ${this.storeName} (${this.file})`},
+      {what: `file store ${this.storeName} (${this.file})`, ...(this.warn ? {warn: this.warn} : {})},
     )
   }
 
