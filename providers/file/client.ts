@@ -2,7 +2,7 @@ import {mkdir, readFile} from 'node:fs/promises'
 import {dirname, resolve} from 'node:path'
 import {readAuditHistory} from '../../src/audit/history.js'
 import {AuthError, InvalidRequestError, NotFoundError} from '../../src/errors/index.js'
-import {writeFileAtomic} from '../../src/util/atomic-write.js'
+import {sweepStrayTemps, writeFileAtomic} from '../../src/util/atomic-write.js'
 import {withLockFile} from '../../src/util/lock-file.js'
 import {localDoctor} from '../shared/local-doctor.js'
 import {emptyStoreData, type StoreData, VersionedModel} from '../shared/versioned-model.js'
@@ -23,6 +23,10 @@ import type {FileSettings} from './factory.js'
 import {fileCapabilities} from './runtime.js'
 import {createKey, fileKeySource, findKey, type KeySource} from './key.js'
 import {keyForRotatedStore} from './rotate-key.js'
+
+const warnOnStderr = (message: string): void => {
+  process.stderr.write(`Warning: ${message}\n`)
+}
 
 /**
  * The embedded default store: every change is lock, read, decrypt, change, encrypt, atomic
@@ -120,12 +124,15 @@ export class FileStoreClient implements StoreClient {
     return withLockFile(
       `${this.file}.lock`,
       async () => {
+        // Holding the lock, no writer of ours is between its temp file and the rename: temp files
+        // of dead writers (killed mid-write) are debris. Level-triggered: the next writer removes them.
+        await sweepStrayTemps(this.file, this.warn ?? warnOnStderr)
         const data = await this.load()
         const result = fn(new VersionedModel(data, this.storeName, this.now))
         await writeFileAtomic(this.file, seal(JSON.stringify(data), await this.writeKey()))
         return result
       },
-      {what: `file store ${this.storeName} (${this.file})`},
+      {what: `file store ${this.storeName} (${this.file})`, ...(this.warn ? {warn: this.warn} : {})},
     )
   }
 

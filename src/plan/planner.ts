@@ -61,6 +61,8 @@ function planSecret(
     return
   }
   for (const t of unowned) actions.push({kind: 'adopt', secret: name, target: t.target})
+  // What a cut-off store call left (AWSPENDING on the current version) is cleaned up first, also while rolling forward.
+  for (const t of facts.targets) for (const l of t.leftovers) actions.push({kind: 'clean-up', secret: name, target: t.target, versionId: l.versionId, detail: l.detail})
 
   if (options.rollback?.has(name)) {
     planRollback(name, facts, now, actions, blocked)
@@ -160,7 +162,6 @@ function rotation(
 
 function planRetirement(secret: SecretConfig, t: TargetFacts, now: Date, emergency: boolean, actions: Action[]): void {
   if (t.health === 'missing' || !t.current) return
-  for (const l of t.leftovers) actions.push({kind: 'clean-up', secret: secret.name, target: t.target, versionId: l.versionId, detail: l.detail})
   if (t.promotionUnrecorded) {
     // We cannot know when this grace window began: start it now rather than cut it short.
     actions.push({kind: 'record-promotion', secret: secret.name, target: t.target, versionId: t.current.id})

@@ -27,6 +27,24 @@ export interface AwsEmulatorOptions {
   beforeOperation?: (operation: string, body: Record<string, unknown>) => void
 }
 
+/** Operations that change the store: the request-level kill matrix counts these. */
+export const MUTATING_OPERATIONS: ReadonlySet<string> = new Set([
+  'CreateSecret',
+  'PutSecretValue',
+  'UpdateSecretVersionStage',
+  'TagResource',
+  'UntagResource',
+  'DeleteSecret',
+  'RestoreSecret',
+])
+
+/** One mutating request the emulator applied: its number (1-based, all secrets), operation and secret. */
+export interface Mutation {
+  n: number
+  operation: string
+  secretId: string
+}
+
 export interface AwsEmulator {
   endpoint: string
   region: string
@@ -36,6 +54,14 @@ export interface AwsEmulator {
   calls: Record<string, number>
   /** Same hook as the option, changeable at run time. */
   beforeOperation?: (operation: string, body: Record<string, unknown>) => void
+  /** Mutating requests applied successfully so far (all secrets). */
+  mutations: number
+  /**
+   * Runs after a mutating request was applied and before its answer is sent; the answer waits for
+   * the returned promise. The request-level kill matrix SIGKILLs rotor here: the change is made,
+   * the process never learns it.
+   */
+  afterMutation?: (mutation: Mutation) => void | Promise<void>
   close(): Promise<void>
 }
 
@@ -47,7 +73,7 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
   const state = new SecretsModel({region, accountId, now: options.now ?? Date.now, maxVersions: options.maxVersions ?? 100})
   const faults = new Faults(options.seed)
   const calls: Record<string, number> = {}
-  const emulator = {beforeOperation: options.beforeOperation} as AwsEmulator
+  const emulator = {beforeOperation: options.beforeOperation, mutations: 0} as AwsEmulator
 
   const server = createServer((req, res) => {
     const chunks: Buffer[] = []
@@ -84,6 +110,10 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
       const ctx: OperationContext = {authorize: (action, secretId) => authorize(accessKeyId, action, secretId)}
       emulator.beforeOperation?.(operation, body)
       const result = handler(state, body, ctx) ?? {}
+      if (MUTATING_OPERATIONS.has(operation)) {
+        emulator.mutations++
+        await emulator.afterMutation?.({n: emulator.mutations, operation, secretId: String(body.SecretId ?? body.Name ?? '')})
+      }
       if (fault === 'drop-response') {
         req.socket.destroy()
         return
