@@ -56,9 +56,9 @@ export class Notifier {
     } catch (error) {
       const reason = (error as Error).message
       this.options.warn?.(`notification "${message.event}" for ${message.secret} to ${where} failed: ${reason}`)
-      await this.options.audit
-        ?.append({secret: message.secret, action: 'notify', reason: `${message.event} to ${where}`, outcome: 'failed', error: reason.slice(0, 500)})
-        .catch(() => undefined)
+      // A notification never fails a rotation, but an audit entry that cannot be written does:
+      // the log must never silently miss a line.
+      await this.options.audit?.append({secret: message.secret, action: 'notify', reason: `${message.event} to ${where}`, outcome: 'failed', error: reason.slice(0, 500)})
     }
   }
 }

@@ -120,3 +120,16 @@ describe('Notifier with the URL in an environment variable', () => {
     }
   })
 })
+
+describe('Notifier and the audit log', () => {
+  it('fails when the failed delivery cannot be written to the audit log, instead of dropping the entry', async () => {
+    const warnings: string[] = []
+    const notifier = new Notifier([hookConfig('http://127.0.0.1:9/unreachable', {timeoutMs: 200})], {
+      warn: (m: string) => warnings.push(m),
+      audit: {append: async () => Promise.reject(new Error('disk full'))},
+      retryPolicy: fast,
+    })
+    await expect(notifier.send({event: 'rotated', secret: 'payments', at: '2026-03-01T00:00:00.000Z'})).rejects.toThrow('disk full')
+    expect(warnings.some((w) => w.includes('notification "rotated" for payments'))).toBe(true)
+  })
+})
