@@ -1,10 +1,12 @@
 /**
  * Which secrets the audit log shows a history for, read loosely: the log's format is the audit
- * writer's business, so this takes any line that parses as JSON with a `secret` string and an
- * outcome other than `failed`, and skips the rest (a torn last line, a future entry kind). One
+ * writer's business, so this takes any line that parses as JSON with a `secret` string and the
+ * outcome `ok` (a change that happened; an `intent` alone may never have reached a store, and a
+ * run interrupted before its first write must not make a new secret look lost), and skips the rest (a torn last line, a future entry kind). One
  * streaming pass, O(size), once per run. Read-only: it never changes or verifies the log.
  */
 import {createReadStream} from 'node:fs'
+import {stat} from 'node:fs/promises'
 import {createInterface} from 'node:readline'
 import {RotorError} from '../errors/index.js'
 
@@ -22,6 +24,13 @@ export async function readHistory(path: string): Promise<Set<string>> {
 export async function readAuditHistory(path: string): Promise<AuditHistory> {
   const names = new Set<string>()
   const stores = new Set<string>()
+  // Only a regular file is a log to read (a device such as /dev/full never ends); the audit
+  // writer reports anything else when it appends.
+  const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined
+    throw error
+  })
+  if (!info?.isFile()) return {secrets: names, stores}
   const stream = createReadStream(path, {encoding: 'utf8'})
   try {
     for await (const line of createInterface({input: stream, crlfDelay: Infinity})) {
@@ -35,8 +44,8 @@ export async function readAuditHistory(path: string): Promise<AuditHistory> {
       }
       if (typeof entry !== 'object' || entry === null) continue
       const {secret, outcome, target} = entry as {secret?: unknown; outcome?: unknown; target?: unknown}
-      if (outcome === 'failed') continue
-      if (typeof secret === 'string') names.add(secret)
+      if (outcome !== 'ok') continue
+      if (typeof secret === 'string' && secret !== '*') names.add(secret)
       if (typeof target === 'string' && target.includes(':')) stores.add(target.slice(0, target.indexOf(':')))
     }
   } catch (error) {

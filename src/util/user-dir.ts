@@ -7,7 +7,15 @@ import {homedir} from 'node:os'
 import {isAbsolute, join} from 'node:path'
 
 export function rotorUserDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.ROTOR_HOME && isAbsolute(env.ROTOR_HOME)) return env.ROTOR_HOME
-  if (env.XDG_CONFIG_HOME && isAbsolute(env.XDG_CONFIG_HOME)) return join(env.XDG_CONFIG_HOME, 'rotor')
-  return join(env.HOME && isAbsolute(env.HOME) ? env.HOME : homedir(), '.config', 'rotor')
+  // A context's environment may be a narrowed copy (tests pass {}): the process's own settings
+  // still say where this user's keys live.
+  const setting = (name: string) => {
+    const value = env[name] ?? process.env[name]
+    return value && isAbsolute(value) ? value : undefined
+  }
+  const rotorHome = setting('ROTOR_HOME')
+  if (rotorHome) return rotorHome
+  const xdg = setting('XDG_CONFIG_HOME')
+  if (xdg) return join(xdg, 'rotor')
+  return join(setting('HOME') ?? homedir(), '.config', 'rotor')
 }

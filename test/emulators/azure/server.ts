@@ -124,6 +124,9 @@ export async function startAzureEmulator(options: AzureEmulatorOptions = {}): Pr
     }
   }
 
+  // Node closes idle keep-alive sockets after 5 s; a test's long-lived SDK client that reuses one
+  // at that moment sees ECONNRESET, which no real endpoint would cause. Keep them open longer.
+  server.keepAliveTimeout = 120_000
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const {port} = server.address() as AddressInfo
   return Object.assign(emulator, {

@@ -51,8 +51,10 @@ describe('file store: temp files of writers killed mid-write', () => {
     expect(await exists(ancient)).toBe(false)
     expect(await exists(deadButFresh)).toBe(true)
     expect(await exists(liveWriter)).toBe(true)
-    expect(warnings).toHaveLength(2)
-    expect(warnings).toEqual(expect.arrayContaining([expect.stringContaining(`removed ${ancient}`), expect.stringContaining(`removed ${dead}`)]))
+    // The store is new, so its key is created too (and said once); count the removals.
+    const removals = warnings.filter((w) => w.includes('removed'))
+    expect(removals).toHaveLength(2)
+    expect(removals).toEqual(expect.arrayContaining([expect.stringContaining(`removed ${ancient}`), expect.stringContaining(`removed ${dead}`)]))
   })
 
   it('through the built CLI: apply removes a stray temp file and says so', async () => {
