@@ -74,8 +74,13 @@ export function renderPlan(plan: Plan, coverage?: ReadCoverage): string {
   }
   if (plan.actions.length > 0) {
     const c = summarize(plan)
-    const rollback = c.rollback > 0 ? `, ${c.rollback} to roll back` : ''
-    lines.push('', `Plan: ${c.create} to create, ${c.rotate} to rotate, ${c.repair} to repair, ${c.retire + c['rollback-pending']} to retire, ${c.adopt} to adopt${rollback}.`)
+    const extra = [
+      c.rollback > 0 ? `${c.rollback} to roll back` : '',
+      c.restore > 0 ? `${c.restore} to restore` : '',
+      c['clean-up'] > 0 ? `${c['clean-up']} to clean up` : '',
+    ].filter(Boolean)
+    const tail = extra.map((e) => `, ${e}`).join('')
+    lines.push('', `Plan: ${c.create} to create, ${c.rotate} to rotate, ${c.repair} to repair, ${c.retire + c['rollback-pending']} to retire, ${c.adopt} to adopt${tail}.`)
   }
   return lines.join('\n')
 }
