@@ -5,7 +5,8 @@ import {renderPlan} from '../src/output/plan.js'
 import {pickSecrets} from '../src/run/select.js'
 import {applyChanges, observeAndPlan} from '../src/run/session.js'
 import {Flags} from '@oclif/core'
-import {runChanges, fleetExitCode, changeResult} from '../src/cli/changes.js'
+import {runChanges, fleetExitCode, changeResult, planExitCode} from '../src/cli/changes.js'
+import {readCoverage, unreadJson} from '../src/output/unread.js'
 
 export default class Apply extends BaseCommand<typeof Apply> {
   static override summary = 'Create, rotate, repair and retire secrets so every store matches rotor.yaml.'
@@ -38,9 +39,11 @@ At a terminal it shows the plan and asks first; without one (cron, a pipeline) o
     const stores = this.stores(config, {createMissing: this.flags.recreate})
     const planOptions = {recreate: this.flags.recreate}
     if (this.flags['dry-run']) {
-      const {plan} = await observeAndPlan(config, secrets, stores, now(), planOptions)
-      if (!this.jsonEnabled()) this.log(renderPlan(plan))
-      return {dryRun: true, plan}
+      const {plan, inventory} = await observeAndPlan(config, secrets, stores, now(), planOptions)
+      const coverage = readCoverage(inventory)
+      if (!this.jsonEnabled()) this.log(renderPlan(plan, coverage))
+      this.setExitCode(planExitCode(plan, coverage, false))
+      return {dryRun: true, plan, ...(coverage.unread > 0 ? {unreadable: unreadJson(coverage)} : {})}
     }
     const audit = await this.audit(config)
     const result = await runChanges(

@@ -3,15 +3,15 @@ import {BaseCommand} from '../src/cli/base-command.js'
 import {selectFlag, shardFlag} from '../src/cli/flags.js'
 import {now} from '../src/clock.js'
 import {parseTimeFlag} from '../src/cli/time-flag.js'
-import {ExitCode} from '../src/exit-codes.js'
+import {planExitCode} from '../src/cli/changes.js'
 import {renderPlan, summarize} from '../src/output/plan.js'
-import {readCoverage, unreadExitCode, unreadJson} from '../src/output/unread.js'
+import {readCoverage, unreadJson} from '../src/output/unread.js'
 import {pickSecrets} from '../src/run/select.js'
 import {observeAndPlan} from '../src/run/session.js'
 
 export default class Plan extends BaseCommand<typeof Plan> {
   static override summary = 'Show what `rotor apply` would do, without changing anything.'
-  static override description = `Reads every target and prints the actions due: create, rotate, repair, retire. With --at, plans for another moment (the stores are read now), e.g. to see what next Monday's run will rotate. Exits 1 when no target could be read and 3 when some could not, also with --detailed-exitcode (which gives 2 only when every target was read).`
+  static override description = `Reads every target and prints the actions due: create, rotate, repair, retire. With --at, plans for another moment (the stores are read now), e.g. to see what next Monday's run will rotate. Exits 1 when no target could be read, 3 when some could not or a secret is blocked (as apply would), also with --detailed-exitcode (which gives 2 only when every target was read and nothing is blocked).`
 
   static override examples = [
     '<%= config.bin %> plan',
@@ -32,10 +32,7 @@ export default class Plan extends BaseCommand<typeof Plan> {
     const {plan, inventory} = await observeAndPlan(config, pickSecrets(config, this.flags), this.stores(config), at)
     const coverage = readCoverage(inventory)
     if (!this.jsonEnabled()) this.log(renderPlan(plan, coverage))
-    // A target that could not be read wins over "changes pending": the plan is incomplete.
-    const failed = unreadExitCode(coverage)
-    if (failed !== undefined) this.setExitCode(failed)
-    else if (this.flags['detailed-exitcode'] && plan.actions.length > 0) this.setExitCode(ExitCode.CHANGES_PENDING)
+    this.setExitCode(planExitCode(plan, coverage, this.flags['detailed-exitcode']))
     return {...plan, summary: summarize(plan), ...(coverage.unread > 0 ? {unreadable: unreadJson(coverage)} : {})}
   }
 }

@@ -9,6 +9,7 @@ import {CancelledError, UsageError} from '../errors/index.js'
 import {ExitCode} from '../exit-codes.js'
 import type {Interrupt} from './interrupt.js'
 import {renderPlan, renderReport} from '../output/plan.js'
+import {type ReadCoverage, unreadExitCode} from '../output/unread.js'
 import type {Plan} from '../plan/types.js'
 import {ProgressBar} from './progress.js'
 import {canPrompt, confirm} from './prompt.js'
@@ -114,6 +115,18 @@ export function fleetExitCode(result: ChangeRun): ExitCode {
   if (failed > 0) return ok ? ExitCode.PARTIAL_FAILURE : ExitCode.ERROR
   if (result.plan.blocked.length > 0) return ExitCode.PARTIAL_FAILURE
   return ExitCode.OK
+}
+
+/**
+ * The exit code of a look that changes nothing (`plan`, `apply --dry-run`), matching what `apply`
+ * would report: a target that could not be read (1 or 3) wins, then a blocked secret (3, as `apply`
+ * exits for it), and only then `--detailed-exitcode`'s 2 for pending changes.
+ */
+export function planExitCode(plan: Plan, coverage: ReadCoverage, detailed: boolean): ExitCode {
+  const unread = unreadExitCode(coverage)
+  if (unread !== undefined) return unread
+  if (plan.blocked.length > 0) return ExitCode.PARTIAL_FAILURE
+  return detailed && plan.actions.length > 0 ? ExitCode.CHANGES_PENDING : ExitCode.OK
 }
 
 export const changeResult = (result: ChangeRun) => ({

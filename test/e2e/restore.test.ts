@@ -58,6 +58,12 @@ describe('a lost primary (built CLI)', () => {
 
       const plan = await world.cli(['plan'], LOST)
       expect(plan.stdout).toContain('blocked')
+      // A look that changes nothing says what apply would: the secret is blocked (3), not "no changes" (0).
+      expect(plan.code, plan.stderr).toBe(3)
+      expect((await world.cli(['plan', '--detailed-exitcode', '--json'], LOST)).code).toBe(3)
+      const dry = await world.cli(['apply', '--dry-run', '--json'], LOST)
+      expect(dry.code, dry.stderr).toBe(3)
+      expect((json(dry) as {plan: Plan}).plan.blocked.length).toBeGreaterThan(0)
 
       const restore = await world.cli(['restore', 'api', '--yes', '--json'], LOST)
       expect(restore.code, restore.stdout + restore.stderr).toBe(0)
