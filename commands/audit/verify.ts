@@ -8,7 +8,7 @@ import {ExitCode} from '../../src/exit-codes.js'
 
 export default class AuditVerify extends BaseCommand<typeof AuditVerify> {
   static override summary = 'Check the audit log: its keyed chain, and the anchors the stores hold.'
-  static override description = `Each entry holds the SHA-256 of the line before it and an HMAC-SHA-256 under the audit key (ROTOR_AUDIT_KEY, ROTOR_AUDIT_KEY_FILE, or the key file rotor created under its user directory), so an entry changed, removed, reordered or rebuilt without the key is found. After each change rotor records the seq and hash of the latest entry in the secret's primary store metadata (auditSeq, auditHead); verify reads every one it can (metadata only, never values) and so also finds a cut tail, a deleted or emptied log, and a fresh log put in place of a used one. Every problem is named; any problem exits 1.`
+  static override description = `Each entry holds the SHA-256 of the line before it and an HMAC-SHA-256 under the audit key (ROTOR_AUDIT_KEY, ROTOR_AUDIT_KEY_FILE, or the key file rotor created under its user directory), so an entry changed, removed, reordered or rebuilt without the key is found. After each change rotor records the seq and hash of the latest entry in the secret's primary store metadata (auditSeq, auditHead); verify reads every one it can (metadata only, never values) and so also finds a cut tail, a deleted or emptied log, and a fresh log put in place of a used one. Every problem is named; any problem exits 1, and an anchor that could not be read exits 3 (--no-anchors checks the chain alone).`
 
   static override examples = [
     '<%= config.bin %> audit verify',
@@ -46,7 +46,14 @@ export default class AuditVerify extends BaseCommand<typeof AuditVerify> {
       }
       for (const p of result.problems) this.logToStderr(`${file}:${p.line}: ${p.message}`)
     }
+    // An anchor that could not be read is a check not made: the chain may be fine, but a cut tail
+    // or a replaced log would go unseen for that secret, so the run is not a pass (3, like a
+    // partial read elsewhere). --no-anchors is the way to check the chain alone.
     if (!result.ok) this.setExitCode(ExitCode.ERROR)
+    else if (fromStores.unreadable.length > 0) {
+      this.setExitCode(ExitCode.PARTIAL_FAILURE)
+      if (!this.jsonEnabled()) this.logToStderr(`${fromStores.unreadable.length} anchor(s) could not be read; run again when the stores answer, or use --no-anchors to check the chain alone.`)
+    }
     return {file, ...result, unreadableAnchors: fromStores.unreadable}
   }
 }

@@ -73,6 +73,19 @@ describe('a trustworthy audit log (built CLI, file store)', () => {
     expect(json<{entries: Array<{action: string}>}>(since).entries.map((e) => e.action)).toEqual(['stage', 'stage', 'promote', 'promote'])
   })
 
+  it('an anchor that cannot be read is not a pass (exit 3, named); --no-anchors checks the chain alone', async () => {
+    const {dir, cli} = await project()
+    // The wrong store key: the primary's metadata cannot be read, so its anchor is a check not made.
+    const wrongKey = {ROTOR_FILE_KEY: Buffer.alloc(32, 7).toString('base64')}
+    const result = await runCli(['audit', 'verify'], {cwd: dir, now: LATER, env: wrongKey})
+    expect(result.code, result.stdout + result.stderr).toBe(3)
+    expect(result.stderr).toMatch(/could not read the anchor of example-api-key/)
+    expect(result.stderr).toContain('--no-anchors')
+    const chainOnly = await runCli(['audit', 'verify', '--no-anchors'], {cwd: dir, now: LATER, env: wrongKey})
+    expect(chainOnly.code, chainOnly.stderr).toBe(0)
+    expect((await verify(cli)).code).toBe(0)
+  })
+
   it('finds a chain rebuilt without the key: HMACs fail and the anchor no longer matches', async () => {
     const {log, cli} = await project()
     // An attacker who can write the log's folder edits entry 3 and rebuilds every hash and a MAC
