@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import ansis from 'ansis'
 import {BaseCommand} from '../src/cli/base-command.js'
-import {selectFlag} from '../src/cli/flags.js'
+import {selectFlag, orphansFlag} from '../src/cli/flags.js'
 import {failsGate, runChecks, type Severity} from '../src/check/index.js'
 import {now} from '../src/clock.js'
 import {ExitCode} from '../src/exit-codes.js'
@@ -26,13 +26,14 @@ export default class Check extends BaseCommand<typeof Check> {
     'min-entropy': Flags.integer({summary: 'Report generator policies with fewer bits of entropy.', default: 128, min: 1}),
     'unused-days': Flags.integer({summary: 'Report secrets not read for this many days (stores that record reads).', default: 90, min: 1}),
     select: selectFlag,
+    orphans: orphansFlag,
   }
 
   async run() {
     const config = await this.loadConfig()
     const secrets = selectSecrets(config, this.flags.select)
     const stores = this.stores(config)
-    const {orphans, unlisted} = await findOrphans(config, stores)
+    const {orphans, unlisted} = this.flags.orphans ? await findOrphans(config, stores) : {orphans: [], unlisted: []}
     const {inventory, ...report} = await runChecks(secrets, stores, {
       now: now(),
       minEntropyBits: this.flags['min-entropy'],
@@ -41,11 +42,14 @@ export default class Check extends BaseCommand<typeof Check> {
     })
     const coverage = readCoverage(inventory)
     // A store already reported as unreadable needs no second warning for its listing.
-    for (const u of unlisted.filter((l) => !coverage.groups.some((g) => g.store === l.store))) this.warn(`could not list ${u.store}${u.prefix ? ` under ${u.prefix}` : ''} to look for orphans: ${u.reason}`)
+    const notListed = unlisted.filter((l) => !coverage.groups.some((g) => g.store === l.store))
+    for (const u of notListed) this.warn(`could not list ${u.store}${u.prefix ? ` under ${u.prefix}` : ''} to look for orphans: ${u.reason} (--no-orphans skips the search)`)
     const failOn = this.flags['fail-on'] as Severity | 'never'
     const failed = failsGate(report, failOn)
     const unread = unreadExitCode(coverage)
+    // A store that could not be listed is a search not made: not a pass (3), like a target not read.
     if (unread !== undefined) this.setExitCode(unread)
+    else if (notListed.length > 0) this.setExitCode(ExitCode.PARTIAL_FAILURE)
     else if (failed) this.setExitCode(ExitCode.FINDINGS)
     if (!this.jsonEnabled()) {
       for (const f of report.findings) {
@@ -57,6 +61,6 @@ export default class Check extends BaseCommand<typeof Check> {
       this.note(`${secrets.length} secret(s): ${error} error(s), ${warning} warning(s), ${info} info${failed ? ` (fails --fail-on ${failOn})` : ''}`)
       if (coverage.unread > 0) this.note(`${unreadSummary(coverage)}\n${unreadLines(coverage).map((l) => `  ${l}`).join('\n')}`)
     }
-    return {...report, failOn, failed, ...(coverage.unread > 0 ? {unreadable: unreadJson(coverage)} : {})}
+    return {...report, failOn, failed, ...(coverage.unread > 0 ? {unreadable: unreadJson(coverage)} : {}), ...(notListed.length > 0 ? {unlisted: notListed} : {})}
   }
 }

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../src/cli/base-command.js'
-import {selectFlag, shardFlag} from '../src/cli/flags.js'
+import {selectFlag, shardFlag, orphansFlag} from '../src/cli/flags.js'
 import {ProgressBar} from '../src/cli/progress.js'
 import {now} from '../src/clock.js'
 import {ExitCode} from '../src/exit-codes.js'
@@ -27,6 +27,7 @@ Exits 1 when no target could be read, 3 when some could not; --detailed-exitcode
     select: selectFlag,
     shard: shardFlag,
     'detailed-exitcode': Flags.boolean({summary: 'Exit 2 when there is drift or an orphan (0 when none).', default: false}),
+    orphans: orphansFlag,
   }
 
   async run() {
@@ -38,17 +39,20 @@ Exits 1 when no target could be read, 3 when some could not; --detailed-exitcode
     const stores = this.stores(config)
     const {drift, plan, inventory} = await observeDrift(config, secrets, stores, at, undefined, undefined, (n) => bar.tick(n))
     bar.stop()
-    const {orphans, unlisted} = await findOrphans(config, stores)
+    const {orphans, unlisted} = this.flags.orphans ? await findOrphans(config, stores) : {orphans: [], unlisted: []}
     const coverage = readCoverage(inventory)
     // A store already reported as unreadable needs no second warning for its listing.
-    for (const u of unlisted.filter((l) => !coverage.groups.some((g) => g.store === l.store))) this.warn(`could not list ${u.store}${u.prefix ? ` under ${u.prefix}` : ''} to look for orphans: ${u.reason}`)
+    const notListed = unlisted.filter((l) => !coverage.groups.some((g) => g.store === l.store))
+    for (const u of notListed) this.warn(`could not list ${u.store}${u.prefix ? ` under ${u.prefix}` : ''} to look for orphans: ${u.reason} (--no-orphans skips the search)`)
     if (!this.jsonEnabled()) {
       this.log(renderDrift(drift, plan, orphans))
       if (coverage.unread > 0) this.log(`\n${unreadSummary(coverage)}\n${unreadLines(coverage).map((l) => `  ${l}`).join('\n')}`)
     }
     const drifting = drift.some((d) => d.drift)
     const failed = unreadExitCode(coverage)
+    // A store that could not be listed is a search not made: not a pass (3), like a target not read.
     if (failed !== undefined) this.setExitCode(failed)
+    else if (notListed.length > 0) this.setExitCode(ExitCode.PARTIAL_FAILURE)
     else if ((drifting || orphans.length > 0) && this.flags['detailed-exitcode']) this.setExitCode(ExitCode.CHANGES_PENDING)
     return {
       at: at.toISOString(),
@@ -57,6 +61,7 @@ Exits 1 when no target could be read, 3 when some could not; --detailed-exitcode
       orphans,
       blocked: plan.blocked,
       ...(coverage.unread > 0 ? {unreadable: unreadJson(coverage)} : {}),
+      ...(notListed.length > 0 ? {unlisted: notListed} : {}),
     }
   }
 }

@@ -16,3 +16,9 @@ export const yesFlag = Flags.boolean({
 export const shardFlag = Flags.string({
   summary: 'Only shard i of n (e.g. 2/4): secrets are split by a stable hash of their name, for runners that share a fleet.',
 })
+
+export const orphansFlag = Flags.boolean({
+  summary: 'Look for unmanaged secrets under the configured paths (needs list permission on each store).',
+  default: true,
+  allowNo: true,
+})

@@ -291,6 +291,23 @@ ${secrets.join('\n')}
     }
   })
 
+  it('a store that cannot be listed makes diff and check exit 3 and name it; --no-orphans skips the search', async () => {
+    aws.faults.deny('ListSecrets')
+    try {
+      const diff = await cli(['diff', '--json'])
+      expect(diff.code, diff.stdout + diff.stderr).toBe(3)
+      expect(diff.stderr).toMatch(/could not list aws under team\/ to look for orphans: .*--no-orphans/)
+      expect(json<{unlisted: Array<{store: string}>}>(diff).unlisted.map((u) => u.store)).toEqual(['aws'])
+      const check = await cli(['check', '--fail-on', 'never'])
+      expect(check.code, check.stdout + check.stderr).toBe(3)
+      const skipped = await cli(['diff', '--no-orphans'])
+      expect(skipped.code, skipped.stderr).toBe(0)
+      expect(skipped.stderr).not.toContain('could not list')
+    } finally {
+      aws.faults.allow('ListSecrets')
+    }
+  })
+
   it('diff suggests `rotor sync` only for drift sync can fix, `rotor restore` when the primary lost its value', async () => {
     await vaultCall('POST', 'data/team/x', {data: {value: 'typed-into-vault-by-hand'}})
     await vaultCall('DELETE', 'metadata/team/y')
