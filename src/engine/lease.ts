@@ -9,6 +9,7 @@
  * different processes agree on them (as src/util/lock-file.ts does).
  */
 import {hostname} from 'node:os'
+import {processAlive} from '../util/process.js'
 import type {AuditLog} from '../audit/index.js'
 import {isAuditError} from '../audit/errors.js'
 import {resolveOpenIntents} from '../audit/resolve.js'
@@ -53,16 +54,6 @@ export function leaseMeta(me: string, settings: LeaseSettings, nowMs: number = D
 }
 
 export const releaseMeta = (): RotorMeta => ({[META.leaseOwner]: undefined, [META.leaseExpiresAt]: undefined})
-
-export function processAlive(pid: number): boolean {
-  if (!Number.isSafeInteger(pid) || pid <= 0) return false
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
 
 /**
  * Leases left by crashed runs on secrets this run had nothing else to do for: cleared, and the

@@ -5,6 +5,7 @@
  */
 import {readFile} from 'node:fs/promises'
 import {hostname} from 'node:os'
+import {processAlive} from '../util/process.js'
 import type {RotorConfig} from '../config/types.js'
 import {runLockPath} from './session.js'
 
@@ -38,16 +39,6 @@ export async function runLockHolder(config: RotorConfig): Promise<RunLockHolder 
   const since = time && !Number.isNaN(time.getTime()) ? time.toISOString() : undefined
   const alive = host === hostname() && pid !== undefined ? processAlive(pid) : undefined
   return {...(pid !== undefined ? {pid} : {}), ...(host ? {host} : {}), ...(since ? {since} : {}), ...(alive !== undefined ? {alive} : {}), lockFile}
-}
-
-function processAlive(pid: number): boolean {
-  if (!Number.isSafeInteger(pid) || pid <= 0) return false
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
 }
 
 /** "pid 4242 on host-a since 2026-03-02T05:00:00.000Z" */

@@ -12,6 +12,7 @@
 import {randomUUID} from 'node:crypto'
 import {link, open, readFile, stat, unlink} from 'node:fs/promises'
 import {hostname} from 'node:os'
+import {processAlive} from './process.js'
 import {dirname} from 'node:path'
 import {LockedError} from '../errors/index.js'
 import {sweepStrayTemps} from './atomic-write.js'
@@ -237,16 +238,6 @@ function staleReason(lock: SeenLock, staleMs: number): string | undefined {
   return undefined
 }
 
-function processAlive(pid: number): boolean {
-  // 0 and negative pids would address process groups.
-  if (!Number.isSafeInteger(pid) || pid <= 0) return false
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    return errno(e) === 'EPERM'
-  }
-}
 
 /**
  * Removes the lock if it is stale. Returns why it was removed (or 'vanished' when it was gone),
