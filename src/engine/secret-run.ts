@@ -12,6 +12,7 @@ import {isVerifyError} from '../verify/index.js'
 import {isSkipped, LostRaceError} from './errors.js'
 import type {ActionResult, EngineOptions} from './execute.js'
 import {readInventory} from './inventory.js'
+import {finishing} from './stores.js'
 import {intentLive, leaseMeta, leaseOwner, leaseState, type LeaseSettings, releaseMeta} from './lease.js'
 import {runRestore} from './restore.js'
 import {runRollback} from './rollback.js'
@@ -65,6 +66,8 @@ export async function runSecret(secret: SecretConfig, planned: Action[], options
       await sleep(options.lease.settleMs)
     }
     const inventory = await readInventory([secret], options.stores)
+    // Interrupted meanwhile: the reads were refused, which must not look like a lost lease race.
+    if (options.stores.signal?.aborted) throw options.stores.signal.reason
     if (held) {
       const meta = inventory.get(secret.name)![0].snapshot?.meta ?? {}
       if (leaseState(meta, me).kind !== 'mine') {
@@ -93,8 +96,9 @@ export async function runSecret(secret: SecretConfig, planned: Action[], options
     if (isAuditError(error)) throw error
     return failAll(secret, planned, error, options)
   } finally {
-    if (held) await release(secret, me, options)
-    else if (results) await anchorWithoutLease(secret, results, options)
+    // Also after SIGINT/SIGTERM: giving the lease back and anchoring what was done are not new work.
+    if (held) await finishing(() => release(secret, me, options))
+    else if (results) await finishing(() => anchorWithoutLease(secret, results!, options))
   }
 }
 

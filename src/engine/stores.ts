@@ -1,3 +1,4 @@
+import {AsyncLocalStorage} from 'node:async_hooks'
 import {resolve} from 'node:path'
 import {LOCAL_QUOTAS, withLimits} from '../../providers/limits.js'
 import {withRetries} from '../../providers/retrying.js'
@@ -65,8 +66,19 @@ export class StoreSet {
   }
 }
 
+const finishingScope = new AsyncLocalStorage<true>()
+
 /**
- * Every method but close() first checks the signal (a call already running is left to finish),
+ * Runs the few writes that put things back after an interrupt (giving up a lease, anchoring the
+ * log for changes already made): store calls inside `fn` are let through although the run was
+ * interrupted. Without it a Ctrl-C left the lease on the secret for its full time.
+ */
+export function finishing<T>(fn: () => Promise<T>): Promise<T> {
+  return finishingScope.run(true, fn)
+}
+
+/**
+ * Every method but close() first checks the signal (except inside `finishing`) (a call already running is left to finish),
  * and a raw file-system error from a store (a file store's EACCES, EISDIR) leaves it as a
  * FileSystemError naming the path, with a hint.
  */
@@ -77,7 +89,7 @@ function guard(storeName: string, client: StoreClient, signal: AbortSignal | und
       if (typeof member !== 'function') return member
       if (key === 'close' || key === 'constructor') return member.bind(target)
       return async (...args: unknown[]) => {
-        if (signal?.aborted) throw signal.reason
+        if (signal?.aborted && finishingScope.getStore() !== true) throw signal.reason
         try {
           return await (member as (...a: unknown[]) => unknown).apply(target, args)
         } catch (error) {

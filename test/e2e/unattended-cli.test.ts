@@ -171,6 +171,18 @@ describe('interrupts', () => {
     expect(existsSync(join(dir, '.rotor/run.lock'))).toBe(false)
   })
 
+  it('SIGINT while a rotation holds the lease gives the lease back: the next run takes no lease over', async () => {
+    expect((await cli(['apply', '--yes'])).code).toBe(0)
+    const run = await cli(['rotate', 'payments-api', '--yes'], {preload: [SIGNAL_AT], env: {ROTOR_SIGNAL_AT: '1'}})
+    expect(run.code, run.stderr).toBe(130)
+    const before = (await auditLines()).length
+    const next = await cli(['rotate', 'payments-api', '--yes'])
+    expect(next.code, next.stderr).toBe(0)
+    const after = (await auditLines()).slice(before)
+    expect(after.filter((e) => e.action === 'promote' && e.outcome === 'ok').length).toBeGreaterThan(0)
+    expect(after.map((e) => e.action)).not.toContain('lease-takeover')
+  })
+
   it('a second signal exits at once with the same code', async () => {
     const run = await cli(['apply', '--yes'], {preload: [SIGNAL_AT], env: {ROTOR_SIGNAL_AT: '1', ROTOR_SIGNAL_TWICE: '1'}})
     expect(run.code).toBe(130)
