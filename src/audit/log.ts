@@ -57,6 +57,8 @@ export class AuditLog {
   private readonly key: Buffer
   /** seq -> hash of each line, read on demand to check anchors. */
   private hashes?: Map<number, string>
+  /** The last seq `readHashes` found (the log may have grown since `open`). */
+  private hashesLastSeq = 0
 
   private constructor(path: string, opts: ResolvedOptions, tail: Tail, key: Buffer) {
     this.path = path
@@ -119,7 +121,9 @@ export class AuditLog {
    */
   async anchorProblem(anchor: Anchor): Promise<string | undefined> {
     if (anchor.seq > this.tail.seq || this.hashes === undefined || !this.hashes.has(anchor.seq)) await this.readHashes()
-    return anchorProblem(anchor, this.tail.seq, this.hashes!.get(anchor.seq))
+    // The log as read now, not as it was when this run opened it: another run may have appended
+    // since (its anchor names a later entry), which is not a cut tail.
+    return anchorProblem(anchor, Math.max(this.tail.seq, this.hashesLastSeq), this.hashes!.get(anchor.seq))
   }
 
   /** Intents that no outcome entry completes (a run stopped between them). */
@@ -129,8 +133,14 @@ export class AuditLog {
 
   private async readHashes(): Promise<void> {
     const hashes = new Map<number, string>()
-    for await (const line of readLog(this.path)) if (line.entry) hashes.set(line.entry.seq, line.hash)
+    let last = 0
+    for await (const line of readLog(this.path)) {
+      if (!line.entry) continue
+      hashes.set(line.entry.seq, line.hash)
+      last = Math.max(last, line.entry.seq)
+    }
     this.hashes = hashes
+    this.hashesLastSeq = last
   }
 
   /**

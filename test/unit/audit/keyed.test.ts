@@ -147,6 +147,24 @@ describe('anchors', () => {
   })
 })
 
+describe('anchors and concurrent runs', () => {
+  it('an anchor written by a run that appended after this one opened the log is not a cut tail', async () => {
+    await write(2, {env: {ROTOR_AUDIT_KEY: KEY}})
+    const early = await AuditLog.open(path, {env: {ROTOR_AUDIT_KEY: KEY}})
+    expect(early.lastSeq).toBe(2)
+    // Another run appends and anchors entry 4 while `early` still knows only entry 2.
+    const other = await write(2, {env: {ROTOR_AUDIT_KEY: KEY}})
+    const anchor = {source: 'api', seq: other.lastSeq, head: other.head}
+    expect(anchor.seq).toBe(4)
+    expect(await early.anchorProblem(anchor)).toBeUndefined()
+    // A real cut is still found by the same instance.
+    await writeLines(path, (await readLines(path)).slice(0, 3))
+    const fresh = await AuditLog.open(path, {env: {ROTOR_AUDIT_KEY: KEY}})
+    expect(await fresh.anchorProblem(anchor)).toMatch(/ends at entry 3.*tail was cut/)
+    await early.close()
+  })
+})
+
 describe('what reaches an entry', () => {
   it('scrubs URL credentials and known values from every string', async () => {
     expect(redactUrlCredentials('see https://bob:pw@x.example/p and postgres://u@db')).toBe('see https://[redacted]@x.example/p and postgres://[redacted]@db')
