@@ -33,12 +33,16 @@ export async function runRestore(ctx: StepContext, action: Extract<Action, {kind
   }
   if (action.promotedAt) {
     const client = await ctx.client(primary.store)
-    await client.setMeta(primary.path, {
-      promotedVersion: current.id,
-      promotedAt: action.promotedAt,
-      graceEndsAt: action.graceEndsAt ?? new Date(ctx.now().getTime() + ctx.secret.graceMs).toISOString(),
+    const promotedVersion = current.id
+    const promotedAt = action.promotedAt
+    await ctx.change({target: primary, action: 'record-promotion', versionIds: [promotedVersion], rotationId: action.current.rotationId, reason}, async () => {
+      await client.setMeta(primary.path, {
+        promotedVersion,
+        promotedAt,
+        graceEndsAt: action.graceEndsAt ?? new Date(ctx.now().getTime() + ctx.secret.graceMs).toISOString(),
+      })
+      ctx.checkpoint(`meta ${refText(primary)}`)
     })
-    ctx.checkpoint(`meta ${refText(primary)}`)
   }
   await ctx.audit({target: primary, action: 'restore', versionIds: {to: current.id}, rotationId: action.current.rotationId, reason})
 }

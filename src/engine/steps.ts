@@ -191,9 +191,12 @@ export async function runRecordPromotion(ctx: StepContext, action: Extract<Actio
 export async function runCleanUp(ctx: StepContext, action: Extract<Action, {kind: 'clean-up'}>): Promise<void> {
   const client = await ctx.client(action.target.store)
   const current = factsFor(ctx, action.target).current
-  await client.promote(action.target.path, {rotationId: current?.rotationId ?? '', versionId: action.versionId, expectedCurrent: action.versionId})
-  ctx.checkpoint(`clean-up ${refText(action.target)}`)
-  await ctx.audit({target: action.target, action: 'clean-up', versionIds: [action.versionId], reason: action.detail})
+  const rotationId = current?.rotationId
+  // Intent before the store call, outcome after, like every other change.
+  await ctx.change({target: action.target, action: 'clean-up', versionIds: [action.versionId], reason: action.detail, ...(rotationId ? {rotationId} : {})}, async () => {
+    await client.promote(action.target.path, {rotationId: rotationId ?? '', versionId: action.versionId, expectedCurrent: action.versionId})
+    ctx.checkpoint(`clean-up ${refText(action.target)}`)
+  })
 }
 
 export async function runRetire(ctx: StepContext, action: Extract<Action, {kind: 'retire' | 'rollback-pending'}>): Promise<void> {
