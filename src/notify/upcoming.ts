@@ -50,3 +50,36 @@ function parseRecord(record: string | undefined, due: string): Set<number> {
   if (when !== due || !list) return new Set()
   return new Set(list.split(',').map(Number).filter(Number.isInteger))
 }
+
+/** A rotation or a grace end coming up (or already past due, for rotations). */
+export interface UpcomingEvent {
+  at: Date
+  secret: string
+  event: 'rotation' | 'grace-end'
+  /** Rotation: `schedule` or `max-age`. */
+  reason?: string
+  /** Grace end: the previous version retired then, on the primary. */
+  version?: string
+}
+
+/**
+ * What happens to `secrets` before `now + withinMs`, in time order: rotations coming due
+ * (including ones already due, which the next run does) and grace windows ending.
+ */
+export function upcomingEvents(secrets: SecretConfig[], inventory: Inventory, now: Date, withinMs: number): UpcomingEvent[] {
+  const until = now.getTime() + withinMs
+  const events: UpcomingEvent[] = []
+  for (const secret of secrets) {
+    const observations = inventory.get(secret.name)
+    if (!observations) continue
+    const facts = observeSecret(secret, observations, now)
+    if (facts.dueAt && facts.dueAt.getTime() <= until) {
+      events.push({at: facts.dueAt, secret: secret.name, event: 'rotation', ...(facts.dueReason ? {reason: facts.dueReason} : {})})
+    }
+    const grace = facts.primary.previous ? facts.graceEndsAt : undefined
+    if (grace && grace.getTime() > now.getTime() && grace.getTime() <= until) {
+      events.push({at: grace, secret: secret.name, event: 'grace-end', version: facts.primary.previous!.id})
+    }
+  }
+  return events.sort((a, b) => a.at.getTime() - b.at.getTime() || a.secret.localeCompare(b.secret))
+}

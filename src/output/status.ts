@@ -8,6 +8,7 @@ import {age, humanDuration, relative} from './time.js'
 import {type ReadCoverage, unreadLines, unreadSummary} from './unread.js'
 import {describeAction} from './plan.js'
 import {leaseState} from '../engine/lease.js'
+import type {UpcomingEvent} from '../notify/upcoming.js'
 
 export interface TargetStatus {
   target: string
@@ -15,6 +16,8 @@ export interface TargetStatus {
   currentVersion?: string
   previousVersion?: string
   pendingVersion?: string
+  /** Since when the target's current version has been current (its promotion, else its creation). */
+  currentSince?: string
   graceEndsAt?: string
   detail?: string
   /** Why the target could not be read (health `error`). */
@@ -59,12 +62,13 @@ export function secretStatus(secret: SecretConfig, inventory: Inventory, plan: P
     ...(overdue ? {overdueBy: humanDuration(now.getTime() - overdue.getTime()).split(' ')[0], overdueSince: overdue.toISOString()} : {}),
     ...(deferred ? {deferral: {reason: deferred.reason, ...(deferred.until ? {until: deferred.until} : {})}} : {}),
     graceEndsAt: facts.primary.previous ? facts.graceEndsAt?.toISOString() : undefined,
-    targets: facts.targets.map((t) => ({
+    targets: facts.targets.map((t, i) => ({
       target: refText(t.target),
       health: t.health,
       currentVersion: t.current?.id,
       previousVersion: t.previous?.id,
       pendingVersion: t.pending?.id,
+      currentSince: (i === 0 ? (facts.valueSince ?? facts.currentSince) : (t.promotedAt ?? t.current?.createdAt))?.toISOString(),
       graceEndsAt: t.previous ? t.graceEndsAt?.toISOString() : undefined,
       ...(t.detail ? {detail: t.detail} : {}),
       ...(t.health === 'error' ? {reason: t.detail, ...errorHint(inventory, secret.name, t.target)} : {}),
@@ -145,4 +149,17 @@ export function renderStatus(statuses: SecretStatus[], now: Date, coverage?: Rea
   if (notes.length > 0) parts.push(`In flight:\n${notes.join('\n')}`)
   if (next.length > 0) parts.push(`Next run will:\n${next.join('\n')}`)
   return parts.join('\n\n')
+}
+
+/** `rotor status --upcoming`: what happens when, soonest first. */
+export function renderUpcoming(events: UpcomingEvent[], now: Date, withinMs: number): string {
+  if (events.length === 0) return `Nothing is due and no grace window ends in the next ${humanDuration(withinMs)}.`
+  const rows = events.map((e) => [
+    e.at.toISOString(),
+    e.at <= now ? ansis.red('due now') : relative(e.at.toISOString(), now),
+    ansis.bold(e.secret),
+    e.event === 'rotation' ? `rotation (${e.reason ?? 'due'})` : 'grace ends',
+    e.event === 'grace-end' && e.version ? `previous version ${e.version} retired` : '',
+  ])
+  return renderTable(['WHEN', 'IN', 'SECRET', 'EVENT', 'DETAIL'], rows)
 }

@@ -9,6 +9,7 @@
  */
 import type {RotorConfig} from '../config/types.js'
 import type {StoreSet} from '../engine/stores.js'
+import type {SecretSnapshot, StoreClient} from '../../providers/types.js'
 import {chunks} from '../util/pool.js'
 
 export interface Orphan {
@@ -46,18 +47,30 @@ export function orphanScopes(config: RotorConfig): Array<{store: string; prefix:
 
 const DESCRIBE_CHUNK = 100
 
+/** Paths a store lists under `prefix` that `configured` does not hold, each with its snapshot. */
+export async function describeUnnamed(client: StoreClient, prefix: string, configured: Set<string>): Promise<Array<{path: string; snapshot: SecretSnapshot}>> {
+  const unknown = (await client.list(prefix)).filter((p) => !configured.has(p))
+  const found: Array<{path: string; snapshot: SecretSnapshot}> = []
+  for (const chunk of chunks(unknown, DESCRIBE_CHUNK)) {
+    const snapshots = await client.describeMany(chunk)
+    snapshots.forEach((snapshot, i) => found.push({path: chunk[i], snapshot}))
+  }
+  return found
+}
+
+/** Paths the config names on `store`. */
+export function configuredPaths(config: RotorConfig, store: string): Set<string> {
+  return new Set(config.secrets.flatMap((s) => s.targets.filter((t) => t.store === store).map((t) => t.path)))
+}
+
 export async function findOrphans(config: RotorConfig, stores: StoreSet): Promise<OrphanReport> {
   const report: OrphanReport = {orphans: [], unlisted: []}
   await Promise.all(
     orphanScopes(config).map(async ({store, prefix, configured}) => {
       try {
         const client = await stores.get(store)
-        const unknown = (await client.list(prefix)).filter((p) => !configured.has(p))
-        for (const chunk of chunks(unknown, DESCRIBE_CHUNK)) {
-          const snapshots = await client.describeMany(chunk)
-          snapshots.forEach((s, i) => {
-            if (s.exists && s.owned && s.versions.some((v) => v.enabled && !v.destroyed)) report.orphans.push(orphan(store, chunk[i]))
-          })
+        for (const {path, snapshot: s} of await describeUnnamed(client, prefix, configured)) {
+          if (s.exists && s.owned && s.versions.some((v) => v.enabled && !v.destroyed)) report.orphans.push(orphan(store, path))
         }
       } catch (error) {
         report.unlisted.push({store, prefix, reason: (error as Error).message})

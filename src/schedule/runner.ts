@@ -1,5 +1,5 @@
 /**
- * How often `rotor apply` must run for a config, and the scheduler manifests that run it.
+ * How often `rotor apply` must run for a config, and what every scheduler manifest needs to know.
  *
  * A rotation is late by at most one run interval, and so is a retirement after its grace window.
  * rotor therefore runs at a quarter of the shortest grace window or rotation interval, clamped to
@@ -18,7 +18,7 @@ export interface RunCadence {
   drivenBy?: {secret: string; windowMs: number; what: 'grace' | 'rotation interval'}
 }
 
-export function runCadence(config: RotorConfig): RunCadence {
+export function runCadence(config: Pick<RotorConfig, 'secrets'>): RunCadence {
   let tightest: RunCadence['drivenBy']
   for (const secret of config.secrets) {
     const interval = rotationIntervalMs(secret)
@@ -35,77 +35,59 @@ export function runCadence(config: RotorConfig): RunCadence {
   return {everyMinutes, cron: everyMinutes === 60 ? '0 * * * *' : `*/${everyMinutes} * * * *`, ...(tightest ? {drivenBy: tightest} : {})}
 }
 
+/** Store kinds whose data lives on the machine that runs rotor (a fresh container starts empty). */
+const LOCAL_KINDS = new Set(['file', 'memory'])
+
 export interface ManifestOptions {
   cadence: RunCadence
-  /** Config path as the scheduled job sees it. */
-  configPath: string
+  /** Absolute path of rotor.yaml on the machine that printed the manifest. */
+  configFile: string
+  /** rotor.yaml's text, for the Kubernetes ConfigMap. */
+  configText: string
+  /** Directory the job runs in (cron, systemd): the config's directory. */
   workdir: string
-  image: string
+  /** The rotor being run, as absolute argv: [node, script] or [installed binary]. */
+  rotor: string[]
+  /** Job, unit, and concurrency-group name. */
   name: string
+  /** User the systemd service runs as: the one whose key directory holds the store keys. */
+  user: string
+  /** Store kinds the config uses, sorted. */
+  storeKinds: string[]
+  /** Secrets whose primary is a store on the local disk. */
+  localPrimaries: Array<{secret: string; store: string; kind: string}>
+  /** The config has a file store, whose key the job needs. */
+  hasFileStore: boolean
+  image?: string
+  /** Kubernetes: PersistentVolumeClaim for the config directory (store file, audit log). */
+  volumeClaim?: string
+  /** GitHub Actions: a directory on a self-hosted runner that survives between runs. */
+  stateDir?: string
 }
 
-export function crontabLine(o: ManifestOptions): string {
-  return `${o.cadence.cron} cd ${shellQuote(o.workdir)} && rotor apply --yes --config ${shellQuote(o.configPath)} || logger -t rotor "rotor apply failed with exit $?"`
+export function configFacts(config: RotorConfig): Pick<ManifestOptions, 'storeKinds' | 'localPrimaries' | 'hasFileStore'> {
+  const used = new Set(config.secrets.flatMap((s) => s.targets.map((t) => t.store)))
+  const kinds = new Set([...used].map((name) => config.stores[name]?.type).filter((k): k is string => k !== undefined))
+  const localPrimaries = config.secrets.flatMap((s) => {
+    const store = s.targets[0].store
+    const kind = config.stores[store]?.type
+    return kind && LOCAL_KINDS.has(kind) ? [{secret: s.name, store, kind}] : []
+  })
+  return {storeKinds: [...kinds].sort(), localPrimaries, hasFileStore: kinds.has('file')}
 }
 
-export function kubernetesCronJob(o: ManifestOptions): string {
-  return `apiVersion: batch/v1
-kind: CronJob
-metadata:
-  name: ${o.name}
-spec:
-  schedule: "${o.cadence.cron}"
-  # A run that is still going must not overlap the next one.
-  concurrencyPolicy: Forbid
-  startingDeadlineSeconds: ${Math.max(60, (o.cadence.everyMinutes * 60) / 2)}
-  successfulJobsHistoryLimit: 3
-  failedJobsHistoryLimit: 5
-  jobTemplate:
-    spec:
-      backoffLimit: 0
-      template:
-        spec:
-          restartPolicy: Never
-          containers:
-            - name: rotor
-              image: ${o.image}
-              args: ["apply", "--yes", "--json", "--config", "${o.configPath}"]
-              env:
-                - name: ROTOR_FILE_KEY
-                  valueFrom: {secretKeyRef: {name: ${o.name}-file-key, key: key, optional: true}}
-`
+/** POSIX shell quoting; plain words stay bare so the line reads well. */
+export function shellQuote(text: string): string {
+  return /^[A-Za-z0-9_./:=@-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`
 }
 
-export function githubWorkflow(o: ManifestOptions): string {
-  return `name: rotor apply
-on:
-  schedule:
-    - cron: "${o.cadence.cron}"
-  workflow_dispatch: {}
-# One run at a time; a new run waits instead of overlapping.
-concurrency:
-  group: ${o.name}
-  cancel-in-progress: false
-permissions:
-  contents: read
-  id-token: write   # for OIDC federation to your clouds
-jobs:
-  apply:
-    runs-on: ubuntu-latest
-    timeout-minutes: ${Math.max(10, o.cadence.everyMinutes * 2)}
-    steps:
-      - uses: actions/checkout@v4
-      - uses: actions/setup-node@v4
-        with: {node-version: 20}
-      # Install rotor the way you ship it (a git URL, a tarball, an internal registry), set as the
-      # repository variable ROTOR_PACKAGE. Never \`npx rotor\`: that could fetch another package.
-      - run: npm install --global "$ROTOR_PACKAGE"
-        env:
-          ROTOR_PACKAGE: \${{ vars.ROTOR_PACKAGE }}
-      - run: rotor apply --yes --json --config ${o.configPath}
-`
+/** The command a scheduler runs: the same rotor, by absolute path, with the config by absolute path. */
+export function applyArgv(o: Pick<ManifestOptions, 'rotor' | 'configFile'>, extra: string[] = []): string[] {
+  return [...o.rotor, 'apply', '--yes', ...extra, '--config', o.configFile]
 }
 
-function shellQuote(text: string): string {
-  return /^[A-Za-z0-9_./:-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`
+/** This rotor, by absolute path: the node binary and the real path of the script it runs. */
+export function currentRotor(execPath: string, script: string | undefined, realpath: (p: string) => string): string[] {
+  if (!script) return [execPath]
+  return [execPath, realpath(script)]
 }
