@@ -6,8 +6,6 @@ import type {RotorConfig, SecretConfig} from '../config/types.js'
 import {UsageError} from '../errors/index.js'
 import type {PolicyDocument} from '../../providers/types.js'
 
-export {azurePolicy} from './azure.js'
-export {gcpPolicy} from './gcp.js'
 
 export interface StorePolicy {
   store: string

@@ -6,8 +6,8 @@
  * secretAccessor cannot create a secret or move its aliases: a small custom role adds
  * `secretmanager.secrets.create` and `secretmanager.secrets.update`.
  */
-import {toSecretId} from '../../providers/gcp/naming.js'
-import type {PolicyDocument, PolicyInput} from '../../providers/types.js'
+import {toSecretId} from './naming.js'
+import type {PolicyDocument, PolicyInput} from '../types.js'
 
 export const ROTOR_EXTRA_PERMISSIONS = ['secretmanager.secrets.create', 'secretmanager.secrets.get', 'secretmanager.secrets.update']
 

@@ -5,8 +5,8 @@
  * rotor uses, assignable at the scope of each existing secret (`.../vaults/<v>/secrets/<name>`).
  * A secret that does not exist yet can only be created under a vault-scope assignment.
  */
-import {secretNameFor} from '../../providers/azure/naming.js'
-import type {PolicyDocument, PolicyInput} from '../../providers/types.js'
+import {secretNameFor} from './naming.js'
+import type {PolicyDocument, PolicyInput} from '../types.js'
 
 export const MANAGE_DATA_ACTIONS = [
   'Microsoft.KeyVault/vaults/secrets/getSecret/action',
