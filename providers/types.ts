@@ -300,6 +300,8 @@ export interface PolicyInput {
   /** The store's settings after parsing by its schema. */
   settings: unknown
   paths: string[]
+  /** Those of `paths` whose secret says `retire: destroy`: only they get destroy permissions. */
+  destroyPaths?: string[]
   readOnly: boolean
 }
 

@@ -1,12 +1,14 @@
 /**
- * Azure RBAC for rotor on Key Vault (RBAC permission model). Pure, to be attached to the azure
- * factory as `policy`. Built-in roles: "Key Vault Secrets Officer" (manage) and "Key Vault
- * Secrets User" (read) at the vault's scope; or a custom role with exactly the data actions
- * rotor uses, assignable at the scope of each existing secret (`.../vaults/<v>/secrets/<name>`).
- * A secret that does not exist yet can only be created under a vault-scope assignment.
+ * Azure RBAC for rotor on Key Vault (RBAC permission model). Pure; the azure factory's `policy`.
+ * Key Vault data-plane roles can be assigned at the scope of one secret
+ * (`.../vaults/<v>/secrets/<name>`), so both documents grant there, secret by secret:
+ * - read-only: the built-in "Key Vault Secrets User" (get and read metadata) on each secret;
+ * - rotor: a custom role with exactly the data actions rotor uses, on each secret. A secret that
+ *   does not exist yet has no scope of its own: creating it needs a vault-scope assignment
+ *   ("Key Vault Secrets Officer"), which can be removed once the first `rotor apply` created them.
  */
-import {secretNameFor} from './naming.js'
 import type {PolicyDocument, PolicyInput} from '../types.js'
+import {secretNameFor} from './naming.js'
 
 export const MANAGE_DATA_ACTIONS = [
   'Microsoft.KeyVault/vaults/secrets/getSecret/action',
@@ -17,25 +19,31 @@ export const MANAGE_DATA_ACTIONS = [
 ]
 export const READ_DATA_ACTIONS = ['Microsoft.KeyVault/vaults/secrets/getSecret/action', 'Microsoft.KeyVault/vaults/secrets/readMetadata/action']
 
-const BUILT_IN = {manage: 'Key Vault Secrets Officer', read: 'Key Vault Secrets User'}
+export const BUILT_IN = {manage: 'Key Vault Secrets Officer', read: 'Key Vault Secrets User'}
+const CUSTOM_ROLE = 'rotor secrets rotator'
 
 export function azurePolicy(input: PolicyInput): PolicyDocument {
   const {vaultUrl} = input.settings as {vaultUrl: string}
   const vaultName = new URL(vaultUrl).hostname.split('.')[0]
   const vaultScope = `/subscriptions/SUBSCRIPTION_ID/resourceGroups/RESOURCE_GROUP/providers/Microsoft.KeyVault/vaults/${vaultName}`
-  const names = [...new Set(input.paths.map(secretNameFor))].sort()
+  const secretScopes = [...new Set(input.paths.map(secretNameFor))].sort().map((name) => `${vaultScope}/secrets/${name}`)
+  const role = input.readOnly ? BUILT_IN.read : CUSTOM_ROLE
   const document = {
-    builtInRole: {roleName: input.readOnly ? BUILT_IN.read : BUILT_IN.manage, scope: vaultScope},
-    customRole: {
-      Name: input.readOnly ? 'rotor secrets reader' : 'rotor secrets rotator',
-      IsCustom: true,
-      Description: input.readOnly ? 'Read the current value of secrets rotor manages.' : 'What rotor needs to rotate secrets in Key Vault.',
-      Actions: [],
-      DataActions: input.readOnly ? READ_DATA_ACTIONS : MANAGE_DATA_ACTIONS,
-      NotDataActions: [],
-      AssignableScopes: [vaultScope],
-    },
-    assignmentScopes: names.map((name) => `${vaultScope}/secrets/${name}`),
+    assignments: secretScopes.map((scope) => ({roleName: role, scope})),
+    ...(input.readOnly
+      ? {}
+      : {
+          customRole: {
+            Name: CUSTOM_ROLE,
+            IsCustom: true,
+            Description: 'What rotor needs to rotate secrets in Key Vault.',
+            Actions: [],
+            DataActions: MANAGE_DATA_ACTIONS,
+            NotDataActions: [],
+            AssignableScopes: [vaultScope],
+          },
+          toCreateSecrets: {roleName: BUILT_IN.manage, scope: vaultScope},
+        }),
   }
   return {
     format: 'json',
@@ -43,8 +51,9 @@ export function azurePolicy(input: PolicyInput): PolicyDocument {
     document: JSON.stringify(document, null, 2),
     notes: [
       'replace SUBSCRIPTION_ID and RESOURCE_GROUP with the vault\'s',
-      `either assign the built-in role "${document.builtInRole.roleName}" at the vault scope, or create the custom role and assign it at each secret scope in assignmentScopes`,
-      ...(input.readOnly ? [] : ['secret-scope assignments only cover secrets that exist: rotor needs a vault-scope assignment to create new ones']),
+      input.readOnly
+        ? `assign the built-in role "${BUILT_IN.read}" at each secret scope in assignments (az role assignment create --scope <scope>)`
+        : `create the custom role, and assign it at each secret scope in assignments; "${BUILT_IN.manage}" at the vault scope (toCreateSecrets) is needed only until the first \`rotor apply\` has created the secrets`,
     ],
   }
 }
