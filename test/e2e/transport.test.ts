@@ -11,6 +11,14 @@ const secrets = `secrets:
     targets: [local:api]
 `
 
+let dir: string
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'rotor-transport-'))
+})
+afterEach(async () => {
+  await rm(dir, {recursive: true, force: true})
+})
+
 /** Each case: a config with one plain-text URL to another host, where it is, and what names it. */
 const cases: Array<{name: string; config: string; expected: string}> = [
   {
@@ -41,13 +49,6 @@ const cases: Array<{name: string; config: string; expected: string}> = [
 ]
 
 describe('transports: plain http:// to another host is a config error unless allowed', () => {
-  let dir: string
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'rotor-transport-'))
-  })
-  afterEach(async () => {
-    await rm(dir, {recursive: true, force: true})
-  })
 
   it.each(cases)('$name: exit 65, naming file:line:column and key; no URL token echoed', async ({config, expected}) => {
     await writeFile(join(dir, 'rotor.yaml'), config)
@@ -127,13 +128,6 @@ notify:
 })
 
 describe('config cache through the CLI', () => {
-  let dir: string
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'rotor-cache-cli-'))
-  })
-  afterEach(async () => {
-    await rm(dir, {recursive: true, force: true})
-  })
 
   it('a cache entry edited in .rotor/cache does not change the targets rotor plans for', async () => {
     const file = join(dir, 'rotor.yaml')
