@@ -1,13 +1,15 @@
 import {Flags} from '@oclif/core'
 import ansis from 'ansis'
 import {BaseCommand} from '../src/cli/base-command.js'
+import {plainTextUses} from '../src/config/transport.js'
 import {UsageError} from '../src/errors/index.js'
 import {ExitCode} from '../src/exit-codes.js'
+import {insecureTransportWarning} from '../src/util/transport.js'
 import type {DoctorCheck} from '../providers/types.js'
 
 export default class Doctor extends BaseCommand<typeof Doctor> {
   static override summary = 'Check that rotor can reach every store and has the permissions it needs.'
-  static override description = 'For each configured store: reachability, credentials, and the permissions rotor needs on the configured paths. Names what is missing. Never writes a secret.'
+  static override description = 'For each configured store: reachability, credentials, and the permissions rotor needs on the configured paths. Names what is missing. Then transport: every store, verify or webhook URL that uses plain http:// to another host (a warning where `allowInsecureTransport: true` allows it, an error otherwise). Never writes a secret.'
 
   static override examples = ['<%= config.bin %> doctor', '<%= config.bin %> doctor --store aws-prod --json']
 
@@ -39,9 +41,16 @@ export default class Doctor extends BaseCommand<typeof Doctor> {
         }
       }
     }
-    const healthy = results.every((r) => r.checks.every((c) => c.ok))
+    const transport = plainTextUses(config, process.env).filter((use) => !this.flags.store || use.store === undefined || use.store === this.flags.store)
+    if (transport.length > 0 && !this.jsonEnabled()) this.log(ansis.bold('transport'))
+    for (const use of transport) {
+      if (use.allowed && this.jsonEnabled()) this.warn(insecureTransportWarning(use.where, use.url))
+      else if (use.allowed) this.log(`  ${ansis.yellow('warn')} ${insecureTransportWarning(use.where, use.url)}`)
+      else if (!this.jsonEnabled()) this.log(`  ${ansis.red('BAD')} ${use.where}: plain http:// to ${use.url}\n      fix: use https://, or set allowInsecureTransport: true if the network is trusted`)
+    }
+    const healthy = results.every((r) => r.checks.every((c) => c.ok)) && transport.every((use) => use.allowed)
     if (!healthy) this.setExitCode(ExitCode.ERROR)
-    return {healthy, stores: results}
+    return {healthy, stores: results, transport}
   }
 }
 

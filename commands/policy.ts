@@ -7,7 +7,7 @@ import {selectSecrets} from '../src/run/select.js'
 
 export default class Policy extends BaseCommand<typeof Policy> {
   static override summary = 'Print the least-privilege access rotor needs for exactly the configured secrets.'
-  static override description = `One document per store: an AWS IAM policy (JSON) scoped to the secrets' ARNs, a Vault policy (HCL) for the exact KV v2 paths, the Azure RBAC role and scope, GCP IAM bindings with conditions, or guidance for the file store. --read-only prints what an application that only reads the current values needs. Reads no store and needs no credentials.`
+  static override description = `One document per store: an AWS IAM policy (JSON) scoped to the secrets' ARNs, a Vault policy (HCL) for the exact KV v2 paths, Azure role assignments at the scope of each secret, GCP IAM bindings with conditions (destroy permissions only for secrets with \`retire: destroy\`), or guidance for the file store. --read-only prints what an application that only reads the current and previous values needs (on AWS, GetSecretValue only by stage AWSCURRENT or AWSPREVIOUS). Reads no store and needs no credentials.`
 
   static override examples = [
     '<%= config.bin %> policy',

@@ -279,7 +279,20 @@ export interface ProviderFactory<S = unknown> {
    * application that only reads the current value needs). Pure: no SDK, no I/O.
    */
   policy?(input: PolicyInput): PolicyDocument
+  /**
+   * The URLs the store's client talks to, for the transport check of `rotor doctor` (plain
+   * http:// to another host). Pure: reads only settings and the environment.
+   */
+  endpoints?(settings: S, env: NodeJS.ProcessEnv): StoreEndpoint[]
   create(storeName: string, settings: S, context: ProviderContext): Promise<StoreClient>
+}
+
+export interface StoreEndpoint {
+  /** Where the URL comes from: a setting (`address`) or a variable (`VAULT_ADDR`). */
+  source: string
+  url: string
+  /** The store says `allowInsecureTransport: true`. */
+  allowInsecure: boolean
 }
 
 export interface PolicyInput {
@@ -287,6 +300,8 @@ export interface PolicyInput {
   /** The store's settings after parsing by its schema. */
   settings: unknown
   paths: string[]
+  /** Those of `paths` whose secret says `retire: destroy`: only they get destroy permissions. */
+  destroyPaths?: string[]
   readOnly: boolean
 }
 

@@ -2,6 +2,7 @@ import {z} from 'zod'
 import type {ProviderFactory} from '../types.js'
 import {awsRuntime} from './runtime.js'
 import {awsPolicy} from './policy.js'
+import {insecureTransportMessage, isPlainTextRemote} from '../../src/util/transport.js'
 
 const settings = z
   .strictObject({
@@ -23,6 +24,14 @@ const settings = z
       .min(1)
       .optional()
       .describe('KMS key (id, ARN or alias) to encrypt secrets rotor creates; default: aws/secretsmanager.'),
+    allowInsecureTransport: z
+      .boolean()
+      .default(false)
+      .describe('Allow plain http:// to a host other than this machine (loopback is always allowed). Tokens cross the network unencrypted; `rotor doctor` warns.'),
+  })
+  .refine((s) => s.allowInsecureTransport || s.endpoint === undefined || !isPlainTextRemote(s.endpoint), {
+    error: (issue) => insecureTransportMessage('the endpoint', String((issue.input as {endpoint?: string}).endpoint)),
+    path: ['endpoint'],
   })
   .describe('AWS Secrets Manager. Credentials come from the SDK default chain: environment, profile/SSO, web identity, or an instance/task role.')
 
@@ -44,6 +53,7 @@ export const awsFactory: ProviderFactory<AwsSettings> = {
     return problems
   },
   policy: (input) => awsPolicy(input),
+  endpoints: (s) => (s.endpoint ? [{source: 'endpoint', url: s.endpoint, allowInsecure: s.allowInsecureTransport}] : []),
 }
 
 export {awsCapabilities} from './runtime.js'

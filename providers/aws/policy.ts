@@ -22,6 +22,18 @@ export const MANAGE_ACTIONS = [
 /** Actions that take no secret ARN: IAM requires `*` for them. */
 export const GLOBAL_ACTIONS = ['secretsmanager:ListSecrets', 'secretsmanager:BatchGetSecretValue']
 export const READ_ACTIONS = ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret']
+/** The versions an application may read: current, and previous while the grace window lasts. */
+export const READABLE_STAGES = ['AWSCURRENT', 'AWSPREVIOUS']
+
+/**
+ * GetSecretValue only by stage: the stage asked for (none means AWSCURRENT) must be current or
+ * previous, and no VersionId may be given, since a read by id reaches any version still kept
+ * (a pending value not yet verified, a retired one).
+ */
+export const READ_STAGE_CONDITION = {
+  StringEqualsIfExists: {'secretsmanager:VersionStage': READABLE_STAGES},
+  Null: {'secretsmanager:VersionId': 'true'},
+}
 
 /** Managed policies may hold 6,144 characters (whitespace excluded). */
 const MANAGED_POLICY_LIMIT = 6_144
@@ -40,13 +52,13 @@ export function awsPolicy(input: PolicyInput): PolicyDocument {
   const settings = input.settings as AwsSettings
   const arns = [...new Set(input.paths)].sort().map((path) => secretArn(settings.region, path))
   const statements: unknown[] = []
-  if (arns.length > 0) {
-    statements.push({
-      Sid: input.readOnly ? 'ReadRotorSecrets' : 'RotorManagesTheseSecrets',
-      Effect: 'Allow',
-      Action: input.readOnly ? READ_ACTIONS : MANAGE_ACTIONS,
-      Resource: arns,
-    })
+  if (arns.length > 0 && input.readOnly) {
+    statements.push(
+      {Sid: 'ReadCurrentAndPreviousOnly', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: arns, Condition: READ_STAGE_CONDITION},
+      {Sid: 'DescribeRotorSecrets', Effect: 'Allow', Action: ['secretsmanager:DescribeSecret'], Resource: arns},
+    )
+  } else if (arns.length > 0) {
+    statements.push({Sid: 'RotorManagesTheseSecrets', Effect: 'Allow', Action: MANAGE_ACTIONS, Resource: arns})
   }
   if (!input.readOnly && arns.length > 0) {
     statements.push({Sid: 'RotorListsAndBatchReads', Effect: 'Allow', Action: GLOBAL_ACTIONS, Resource: '*'})

@@ -2,7 +2,7 @@ import {z} from 'zod'
 import type {ProviderFactory} from '../types.js'
 import {azureRuntime} from './runtime.js'
 import {pathProblems} from './naming.js'
-import {azurePolicy} from '../../src/policy/azure.js'
+import {azurePolicy} from './policy.js'
 
 const settings = z
   .strictObject({
@@ -41,6 +41,7 @@ export const azureFactory: ProviderFactory<AzureSettings> = {
   summary: 'Azure Key Vault',
   settings,
   policy: (input) => azurePolicy(input),
+  endpoints: (s) => [{source: 'vaultUrl', url: s.vaultUrl, allowInsecure: false}],
   validatePaths: pathProblems,
 }
 

@@ -2,7 +2,8 @@ import {z} from 'zod'
 import type {ProviderFactory} from '../types.js'
 import {gcpRuntime} from './runtime.js'
 import {pathProblem} from './naming.js'
-import {gcpPolicy} from '../../src/policy/gcp.js'
+import {gcpPolicy} from './policy.js'
+import {insecureTransportMessage, isPlainTextRemote} from '../../src/util/transport.js'
 
 const settings = z
   .strictObject({
@@ -44,8 +45,16 @@ const settings = z
       })
       .prefault({})
       .describe('Pacing under the project\'s Secret Manager quotas. Keep the defaults unless Google raised your quota.'),
+    allowInsecureTransport: z
+      .boolean()
+      .default(false)
+      .describe('Allow `insecure` (plain text) to a host other than this machine (loopback is always allowed). Tokens cross the network unencrypted; `rotor doctor` warns.'),
   })
   .refine((s) => !s.insecure || s.endpoint !== undefined, {message: '`insecure` needs `endpoint` (it is for a local emulator)', path: ['insecure']})
+  .refine((s) => !s.insecure || s.endpoint === undefined || s.allowInsecureTransport || !isPlainTextRemote(`http://${s.endpoint}`), {
+    error: (issue) => insecureTransportMessage('`insecure` on the endpoint', `http://${String((issue.input as {endpoint?: string}).endpoint)}`),
+    path: ['endpoint'],
+  })
   .describe('GCP Secret Manager. Credentials come from Application Default Credentials (GOOGLE_APPLICATION_CREDENTIALS, gcloud ADC, workload identity, or the metadata server).')
 
 export type GcpSettings = z.infer<typeof settings>
@@ -55,6 +64,8 @@ export const gcpFactory: ProviderFactory<GcpSettings> = {
   summary: 'GCP Secret Manager',
   settings,
   policy: (input) => gcpPolicy(input),
+  endpoints: (s) =>
+    s.endpoint ? [{source: 'endpoint', url: `${s.insecure ? 'http' : 'https'}://${s.endpoint}`, allowInsecure: s.allowInsecureTransport}] : [],
   validatePaths(paths) {
     return paths.flatMap((path) => {
       const message = pathProblem(path)

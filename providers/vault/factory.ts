@@ -2,6 +2,7 @@ import {z} from 'zod'
 import type {ProviderFactory} from '../types.js'
 import {vaultRuntime} from './runtime.js'
 import {vaultPolicy} from './policy.js'
+import {insecureTransportMessage, isPlainTextRemote} from '../../src/util/transport.js'
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 const MOUNT = /^[^/\s]+(\/[^/\s]+)*$/
@@ -88,8 +89,16 @@ const settings = z
       })
       .prefault({})
       .describe("Vault's rate-limit quotas are set by its operators: match them here."),
+    allowInsecureTransport: z
+      .boolean()
+      .default(false)
+      .describe('Allow plain http:// to a host other than this machine (loopback is always allowed). The Vault token crosses the network unencrypted (also for VAULT_ADDR); `rotor doctor` warns.'),
   })
   .refine((s) => s.field !== s.rotationField, {message: 'field and rotationField must differ', path: ['rotationField']})
+  .refine((s) => s.allowInsecureTransport || s.address === undefined || !isPlainTextRemote(s.address), {
+    error: (issue) => insecureTransportMessage('the Vault address', String((issue.input as {address?: string}).address)),
+    path: ['address'],
+  })
   .describe('HashiCorp Vault KV version 2: every write is a new current version; cas guards concurrent writers.')
 
 export type VaultSettings = z.infer<typeof settings>
@@ -104,6 +113,10 @@ export const vaultFactory: ProviderFactory<VaultSettings> = {
       .map((path) => ({path, message: 'a Vault secret path has segments separated by single slashes, no leading or trailing slash'}))
   },
   policy: (input) => vaultPolicy(input),
+  endpoints(s, env) {
+    const [source, url] = s.address ? ['address', s.address] : ['VAULT_ADDR', env.VAULT_ADDR]
+    return url ? [{source, url, allowInsecure: s.allowInsecureTransport}] : []
+  },
 }
 
 export {vaultCapabilities} from './runtime.js'

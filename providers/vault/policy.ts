@@ -26,9 +26,12 @@ export function vaultApiPath(settings: Pick<VaultSettings, 'mount' | 'pathPrefix
 export function vaultPolicy(input: PolicyInput): PolicyDocument {
   const settings = input.settings as VaultSettings
   const table = input.readOnly ? READ_CAPABILITIES : MANAGE_CAPABILITIES
+  // Destroying a version cannot be undone: only secrets that say `retire: destroy` get it.
+  const destroys = new Set(input.destroyPaths ?? [])
   const blocks: string[] = []
   for (const path of [...new Set(input.paths)].sort()) {
     for (const [area, capabilities] of Object.entries(table) as Array<[Area, string[]]>) {
+      if (area === 'destroy' && !destroys.has(path)) continue
       const list = capabilities.map((c) => `"${c}"`).join(', ')
       blocks.push(`path "${hclEscape(vaultApiPath(settings, area, path))}" {\n  capabilities = [${list}]\n}`)
     }

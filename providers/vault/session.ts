@@ -6,7 +6,9 @@
 import {readFile} from 'node:fs/promises'
 import {resolve} from 'node:path'
 import nodeVault from 'node-vault'
-import {AuthError, InvalidRequestError, isRetryable, NotFoundError} from '../../src/errors/index.js'
+import {AuthError, InvalidRequestError, isRetryable, NotFoundError, RotorError} from '../../src/errors/index.js'
+import {ExitCode} from '../../src/exit-codes.js'
+import {insecureTransportMessage, isPlainTextRemote} from '../../src/util/transport.js'
 import type {ProviderContext} from '../types.js'
 import {type Operation, statusOf, translate} from './errors.js'
 import type {VaultSettings} from './factory.js'
@@ -60,6 +62,14 @@ export class VaultSession {
       throw new InvalidRequestError(`store ${storeName}: no Vault address`, {
         store: storeName,
         hint: 'set `address` in the store settings or VAULT_ADDR in the environment',
+      })
+    }
+    // An `address` in the config was checked when it was loaded; VAULT_ADDR is checked here.
+    if (settings.address === undefined && !settings.allowInsecureTransport && isPlainTextRemote(address)) {
+      throw new RotorError(`store ${storeName}: ${insecureTransportMessage('VAULT_ADDR', address)}`, {
+        store: storeName,
+        exitCode: ExitCode.CONFIG_INVALID,
+        hint: `set VAULT_ADDR to an https:// address, or allowInsecureTransport: true in store ${storeName}`,
       })
     }
     if (settings.tls.insecureSkipVerify) {

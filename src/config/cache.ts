@@ -4,20 +4,34 @@
  * matches: the config's exact text, its absolute path, and the build of rotor that validated it
  * (this module's mtime changes with every build).
  *
+ * The cache lives next to the config (`.rotor/cache`), where more people may write than may
+ * change what rotor runs. So each entry carries an HMAC-SHA-256 keyed by a per-user key kept
+ * apart from it (`<rotorUserDir()>/config-cache.key`, 0600, created by the first write): an entry
+ * someone edited, or wrote from scratch, fails the check and the config is parsed again.
+ * Belt and braces: a config with a `verify.command` (a program rotor runs with a new value) is
+ * never cached at all, so the program always comes from the file's own text.
+ *
  * A config that uses `${ENV}` interpolation is never cached: the result would depend on the
  * environment and could hold what the variables carry. Writing the cache is best-effort; a
- * read-only directory just means no cache.
+ * read-only directory, or no user directory for the key, just means no cache.
  */
-import {createHash} from 'node:crypto'
-import {readFile, stat} from 'node:fs/promises'
+import {createHash, createHmac, randomBytes, timingSafeEqual} from 'node:crypto'
+import {mkdir, open, readFile, stat} from 'node:fs/promises'
 import {dirname, join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {writeFileAtomic} from '../util/atomic-write.js'
+import {rotorUserDir} from '../util/user-dir.js'
 import type {RotorConfig} from './types.js'
 
+const FORMAT = 2
+
 interface CacheEntry {
+  v: typeof FORMAT
   key: string
-  config: RotorConfig
+  /** The validated config as JSON text: the MAC covers these exact bytes. */
+  config: string
+  /** Hex HMAC-SHA-256 of `key` and `config` under the user's cache key. */
+  mac: string
 }
 
 let buildStamp: Promise<string> | undefined
@@ -35,26 +49,81 @@ export function cacheFile(configFile: string): string {
   return join(dirname(absolute), '.rotor', 'cache', `config-${id}.json`)
 }
 
+/** The per-user key that authenticates cache entries; never inside a project's folder. */
+export function cacheKeyFile(env: NodeJS.ProcessEnv = process.env): string {
+  return join(rotorUserDir(env), 'config-cache.key')
+}
+
 async function keyFor(configFile: string, text: string): Promise<string> {
   return createHash('sha256')
     .update(`${await stamp()}\u0000${resolve(configFile)}\u0000${text}`)
     .digest('hex')
 }
 
+const macOf = (key: Buffer, entryKey: string, config: string) =>
+  createHmac('sha256', key).update(`rotor config cache v${FORMAT}\u0000${entryKey}\u0000${config}`).digest()
+
 const interpolates = (text: string) => text.includes('${')
 
-export async function readCachedConfig(configFile: string, text: string): Promise<RotorConfig | undefined> {
-  if (interpolates(text)) return undefined
+/** A config that names a program to run: never cached, so the program is always read from the file. */
+export const runsCommands = (config: Pick<RotorConfig, 'secrets'>): boolean =>
+  config.secrets.some((secret) => secret.verify !== undefined && 'command' in secret.verify)
+
+async function readKey(env: NodeJS.ProcessEnv): Promise<Buffer | undefined> {
   try {
-    const entry = JSON.parse(await readFile(cacheFile(configFile), 'utf8')) as CacheEntry
-    return entry.key === (await keyFor(configFile, text)) ? entry.config : undefined
+    const key = Buffer.from((await readFile(cacheKeyFile(env), 'utf8')).trim(), 'base64')
+    return key.length >= 32 ? key : undefined
   } catch {
     return undefined
   }
 }
 
-export async function writeCachedConfig(configFile: string, text: string, config: RotorConfig): Promise<void> {
-  if (interpolates(text)) return
-  const entry: CacheEntry = {key: await keyFor(configFile, text), config}
+/** The key, created (32 random bytes, base64, mode 0600) when there is none yet. */
+async function readOrCreateKey(env: NodeJS.ProcessEnv): Promise<Buffer | undefined> {
+  const existing = await readKey(env)
+  if (existing) return existing
+  const file = cacheKeyFile(env)
+  try {
+    await mkdir(dirname(file), {recursive: true, mode: 0o700})
+    const handle = await open(file, 'wx', 0o600)
+    const key = randomBytes(32)
+    try {
+      await handle.writeFile(`${key.toString('base64')}\n`)
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+    return key
+  } catch {
+    // Another process created it first (EEXIST), or the directory is not writable.
+    return readKey(env)
+  }
+}
+
+export async function readCachedConfig(configFile: string, text: string, env: NodeJS.ProcessEnv = process.env): Promise<RotorConfig | undefined> {
+  if (interpolates(text)) return undefined
+  try {
+    const entry = JSON.parse(await readFile(cacheFile(configFile), 'utf8')) as Partial<CacheEntry>
+    if (entry.v !== FORMAT || typeof entry.config !== 'string' || typeof entry.mac !== 'string') return undefined
+    if (entry.key !== (await keyFor(configFile, text))) return undefined
+    const key = await readKey(env)
+    if (!key) return undefined
+    const expected = macOf(key, entry.key, entry.config)
+    const given = Buffer.from(entry.mac, 'hex')
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined
+    const config = JSON.parse(entry.config) as RotorConfig
+    return runsCommands(config) ? undefined : config
+  } catch {
+    return undefined
+  }
+}
+
+export async function writeCachedConfig(configFile: string, text: string, config: RotorConfig, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  if (interpolates(text) || runsCommands(config)) return
+  const key = await readOrCreateKey(env)
+  if (!key) return
+  const entryKey = await keyFor(configFile, text)
+  const json = JSON.stringify(config)
+  const entry: CacheEntry = {v: FORMAT, key: entryKey, config: json, mac: macOf(key, entryKey, json).toString('hex')}
   await writeFileAtomic(cacheFile(configFile), JSON.stringify(entry)).catch(() => {})
 }

@@ -81,14 +81,16 @@ export function toNotifyConfig(parsed: ParsedNotify): NotifyConfig {
     signatureHeader: parsed.signatureHeader,
     upcomingWithinMs: parsed.upcomingWithin ?? parseDuration(DEFAULT_UPCOMING_WITHIN),
     timeoutMs: parsed.timeout ?? 5_000,
+    ...(parsed.allowInsecureTransport ? {allowInsecureTransport: true} : {}),
   }
 }
 
 function toVerify(parsed: NonNullable<ParsedSecret['verify']>): VerifyConfig {
   const common = {timeoutMs: parsed.timeout ?? parseDuration(DEFAULT_VERIFY_TIMEOUT), retries: parsed.retries}
   if ('http' in parsed) {
-    const {url, method, headers, body, expectStatus} = parsed.http
-    return {http: {url, method, headers, expectStatus, ...(body !== undefined ? {body} : {})}, ...common}
+    const {url, method, headers, body, expectStatus, allowInsecureTransport} = parsed.http
+    const http = {url, method, headers, expectStatus, ...(body !== undefined ? {body} : {}), ...(allowInsecureTransport ? {allowInsecureTransport} : {})}
+    return {http, ...common}
   }
   return {command: {command: parsed.command.command, env: parsed.command.env}, ...common}
 }

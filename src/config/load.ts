@@ -41,12 +41,12 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.
   }
   const useCache = options.cache ?? true
   if (useCache) {
-    const cached = await readCachedConfig(file, text)
+    const cached = await readCachedConfig(file, text, env)
     if (cached) return refuseTestOnlyStores(cached, text, file, env)
   }
   const {parseConfig} = await import('./parse.js')
   const config = parseConfig(text, file, env)
-  if (useCache) await writeCachedConfig(file, text, config)
+  if (useCache) await writeCachedConfig(file, text, config, env)
   return refuseTestOnlyStores(config, text, file, env)
 }
 

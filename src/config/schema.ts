@@ -14,6 +14,7 @@ import {
   MAX_LENGTH,
   MAX_PREFIX_LENGTH,
 } from '../keys/index.js'
+import {insecureTransportMessage, isPlainTextRemote} from '../util/transport.js'
 import {parseDuration} from './duration.js'
 import {kindOf} from './problems.js'
 
@@ -143,6 +144,12 @@ const labelKey = z
   .refine((key) => key !== MANAGED_BY_KEY, {error: `"${MANAGED_BY_KEY}" is set by rotor itself`})
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
+
+const insecureTransport = (what: string) =>
+  z
+    .boolean()
+    .default(false)
+    .describe(`Allow a plain http:// URL to a host other than this machine (loopback is always allowed); ${what} would cross the network unencrypted. \`rotor doctor\` warns.`)
 export const DEFAULT_VERIFY_TIMEOUT = '10s'
 export const DEFAULT_VERIFY_RETRIES = 2
 export const DEFAULT_VERIFY_ENV = 'ROTOR_NEW_VALUE'
@@ -160,6 +167,11 @@ const httpVerify = z
       .describe('Request headers; `{{value}}` in a value is replaced by the new secret, e.g. `Authorization: Bearer {{value}}`.'),
     body: z.string().describe('Request body; `{{value}}` is replaced by the new secret.').optional(),
     expectStatus: z.int().min(100).max(599).default(200).describe('The status that means the new value works. Default 200.'),
+    allowInsecureTransport: insecureTransport('the new value'),
+  })
+  .refine((check) => check.allowInsecureTransport || !isPlainTextRemote(check.url), {
+    error: (issue) => insecureTransportMessage('the verify URL', String((issue.input as {url?: string}).url)),
+    path: ['url'],
   })
   .describe('An HTTP request that must answer `expectStatus` when it carries the new value.')
 
@@ -221,11 +233,16 @@ export const notifySchema = z
       .string()
       .regex(/^[A-Za-z0-9-]+$/)
       .default(DEFAULT_SIGNATURE_HEADER)
-      .describe(`Header carrying \`sha256=<hex HMAC of the body>\`. Default ${DEFAULT_SIGNATURE_HEADER}.`),
+      .describe(`Header carrying \`v1=<hex HMAC-SHA256 of "<X-Rotor-Timestamp>.<body>">\`. Default ${DEFAULT_SIGNATURE_HEADER}.`),
     upcomingWithin: duration(`Send \`upcoming\` once when a rotation is due within this long. Default ${DEFAULT_UPCOMING_WITHIN}.`).optional(),
     timeout: duration('How long one delivery may take. Default 5s.').optional(),
+    allowInsecureTransport: insecureTransport('the event and its signature'),
   })
   .refine((hook) => (hook.url === undefined) !== (hook.urlEnv === undefined), {error: 'give exactly one of url and urlEnv'})
+  .refine((hook) => hook.allowInsecureTransport || hook.url === undefined || !isPlainTextRemote(hook.url), {
+    error: (issue) => insecureTransportMessage('the webhook URL', String((issue.input as {url?: string}).url)),
+    path: ['url'],
+  })
   .describe('A webhook told about rotations; it never receives a secret value.')
 
 export const secretSchema = z
@@ -278,12 +295,15 @@ function storeOption(kind: string): StoreOption {
   if (!(settings instanceof z.ZodObject)) {
     throw new TypeError(`provider "${kind}": settings must be a zod object schema`)
   }
-  return z
+  const option = z
     .strictObject({
       type: z.literal(kind).describe(`Store kind: ${factory.summary}.`),
       ...settings.shape,
     })
     .describe(settings.description ?? factory.summary)
+  // The provider's cross-field checks (refinements) apply to the store entry too.
+  const checks = (settings._zod.def.checks ?? []) as z.core.$ZodCheck<unknown>[]
+  return checks.length > 0 ? option.check(...checks) : option
 }
 
 let cachedStoreSchema: z.ZodType | undefined

@@ -30,6 +30,8 @@ export interface HttpVerify {
   /** Request body; may contain `{{value}}`. */
   body?: string
   expectStatus: number
+  /** Plain http:// to another host was allowed in the config (`doctor` warns). */
+  allowInsecureTransport?: boolean
 }
 
 /** A program that must exit 0; it gets the new value in the environment variable `env`, never in argv. */
@@ -56,11 +58,13 @@ export interface NotifyConfig {
   format: 'json' | 'slack'
   /** Environment variable holding the HMAC-SHA256 key; the body is signed when it is set. */
   signingKeyEnv?: string
-  /** Header carrying `sha256=<hex HMAC of the body>`. */
+  /** Header carrying `v1=<hex HMAC-SHA256 of "<timestamp>.<body>">`; the timestamp is in X-Rotor-Timestamp. */
   signatureHeader: string
   /** Send `upcoming` when a rotation is due within this long. */
   upcomingWithinMs: number
   timeoutMs: number
+  /** Plain http:// to another host is allowed (also for the URL in `urlEnv`); `doctor` warns. */
+  allowInsecureTransport?: boolean
 }
 
 export interface SecretConfig {

@@ -37,7 +37,16 @@ export function slackBody(message: NotifyMessage): string {
   return JSON.stringify({text: `${HEADLINE[message.event](message)}${env}`})
 }
 
-/** `sha256=<hex>`, as GitHub signs its webhooks; receivers compare it in constant time. */
-export function signature(body: string, key: string): string {
-  return `sha256=${createHmac('sha256', key).update(body).digest('hex')}`
+export const TIMESTAMP_HEADER = 'X-Rotor-Timestamp'
+/** How old a signed delivery a receiver should accept (docs/security.md); rotor signs at each attempt. */
+export const REPLAY_WINDOW_SECONDS = 300
+
+/**
+ * `v1=<hex HMAC-SHA256 of "<timestamp>.<body>">`, with the timestamp (unix seconds) sent in
+ * X-Rotor-Timestamp, as Stripe and Slack sign theirs: the signature covers the time, so a
+ * receiver that refuses timestamps older than REPLAY_WINDOW_SECONDS cannot be replayed an old
+ * event. Receivers compare it in constant time.
+ */
+export function signature(body: string, key: string, timestamp: number): string {
+  return `v1=${createHmac('sha256', key).update(`${timestamp}.${body}`).digest('hex')}`
 }

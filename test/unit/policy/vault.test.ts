@@ -2,8 +2,8 @@ import {describe, expect, it} from 'vitest'
 import {vaultFactory} from '../../../providers/vault/factory.js'
 import {parseHcl} from './hcl.js'
 
-const policyFor = (settings: Record<string, unknown>, readOnly = false) =>
-  vaultFactory.policy!({storeName: 'vault', settings: vaultFactory.settings.parse(settings), paths: ['app/key', 'payments/api'], readOnly})
+const policyFor = (settings: Record<string, unknown>, readOnly = false, destroyPaths: string[] = ['app/key', 'payments/api']) =>
+  vaultFactory.policy!({storeName: 'vault', settings: vaultFactory.settings.parse(settings), paths: ['app/key', 'payments/api'], destroyPaths, readOnly})
 
 describe('Vault policy (HCL)', () => {
   it('parses, and grants exactly the KV v2 paths of the listed secrets', () => {
