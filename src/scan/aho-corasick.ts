@@ -79,3 +79,150 @@ export class AhoCorasick {
     }
   }
 }
+
+/** A match of ByteAhoCorasick: pattern index and the offset just past its last byte. */
+export interface ByteMatch {
+  pattern: number
+  end: number
+}
+
+/**
+ * Rows of the full transition table kept for the shallowest states. Text that matches no
+ * pattern keeps the automaton near the root, so nearly every byte takes one table lookup; the
+ * deeper states, which mostly have one child, keep sparse sorted edges (16 MiB at most).
+ */
+const DENSE_STATES = 16_384
+
+/**
+ * Aho-Corasick over bytes, for scanning file content without decoding it: every pattern (a value
+ * and each of its encoded forms) is found in one pass, in time linear in the input. Built from
+ * sorted patterns into flat typed arrays, so 15,000 patterns cost a few megabytes.
+ */
+export class ByteAhoCorasick {
+  readonly lengths: Int32Array
+  private readonly edgeByte: Uint8Array
+  private readonly firstChild: Int32Array
+  private readonly nextSibling: Int32Array
+  private readonly fail: Int32Array
+  /** Pattern ending exactly at a state, or -1 (patterns are distinct). */
+  private readonly terminal: Int32Array
+  /** The nearest state on the failure chain (the state itself included) that ends a pattern, or -1. */
+  private readonly report: Int32Array
+  /** Offset of a state's row in `table`, or -1 for a sparse state. */
+  private readonly row: Int32Array
+  private readonly table: Int32Array
+
+  constructor(patterns: readonly Uint8Array[]) {
+    this.lengths = Int32Array.from(patterns, (p) => p.length)
+    const capacity = 1 + patterns.reduce((sum, p) => sum + p.length, 0)
+    this.edgeByte = new Uint8Array(capacity)
+    this.firstChild = new Int32Array(capacity).fill(-1)
+    this.nextSibling = new Int32Array(capacity).fill(-1)
+    this.terminal = new Int32Array(capacity).fill(-1)
+    const lastChild = new Int32Array(capacity).fill(-1)
+    let states = 1
+    // In sorted order a new pattern shares its prefix with the previous one, and each node's
+    // children are created in increasing byte order: sibling lists come out sorted.
+    const order = patterns.map((_, i) => i).filter((i) => patterns[i].length > 0)
+    order.sort((a, b) => Buffer.compare(patterns[a], patterns[b]))
+    const path = [0]
+    let previous: Uint8Array = new Uint8Array(0)
+    for (const index of order) {
+      const pattern = patterns[index]
+      let shared = 0
+      while (shared < pattern.length && shared < previous.length && pattern[shared] === previous[shared]) shared++
+      path.length = shared + 1
+      for (let d = shared; d < pattern.length; d++) {
+        const parent = path[d]
+        const child = states++
+        this.edgeByte[child] = pattern[d]
+        if (lastChild[parent] === -1) this.firstChild[parent] = child
+        else this.nextSibling[lastChild[parent]] = child
+        lastChild[parent] = child
+        path.push(child)
+      }
+      const end = path[pattern.length]
+      if (this.terminal[end] === -1) this.terminal[end] = index
+      previous = pattern
+    }
+    this.fail = new Int32Array(states)
+    this.report = new Int32Array(states).fill(-1)
+    this.row = new Int32Array(states).fill(-1)
+    this.table = new Int32Array(Math.min(states, DENSE_STATES) * 256)
+    this.link(states)
+  }
+
+  get empty(): boolean {
+    return this.firstChild[0] === -1
+  }
+
+  /** Every match in `bytes`, overlapping ones included, in order of their end offset. */
+  search(bytes: Uint8Array): ByteMatch[] {
+    const {table, row, report, terminal, fail, firstChild, nextSibling, edgeByte} = this
+    const found: ByteMatch[] = []
+    let state = 0
+    for (let i = 0; i < bytes.length; i++) {
+      const b = bytes[i]
+      const at = row[state]
+      if (at >= 0) state = table[at + b]
+      else state = this.step(state, b, row, table, fail, firstChild, nextSibling, edgeByte)
+      for (let s = report[state]; s !== -1; s = report[fail[s]]) found.push({pattern: terminal[s], end: i + 1})
+    }
+    return found
+  }
+
+  private step(state: number, b: number, row: Int32Array, table: Int32Array, fail: Int32Array, firstChild: Int32Array, nextSibling: Int32Array, edgeByte: Uint8Array): number {
+    for (;;) {
+      let c = firstChild[state]
+      while (c !== -1 && edgeByte[c] < b) c = nextSibling[c]
+      if (c !== -1 && edgeByte[c] === b) return c
+      state = fail[state]
+      const at = row[state]
+      if (at >= 0) return table[at + b]
+    }
+  }
+
+  private child(state: number, b: number): number {
+    for (let c = this.firstChild[state]; c !== -1 && this.edgeByte[c] <= b; c = this.nextSibling[c]) if (this.edgeByte[c] === b) return c
+    return -1
+  }
+
+  /** The full transition from any state (dense rows of shallower states are already filled). */
+  private delta(state: number, b: number): number {
+    for (;;) {
+      const at = this.row[state]
+      if (at >= 0) return this.table[at + b]
+      const c = this.child(state, b)
+      if (c !== -1) return c
+      state = this.fail[state]
+    }
+  }
+
+  /**
+   * Breadth first: a state's failure target is shallower, so it is linked (and, within the
+   * dense budget, has its row filled) before the state itself.
+   */
+  private link(states: number): void {
+    const queue = new Int32Array(states)
+    let tail = 0
+    queue[tail++] = 0
+    let rows = 0
+    for (let head = 0; head < tail; head++) {
+      const state = queue[head]
+      const failTo = this.fail[state]
+      this.report[state] = this.terminal[state] !== -1 ? state : state === 0 ? -1 : this.report[failTo]
+      if (rows < DENSE_STATES) {
+        const at = rows++ * 256
+        for (let b = 0; b < 256; b++) {
+          const c = this.child(state, b)
+          this.table[at + b] = c !== -1 ? c : state === 0 ? 0 : this.table[this.row[failTo] + b]
+        }
+        this.row[state] = at
+      }
+      for (let c = this.firstChild[state]; c !== -1; c = this.nextSibling[c]) {
+        this.fail[c] = state === 0 ? 0 : this.delta(failTo, this.edgeByte[c])
+        queue[tail++] = c
+      }
+    }
+  }
+}
