@@ -112,7 +112,8 @@ export class ByteAhoCorasick {
   private readonly row: Int32Array
   private readonly table: Int32Array
 
-  constructor(patterns: readonly Uint8Array[]) {
+  /** `denseStates`: how many of the shallowest states get a full row (tests make it small). */
+  constructor(patterns: readonly Uint8Array[], denseStates = DENSE_STATES) {
     this.lengths = Int32Array.from(patterns, (p) => p.length)
     const capacity = 1 + patterns.reduce((sum, p) => sum + p.length, 0)
     this.edgeByte = new Uint8Array(capacity)
@@ -148,8 +149,9 @@ export class ByteAhoCorasick {
     this.fail = new Int32Array(states)
     this.report = new Int32Array(states).fill(-1)
     this.row = new Int32Array(states).fill(-1)
-    this.table = new Int32Array(Math.min(states, DENSE_STATES) * 256)
-    this.link(states)
+    const rows = Math.max(1, Math.min(states, denseStates))
+    this.table = new Int32Array(rows * 256)
+    this.link(states, rows)
   }
 
   get empty(): boolean {
@@ -202,7 +204,7 @@ export class ByteAhoCorasick {
    * Breadth first: a state's failure target is shallower, so it is linked (and, within the
    * dense budget, has its row filled) before the state itself.
    */
-  private link(states: number): void {
+  private link(states: number, denseRows: number): void {
     const queue = new Int32Array(states)
     let tail = 0
     queue[tail++] = 0
@@ -211,7 +213,7 @@ export class ByteAhoCorasick {
       const state = queue[head]
       const failTo = this.fail[state]
       this.report[state] = this.terminal[state] !== -1 ? state : state === 0 ? -1 : this.report[failTo]
-      if (rows < DENSE_STATES) {
+      if (rows < denseRows) {
         const at = rows++ * 256
         for (let b = 0; b < 256; b++) {
           const c = this.child(state, b)

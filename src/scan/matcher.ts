@@ -92,9 +92,19 @@ export class LeakMatcher {
   hits(bytes: Buffer): ByteHit[] {
     const hits: ByteHit[] = []
     if (!this.values.empty) {
-      for (const m of this.values.search(bytes)) {
-        const label = this.labels[m.pattern]
-        hits.push({start: m.end - this.values.lengths[m.pattern], end: m.end, kind: 'value', encoding: label.encoding, sites: this.known[label.known].sites, formatSecrets: []})
+      const found = this.values.search(bytes).map((m) => ({m, start: m.end - this.values.lengths[m.pattern], label: this.labels[m.pattern]}))
+      found.sort((a, b) => a.start - b.start)
+      let last: (typeof found)[number] | undefined
+      for (const hit of found) {
+        if (last && last.label.known === hit.label.known && hit.start < last.m.end) {
+          // Two forms of one value in the same bytes: ASCII text in UTF-16LE also matches the
+          // UTF-16BE form one byte off (and the other way round). Text is aligned on even
+          // offsets; otherwise the longer form wins.
+          if (!preferred(hit, last)) continue
+          hits.pop()
+        }
+        hits.push({start: hit.start, end: hit.m.end, kind: 'value', encoding: hit.label.encoding, sites: this.known[hit.label.known].sites, formatSecrets: []})
+        last = hit
       }
     }
     if (!this.formats.empty) {
@@ -130,6 +140,13 @@ export class LeakMatcher {
     }
     return leaks
   }
+}
+
+const UTF16: ReadonlySet<Encoding> = new Set(['utf16le', 'utf16be'])
+
+function preferred(hit: {start: number; m: {end: number}; label: PatternLabel}, over: {start: number; m: {end: number}; label: PatternLabel}): boolean {
+  if (UTF16.has(hit.label.encoding) && UTF16.has(over.label.encoding)) return hit.start % 2 === 0 && over.start % 2 !== 0
+  return hit.m.end - hit.start > over.m.end - over.start
 }
 
 function toLeak(hit: ByteHit, where: Location, encoding: Encoding, length: number): Leak {
