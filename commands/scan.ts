@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 import ansis from 'ansis'
 import {BaseCommand} from '../src/cli/base-command.js'
 import {selectFlag} from '../src/cli/flags.js'
+import {UsageError} from '../src/errors/index.js'
 import {ExitCode} from '../src/exit-codes.js'
 import {checkScanPaths, collectValues, installHook, parseSize, scan, suggestionFor, toSarif} from '../src/scan/index.js'
 import {describe} from '../src/scan/sarif.js'
@@ -31,15 +32,7 @@ Without PATHS it scans the work tree (tracked and untracked files; ignored ones 
     'install-hook': Flags.boolean({summary: 'Write a git pre-commit hook that runs `rotor scan --staged`.'}),
     force: Flags.boolean({summary: 'With --install-hook: replace a pre-commit hook rotor did not write.', dependsOn: ['install-hook']}),
     format: Flags.string({summary: 'Output format (--json gives rotor\'s own JSON).', options: ['text', 'sarif'], default: 'text'}),
-    'max-file-size': Flags.custom<number>({
-      summary: 'Skip (and list) files larger than this: bytes or 800KB, 10MiB, 1GB.',
-      default: '10MiB' as unknown as number,
-      parse: async (input) => {
-        const bytes = parseSize(input)
-        if (bytes === undefined) throw new Error(`--max-file-size: "${input}" is not a size (examples: 500000, 800KB, 10MiB, 1GB)`)
-        return bytes
-      },
-    })(),
+    'max-file-size': Flags.string({summary: 'Skip (and list) files larger than this: bytes or 800KB, 10MiB, 1GB.', default: '10MiB'}),
     'allow-skipped': Flags.boolean({summary: 'Exit 0 even when some files could not be read as text (they are still listed).'}),
     'include-ignored': Flags.boolean({summary: 'Also scan files git ignores (outside git: node_modules).', exclusive: ['staged', 'history']}),
     'skip-unreadable': Flags.boolean({summary: 'Do not fail when a store or version cannot be read; scan with what could be read.'}),
@@ -54,6 +47,10 @@ Without PATHS it scans the work tree (tracked and untracked files; ignored ones 
       if (!this.jsonEnabled()) this.log(`pre-commit hook written to ${hook.path}${hook.replaced === 'foreign' ? ' (replaced a hook rotor did not write)' : ''}`)
       return {hook}
     }
+    const maxFileBytes = parseSize(this.flags['max-file-size'])
+    if (maxFileBytes === undefined) {
+      throw new UsageError(`--max-file-size: "${this.flags['max-file-size']}" is not a size`, {hint: 'e.g. 500000 (bytes), 800KB, 10MiB, 1GB'})
+    }
     const mode = this.flags.history ? 'history' : this.flags.staged ? 'staged' : 'files'
     if (mode === 'files') await checkScanPaths(process.cwd(), argv as string[])
     const secrets = selectSecrets(config, this.flags.select)
@@ -65,7 +62,7 @@ Without PATHS it scans the work tree (tracked and untracked files; ignored ones 
       paths: argv as string[],
       values: collected.values,
       secrets,
-      maxFileBytes: this.flags['max-file-size'],
+      maxFileBytes,
       includeIgnored: this.flags['include-ignored'],
     })
     const leaks = outcome.leaks.map((leak) => ({...leak, suggestion: suggestionFor(leak)}))

@@ -83,8 +83,8 @@ export async function stagedBlobs(cwd: string, paths: string[]): Promise<BlobRef
 }
 
 /**
- * Every blob any commit of any ref adds, once, with the first commit (parents before children)
- * and path that has it. Merge commits are compared with each parent, so content written in a
+ * Every blob any commit of any ref adds, once per path, with the first commit (parents before
+ * children) that has it there. Merge commits are compared with each parent, so content written in a
  * conflict resolution is read too. Blobs, not diffs: `.gitattributes` (`-diff`, `binary`,
  * textconv drivers) cannot hide or rewrite what is read.
  */
@@ -112,8 +112,8 @@ export async function* historyBlobs(cwd: string, paths: string[]): AsyncGenerato
       if (header !== undefined) {
         const blob = addedBlob(header, token, commit)
         header = undefined
-        if (blob && !seen.has(blob.sha)) {
-          seen.add(blob.sha)
+        if (blob && !seen.has(`${blob.sha}\0${blob.file}`)) {
+          seen.add(`${blob.sha}\0${blob.file}`)
           yield blob
         }
       } else if (token.startsWith(':')) header = token

@@ -90,22 +90,28 @@ class Collector {
 
   constructor(private readonly matcher: LeakMatcher) {}
 
-  examine(content: Buffer, where: {file: string; commit?: string}, dedupe = false): void {
+  /** Searches `content` once and reports what it finds at each place it appears. */
+  examine(content: Buffer, places: Array<{file: string; commit?: string}>, dedupe = false): void {
     const {bytes, charset, notText} = readable(content)
     this.bytes += content.length
-    if (notText) this.skipped.push({file: where.file, reason: notText, searchedAsBytes: true, ...(where.commit ? {commit: where.commit} : {})})
-    for (const leak of this.matcher.scan(bytes, where, charset)) {
-      if (dedupe) {
-        const key = `${leak.file}\0${leak.secret}\0${leak.versionId}\0${leak.encoding}\0${lineAt(bytes, leak.line)}`
-        if (this.reported.has(key)) continue
-        this.reported.add(key)
+    const [first] = places
+    const leaks = this.matcher.scan(bytes, first, charset)
+    for (const where of places) {
+      if (notText) this.skip(where.file, notText, where.commit, true)
+      for (const found of leaks) {
+        const leak = {...found, file: where.file, ...(where.commit ? {commit: where.commit} : {})}
+        if (dedupe) {
+          const key = `${leak.file}\0${leak.secret}\0${leak.versionId}\0${leak.encoding}\0${lineAt(bytes, leak.line)}`
+          if (this.reported.has(key)) continue
+          this.reported.add(key)
+        }
+        this.leaks.push(leak)
       }
-      this.leaks.push(leak)
     }
   }
 
-  skip(file: string, reason: string, commit?: string): void {
-    this.skipped.push({file, reason, searchedAsBytes: false, ...(commit ? {commit} : {})})
+  skip(file: string, reason: string, commit?: string, searchedAsBytes = false): void {
+    this.skipped.push({file, reason, searchedAsBytes, ...(commit ? {commit} : {})})
   }
 }
 
@@ -120,7 +126,7 @@ async function scanFiles(matcher: LeakMatcher, input: ScanInput, limit: number):
   for (let i = 0; i < files.length; i++) {
     const result = await next!
     next = i + 1 < files.length ? read(files[i + 1]) : undefined
-    if ('content' in result) found.examine(result.content, {file: files[i]})
+    if ('content' in result) found.examine(result.content, [{file: files[i]}])
     else found.skip(files[i], result.reason)
   }
   return {leaks: found.leaks, scanned: {files: files.length, bytes: found.bytes}, skipped: found.skipped, ...(ignored === undefined ? {} : {ignored})}
@@ -139,23 +145,31 @@ async function readSmallFile(path: string, limit: number): Promise<{content: Buf
 
 async function scanBlobs(matcher: LeakMatcher, cwd: string, blobs: BlobRef[], limit: number, history: boolean): Promise<ScanOutcome> {
   const found = new Collector(matcher)
-  const sizes = await blobSizes(cwd, blobs.map((b) => b.sha))
-  const wanted: BlobRef[] = []
+  // A blob is read and searched once, wherever it appears (a file copied, a file renamed).
+  const bySha = new Map<string, BlobRef[]>()
   for (const blob of blobs) {
-    const size = sizes.get(blob.sha)
-    if (size === undefined) found.skip(blob.file, 'unreadable: object missing from the repository', blob.commit)
-    else if (size > limit) found.skip(blob.file, tooLarge(size, limit), blob.commit)
-    else wanted.push(blob)
+    const refs = bySha.get(blob.sha)
+    if (refs) refs.push(blob)
+    else bySha.set(blob.sha, [blob])
   }
-  let i = 0
-  for await (const {content} of readBlobs(cwd, wanted.map((b) => b.sha))) {
-    const blob = wanted[i++]
-    if (content) found.examine(content, {file: blob.file, ...(blob.commit ? {commit: blob.commit} : {})}, history)
-    else found.skip(blob.file, 'unreadable: object missing from the repository', blob.commit)
+  const sizes = await blobSizes(cwd, [...bySha.keys()])
+  const wanted: string[] = []
+  for (const [sha, refs] of bySha) {
+    const size = sizes.get(sha)
+    const reason = size === undefined ? MISSING : size > limit ? tooLarge(size, limit) : undefined
+    if (reason) for (const ref of refs) found.skip(ref.file, reason, ref.commit)
+    else wanted.push(sha)
   }
-  const scanned = {files: new Set(blobs.map((b) => b.file)).size, bytes: found.bytes, blobs: blobs.length}
+  for await (const {sha, content} of readBlobs(cwd, wanted)) {
+    const refs = bySha.get(sha) ?? []
+    if (content) found.examine(content, refs, history)
+    else for (const ref of refs) found.skip(ref.file, MISSING, ref.commit)
+  }
+  const scanned = {files: new Set(blobs.map((b) => b.file)).size, bytes: found.bytes, blobs: bySha.size}
   return {leaks: found.leaks, scanned: history ? {...scanned, commits: new Set(blobs.map((b) => b.commit)).size} : scanned, skipped: found.skipped}
 }
+
+const MISSING = 'unreadable: object missing from the repository'
 
 /** The text of 1-based line `line` (for telling a carried-over line from a new one). */
 function lineAt(bytes: Buffer, line: number): string {
