@@ -88,15 +88,17 @@ export interface ByteMatch {
 
 /**
  * Rows of the full transition table kept for the shallowest states. Text that matches no
- * pattern keeps the automaton near the root, so nearly every byte takes one table lookup; the
- * deeper states, which mostly have one child, keep sparse sorted edges (16 MiB at most).
+ * pattern keeps the automaton near the root (with 1,000 values, rarely deeper than three
+ * bytes), so nearly every byte takes one table lookup; the deeper states, which mostly have one
+ * child, keep sparse sorted edges. 1 KiB a row: 32 MiB at most.
  */
-const DENSE_STATES = 16_384
+const DENSE_STATES = 32_768
 
 /**
  * Aho-Corasick over bytes, for scanning file content without decoding it: every pattern (a value
  * and each of its encoded forms) is found in one pass, in time linear in the input. Built from
- * sorted patterns into flat typed arrays, so 15,000 patterns cost a few megabytes.
+ * sorted patterns into flat typed arrays, states numbered breadth first, so the shallowest
+ * states (the dense ones) are simply the lowest numbers.
  */
 export class ByteAhoCorasick {
   readonly lengths: Int32Array
@@ -108,50 +110,42 @@ export class ByteAhoCorasick {
   private readonly terminal: Int32Array
   /** The nearest state on the failure chain (the state itself included) that ends a pattern, or -1. */
   private readonly report: Int32Array
-  /** Offset of a state's row in `table`, or -1 for a sparse state. */
-  private readonly row: Int32Array
+  /** States below this number have a full row in `table`. */
+  private readonly dense: number
+  /** Row `s` (256 entries) holds the next state, or its bitwise complement when that state reports. */
   private readonly table: Int32Array
 
   /** `denseStates`: how many of the shallowest states get a full row (tests make it small). */
   constructor(patterns: readonly Uint8Array[], denseStates = DENSE_STATES) {
     this.lengths = Int32Array.from(patterns, (p) => p.length)
-    const capacity = 1 + patterns.reduce((sum, p) => sum + p.length, 0)
-    this.edgeByte = new Uint8Array(capacity)
-    this.firstChild = new Int32Array(capacity).fill(-1)
-    this.nextSibling = new Int32Array(capacity).fill(-1)
-    this.terminal = new Int32Array(capacity).fill(-1)
-    const lastChild = new Int32Array(capacity).fill(-1)
-    let states = 1
-    // In sorted order a new pattern shares its prefix with the previous one, and each node's
-    // children are created in increasing byte order: sibling lists come out sorted.
-    const order = patterns.map((_, i) => i).filter((i) => patterns[i].length > 0)
-    order.sort((a, b) => Buffer.compare(patterns[a], patterns[b]))
-    const path = [0]
-    let previous: Uint8Array = new Uint8Array(0)
-    for (const index of order) {
-      const pattern = patterns[index]
-      let shared = 0
-      while (shared < pattern.length && shared < previous.length && pattern[shared] === previous[shared]) shared++
-      path.length = shared + 1
-      for (let d = shared; d < pattern.length; d++) {
-        const parent = path[d]
-        const child = states++
-        this.edgeByte[child] = pattern[d]
-        if (lastChild[parent] === -1) this.firstChild[parent] = child
-        else this.nextSibling[lastChild[parent]] = child
-        lastChild[parent] = child
-        path.push(child)
+    const trie = buildTrie(patterns)
+    const states = trie.states
+    // Renumber breadth first: children of a state get consecutive numbers after all shallower states.
+    const order = new Int32Array(states)
+    const id = new Int32Array(states)
+    let tail = 1
+    for (let head = 0; head < tail; head++) {
+      for (let c = trie.firstChild[order[head]]; c !== -1; c = trie.nextSibling[c]) {
+        id[c] = tail
+        order[tail++] = c
       }
-      const end = path[pattern.length]
-      if (this.terminal[end] === -1) this.terminal[end] = index
-      previous = pattern
+    }
+    this.edgeByte = new Uint8Array(states)
+    this.firstChild = new Int32Array(states)
+    this.nextSibling = new Int32Array(states)
+    this.terminal = new Int32Array(states)
+    for (let s = 0; s < states; s++) {
+      const old = order[s]
+      this.edgeByte[s] = trie.edgeByte[old]
+      this.firstChild[s] = trie.firstChild[old] === -1 ? -1 : id[trie.firstChild[old]]
+      this.nextSibling[s] = trie.nextSibling[old] === -1 ? -1 : id[trie.nextSibling[old]]
+      this.terminal[s] = trie.terminal[old]
     }
     this.fail = new Int32Array(states)
     this.report = new Int32Array(states).fill(-1)
-    this.row = new Int32Array(states).fill(-1)
-    const rows = Math.max(1, Math.min(states, denseStates))
-    this.table = new Int32Array(rows * 256)
-    this.link(states, rows)
+    this.dense = Math.max(1, Math.min(states, denseStates))
+    this.table = new Int32Array(this.dense * 256)
+    this.link(states)
   }
 
   get empty(): boolean {
@@ -160,27 +154,27 @@ export class ByteAhoCorasick {
 
   /** Every match in `bytes`, overlapping ones included, in order of their end offset. */
   search(bytes: Uint8Array): ByteMatch[] {
-    const {table, row, report, terminal, fail, firstChild, nextSibling, edgeByte} = this
+    const {table, dense, report, terminal, fail} = this
     const found: ByteMatch[] = []
     let state = 0
     for (let i = 0; i < bytes.length; i++) {
-      const b = bytes[i]
-      const at = row[state]
-      if (at >= 0) state = table[at + b]
-      else state = this.step(state, b, row, table, fail, firstChild, nextSibling, edgeByte)
-      for (let s = report[state]; s !== -1; s = report[fail[s]]) found.push({pattern: terminal[s], end: i + 1})
+      let next = state < dense ? table[(state << 8) | bytes[i]] : this.step(state, bytes[i])
+      if (next < 0) {
+        next = ~next
+        for (let s = report[next]; s !== -1; s = report[fail[s]]) found.push({pattern: terminal[s], end: i + 1})
+      }
+      state = next
     }
     return found
   }
 
-  private step(state: number, b: number, row: Int32Array, table: Int32Array, fail: Int32Array, firstChild: Int32Array, nextSibling: Int32Array, edgeByte: Uint8Array): number {
+  /** From a sparse state: the next state, complemented when it reports (as in `table`). */
+  private step(state: number, b: number): number {
     for (;;) {
-      let c = firstChild[state]
-      while (c !== -1 && edgeByte[c] < b) c = nextSibling[c]
-      if (c !== -1 && edgeByte[c] === b) return c
-      state = fail[state]
-      const at = row[state]
-      if (at >= 0) return table[at + b]
+      const c = this.child(state, b)
+      if (c !== -1) return this.report[c] === -1 ? c : ~c
+      state = this.fail[state]
+      if (state < this.dense) return this.table[(state << 8) | b]
     }
   }
 
@@ -189,11 +183,13 @@ export class ByteAhoCorasick {
     return -1
   }
 
-  /** The full transition from any state (dense rows of shallower states are already filled). */
+  /** The full transition from any state (rows of shallower states are already filled). */
   private delta(state: number, b: number): number {
     for (;;) {
-      const at = this.row[state]
-      if (at >= 0) return this.table[at + b]
+      if (state < this.dense) {
+        const next = this.table[(state << 8) | b]
+        return next < 0 ? ~next : next
+      }
       const c = this.child(state, b)
       if (c !== -1) return c
       state = this.fail[state]
@@ -201,30 +197,72 @@ export class ByteAhoCorasick {
   }
 
   /**
-   * Breadth first: a state's failure target is shallower, so it is linked (and, within the
-   * dense budget, has its row filled) before the state itself.
+   * In state order, which is breadth first: a state's failure target is shallower, so it is
+   * linked (and, within the dense budget, has its row filled) before the state itself.
    */
-  private link(states: number, denseRows: number): void {
-    const queue = new Int32Array(states)
-    let tail = 0
-    queue[tail++] = 0
-    let rows = 0
-    for (let head = 0; head < tail; head++) {
-      const state = queue[head]
+  private link(states: number): void {
+    for (let state = 0; state < states; state++) {
       const failTo = this.fail[state]
       this.report[state] = this.terminal[state] !== -1 ? state : state === 0 ? -1 : this.report[failTo]
-      if (rows < denseRows) {
-        const at = rows++ * 256
-        for (let b = 0; b < 256; b++) {
-          const c = this.child(state, b)
-          this.table[at + b] = c !== -1 ? c : state === 0 ? 0 : this.table[this.row[failTo] + b]
-        }
-        this.row[state] = at
-      }
       for (let c = this.firstChild[state]; c !== -1; c = this.nextSibling[c]) {
         this.fail[c] = state === 0 ? 0 : this.delta(failTo, this.edgeByte[c])
-        queue[tail++] = c
+      }
+      if (state < this.dense) {
+        // The failure target's row, with this state's own edges on top.
+        const at = state << 8
+        if (state !== 0) this.table.copyWithin(at, failTo << 8, (failTo << 8) + 256)
+        for (let c = this.firstChild[state]; c !== -1; c = this.nextSibling[c]) this.table[at + this.edgeByte[c]] = c
       }
     }
+    // Children are linked after their parent's row is written, so mark reporting targets last.
+    for (let i = 0; i < this.table.length; i++) {
+      const next = this.table[i]
+      if (next >= 0 && this.report[next] !== -1) this.table[i] = ~next
+    }
   }
+}
+
+interface Trie {
+  states: number
+  edgeByte: Uint8Array
+  firstChild: Int32Array
+  nextSibling: Int32Array
+  terminal: Int32Array
+}
+
+/**
+ * In sorted order a new pattern shares its prefix with the previous one, and each node's
+ * children are created in increasing byte order: sibling lists come out sorted.
+ */
+function buildTrie(patterns: readonly Uint8Array[]): Trie {
+  const capacity = 1 + patterns.reduce((sum, p) => sum + p.length, 0)
+  const edgeByte = new Uint8Array(capacity)
+  const firstChild = new Int32Array(capacity).fill(-1)
+  const nextSibling = new Int32Array(capacity).fill(-1)
+  const terminal = new Int32Array(capacity).fill(-1)
+  const lastChild = new Int32Array(capacity).fill(-1)
+  let states = 1
+  const order = patterns.map((_, i) => i).filter((i) => patterns[i].length > 0)
+  order.sort((a, b) => Buffer.compare(patterns[a], patterns[b]))
+  const path = [0]
+  let previous: Uint8Array = new Uint8Array(0)
+  for (const index of order) {
+    const pattern = patterns[index]
+    let shared = 0
+    while (shared < pattern.length && shared < previous.length && pattern[shared] === previous[shared]) shared++
+    path.length = shared + 1
+    for (let d = shared; d < pattern.length; d++) {
+      const parent = path[d]
+      const child = states++
+      edgeByte[child] = pattern[d]
+      if (lastChild[parent] === -1) firstChild[parent] = child
+      else nextSibling[lastChild[parent]] = child
+      lastChild[parent] = child
+      path.push(child)
+    }
+    const end = path[pattern.length]
+    if (terminal[end] === -1) terminal[end] = index
+    previous = pattern
+  }
+  return {states, edgeByte, firstChild, nextSibling, terminal}
 }

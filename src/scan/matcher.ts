@@ -108,8 +108,7 @@ export class LeakMatcher {
       }
     }
     if (!this.formats.empty) {
-      // Key formats are ASCII: in a latin1 view, string offsets are byte offsets.
-      for (const m of this.formats.find(bytes.toString('latin1'))) {
+      for (const m of this.formats.findInBytes(bytes)) {
         if (hits.some((h) => h.kind === 'value' && h.start < m.end && m.start < h.end)) continue
         hits.push({start: m.start, end: m.end, kind: 'format', encoding: 'plain', sites: [], formatSecrets: m.tags})
       }
