@@ -5,7 +5,7 @@
 // and with the fixed cost (start-up, reading 1,000 values, building the automaton) taken out.
 // Everything is written to a temporary folder; results go to bench/scan-results.json.
 //   node bench/scan.js [--mb 200] [--secrets 1000]     (needs `npm run build` first)
-import {execFileSync, spawnSync} from 'node:child_process'
+import {spawnSync} from 'node:child_process'
 import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {cpus, loadavg, tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -13,6 +13,7 @@ import {performance} from 'node:perf_hooks'
 import {fileURLToPath} from 'node:url'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
+const out = (line) => process.stdout.write(`${line}\n`)
 const bin = join(root, 'bin/run.js')
 const argAfter = (flag, fallback) => (process.argv.includes(flag) ? process.argv[process.argv.indexOf(flag) + 1] : fallback)
 const MB = Number(argAfter('--mb', process.env.BENCH_SCAN_MB ?? 200))
@@ -127,11 +128,11 @@ try {
     target: {mbPerSecond: 100},
   }
   writeFileSync(join(root, 'bench/scan-results.json'), `${JSON.stringify(results, null, 2)}\n`)
-  console.log(`\nscan: ${results.megabytes} MB in ${results.files} files, ${results.values} values of ${SECRETS} secrets`)
-  console.log(`  rotor scan tree --json   ${results.scanMs} ms   ${results.mbPerSecond} MB/s (target >= 100)`)
-  console.log(`  fixed cost (empty dir)   ${results.fixedMs} ms; without it ${results.mbPerSecondWithoutFixedCost} MB/s`)
-  if (results.cpuMs !== undefined) console.log(`  CPU time ${results.cpuMs} ms: ${results.mbPerCpuSecond} MB per CPU second (${results.mbPerCpuSecondWithoutFixedCost} without the fixed cost); load average ${results.loadAverage.join(' ')}`)
-  console.log(`  leaks found ${results.found} of ${planted} planted (plain, Basic auth, hex, UTF-16LE)`)
+  out(`\nscan: ${results.megabytes} MB in ${results.files} files, ${results.values} values of ${SECRETS} secrets`)
+  out(`  rotor scan tree --json   ${results.scanMs} ms   ${results.mbPerSecond} MB/s (target >= 100)`)
+  out(`  fixed cost (empty dir)   ${results.fixedMs} ms; without it ${results.mbPerSecondWithoutFixedCost} MB/s`)
+  if (results.cpuMs !== undefined) out(`  CPU time ${results.cpuMs} ms: ${results.mbPerCpuSecond} MB per CPU second (${results.mbPerCpuSecondWithoutFixedCost} without the fixed cost); load average ${results.loadAverage.join(' ')}`)
+  out(`  leaks found ${results.found} of ${planted} planted (plain, Basic auth, hex, UTF-16LE)`)
 } finally {
   rmSync(work, {recursive: true, force: true})
 }

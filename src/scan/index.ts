@@ -118,8 +118,9 @@ class Collector {
 const tooLarge = (size: number, limit: number) => `larger than ${formatSize(limit)} (${formatSize(size)}; --max-file-size)`
 
 async function scanFiles(matcher: LeakMatcher, input: ScanInput, limit: number): Promise<ScanOutcome> {
-  const {files, ignored} = await listFiles(input.cwd, input.paths, Boolean(input.includeIgnored))
+  const {files, ignored, unreadable} = await listFiles(input.cwd, input.paths, Boolean(input.includeIgnored))
   const found = new Collector(matcher)
+  found.skipped.push(...(unreadable ?? []))
   const read = (file: string) => readSmallFile(resolve(input.cwd, file), limit)
   // Read the next file while this one is scanned.
   let next = files.length > 0 ? read(files[0]) : undefined
@@ -180,7 +181,7 @@ function lineAt(bytes: Buffer, line: number): string {
 }
 
 /** Inside a git work tree: its tracked and untracked files (ignored ones on request); elsewhere, a walk of the paths. */
-async function listFiles(cwd: string, paths: string[], includeIgnored: boolean): Promise<{files: string[]; ignored?: number}> {
+async function listFiles(cwd: string, paths: string[], includeIgnored: boolean): Promise<{files: string[]; ignored?: number; unreadable?: Skipped[]}> {
   const inGit = await git(['rev-parse', '--is-inside-work-tree'], {cwd}).then(
     (out) => out.toString().trim() === 'true',
     () => false,
@@ -192,20 +193,29 @@ async function listFiles(cwd: string, paths: string[], includeIgnored: boolean):
     return {files, ...(includeIgnored ? {} : {ignored: (await ignoredPaths(cwd, paths)).length})}
   }
   const found: string[] = []
-  for (const path of paths.length > 0 ? paths : ['.']) await walk(resolve(cwd, path), cwd, found, includeIgnored)
-  return {files: found}
+  const unreadable: Skipped[] = []
+  for (const path of paths.length > 0 ? paths : ['.']) await walk(resolve(cwd, path), cwd, found, includeIgnored, unreadable)
+  return {files: found, unreadable}
 }
 
-async function walk(path: string, cwd: string, found: string[], includeIgnored: boolean): Promise<void> {
+async function walk(path: string, cwd: string, found: string[], includeIgnored: boolean, unreadable: Skipped[]): Promise<void> {
   const info = await stat(path)
   if (info.isFile()) {
     found.push(relative(cwd, path) || path)
     return
   }
   if (!info.isDirectory()) return
-  for (const entry of await readdir(path, {withFileTypes: true})) {
+  let entries
+  try {
+    entries = await readdir(path, {withFileTypes: true})
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException
+    unreadable.push({file: relative(cwd, path) || path, reason: `unreadable folder: ${e.code ?? e.message}`, searchedAsBytes: false})
+    return
+  }
+  for (const entry of entries) {
     if (entry.isDirectory() && (entry.name === '.git' || (!includeIgnored && SKIP_DIRS.has(entry.name)))) continue
-    if (entry.isDirectory() || entry.isFile()) await walk(join(path, entry.name), cwd, found, includeIgnored)
+    if (entry.isDirectory() || entry.isFile()) await walk(join(path, entry.name), cwd, found, includeIgnored, unreadable)
   }
 }
 
