@@ -3,6 +3,7 @@
 // bench/results.json and bench/fleet-results.json. Figures, not assertions: tests never time things.
 //   npm run bench -- --quick        start-up and planner only
 //   npm run bench -- --fleet-only   the fleet benchmark only (add --secrets N for a smaller fleet)
+//   npm run bench -- --scan-only    the scan benchmark only (bench/scan.js: 200 MB, 1,000 values)
 import {execFileSync, spawnSync} from 'node:child_process'
 import {cpSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {cpus, tmpdir} from 'node:os'
@@ -27,9 +28,18 @@ function timeCommand(args, cwd) {
   return median(samples)
 }
 
+function scanBench() {
+  const result = spawnSync(process.execPath, [join(root, 'bench/scan.js')], {stdio: 'inherit'})
+  if (result.status !== 0) throw new Error(`bench/scan.js exited ${result.status}`)
+}
+if (process.argv.includes('--scan-only')) {
+  scanBench()
+  process.exit(0)
+}
+
 const fleetOnly = process.argv.includes('--fleet-only')
 function fleet() {
-  const extra = process.argv.slice(2).filter((a) => a !== '--fleet-only' && a !== '--quick')
+  const extra = process.argv.slice(2).filter((a) => a !== '--fleet-only' && a !== '--quick' && a !== '--scan-only')
   const result = spawnSync(process.execPath, [join(root, 'bench/fleet.js'), ...extra], {stdio: 'inherit'})
   if (result.status !== 0) throw new Error(`bench/fleet.js exited ${result.status}`)
 }
@@ -77,4 +87,7 @@ console.log('\nplan (pure planner)     secrets    ms      peak RSS MB   actions'
 for (const r of planRuns) console.log(`                        ${String(r.n).padStart(7)} ${f(r.ms).padStart(8)} ${f(r.maxRssMb).padStart(10)}   ${r.actions}`)
 console.log(`\n100k / 10k time: ${f(results.planScaling)}x (target <= 12x); 100k target < 2000 ms, < 512 MB`)
 
-if (!process.argv.includes('--quick')) fleet()
+if (!process.argv.includes('--quick')) {
+  fleet()
+  scanBench()
+}

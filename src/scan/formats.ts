@@ -46,8 +46,11 @@ export class FormatMatcher<T> {
       const body = escapeClass(alphabet + BASE62)
       // With a prefix the prefix anchors the match; without one, the key must not be glued to
       // more characters of its alphabet (it would be part of a longer token).
-      const before = policy.prefix ? '(?<![A-Za-z0-9])' : `(?<![${body}])`
-      const source = `${before}${escapeLiteral(policy.prefix)}[${escapeClass(alphabet)}]{${policy.length}}[${escapeClass(BASE62)}]{${CHECKSUM_LENGTH}}(?![${body}])`
+      // The prefix comes first in the pattern (the boundary is checked behind it) so that the
+      // regex engine can skip ahead to the literal instead of trying every position.
+      const prefix = escapeLiteral(policy.prefix)
+      const before = policy.prefix ? `${prefix}(?<![A-Za-z0-9]${prefix})` : `(?<![${body}])`
+      const source = `${before}[${escapeClass(alphabet)}]{${policy.length}}[${escapeClass(BASE62)}]{${CHECKSUM_LENGTH}}(?![${body}])`
       const compiled = {policy, regex: new RegExp(source, 'g'), tags: [tag]}
       byShape.set(shape, compiled)
       this.formats.push(compiled)
@@ -58,9 +61,16 @@ export class FormatMatcher<T> {
     return this.formats.length === 0
   }
 
+  /** `find` on bytes (formats are ASCII, so offsets are byte offsets); skips them when no format's prefix occurs. */
+  findInBytes(bytes: Buffer): Array<FormatMatch<T>> {
+    if (this.formats.every((f) => f.policy.prefix && !bytes.includes(f.policy.prefix))) return []
+    return this.find(bytes.toString('latin1'))
+  }
+
   find(text: string): Array<FormatMatch<T>> {
     const found: Array<FormatMatch<T>> = []
     for (const format of this.formats) {
+      if (format.policy.prefix && !text.includes(format.policy.prefix)) continue
       for (const match of text.matchAll(format.regex)) {
         if (!looksLikeRotorKey(match[0], format.policy)) continue
         const start = match.index

@@ -1,10 +1,10 @@
 /**
- * The git side of scanning: staged blobs (`git show :path`) and every line added in any commit
- * (`git log --all -p -U0`), read as a stream so a long history is never held in memory.
+ * The git side of scanning: the blobs the index stages and every blob any commit adds, read raw
+ * with `git cat-file --batch` (never through diffs, which attributes can hide), as streams so a
+ * long history is never held in memory.
  */
 import {spawn} from 'node:child_process'
 import {basename, dirname} from 'node:path'
-import {createInterface} from 'node:readline'
 import {UsageError} from '../errors/index.js'
 
 export interface GitRunOptions {
@@ -30,37 +30,68 @@ export async function repoRoot(cwd: string): Promise<string> {
   return (await git(['rev-parse', '--show-toplevel'], {cwd})).toString('utf8').trim()
 }
 
-/** Tracked and untracked, not ignored files of the work tree (relative to `cwd`). */
-export async function workTreeFiles(cwd: string, paths: string[]): Promise<string[]> {
-  const out = await git(['ls-files', '-z', '--cached', '--others', '--exclude-standard', '--', ...paths], {cwd})
+/**
+ * Tracked and untracked files of the work tree (relative to `cwd`); ignored ones only with
+ * `includeIgnored`.
+ */
+export async function workTreeFiles(cwd: string, paths: string[], includeIgnored = false): Promise<string[]> {
+  const out = await git(['ls-files', '-z', '--cached', '--others', ...(includeIgnored ? [] : ['--exclude-standard']), '--', ...paths], {cwd})
   return [...new Set(out.toString('utf8').split('\0').filter(Boolean))]
 }
 
-/** Files added, copied, modified or renamed in the index, with their staged content. */
-export async function stagedFiles(cwd: string, paths: string[]): Promise<Array<{file: string; content: Buffer}>> {
-  const root = await repoRoot(cwd)
-  const names = (await git(['diff', '--cached', '--name-only', '-z', '--diff-filter=ACMR', '--', ...paths], {cwd})).toString('utf8').split('\0').filter(Boolean)
-  const files: Array<{file: string; content: Buffer}> = []
-  for (const file of names) files.push({file, content: await git(['show', `:${file}`], {cwd: root})})
-  return files
+/** Ignored paths a work-tree scan leaves out (an ignored folder counts once). */
+export async function ignoredPaths(cwd: string, paths: string[]): Promise<string[]> {
+  const out = await git(['ls-files', '-z', '--others', '--ignored', '--exclude-standard', '--directory', '--', ...paths], {cwd})
+  return out.toString('utf8').split('\0').filter(Boolean)
 }
 
-export interface AddedLine {
-  commit: string
+/** A blob to scan: where it is and, for history, the first commit that has it there. */
+export interface BlobRef {
   file: string
-  line: number
-  text: string
+  sha: string
+  commit?: string
+}
+
+const GITLINK = '160000'
+const NULL_SHA = /^0+$/
+
+/**
+ * One `--raw` entry (`:oldmode newmode oldsha newsha status`) as the blob it adds, if any:
+ * deletions and submodules (gitlinks) have none.
+ */
+function addedBlob(header: string, file: string, commit?: string): BlobRef | undefined {
+  const [, newMode, , newSha, status] = header.slice(1).split(' ')
+  if (newMode === GITLINK || NULL_SHA.test(newSha) || status.startsWith('D')) return undefined
+  return {file, sha: newSha, ...(commit ? {commit} : {})}
 }
 
 /**
- * Every line added by any commit reachable from any ref. Each leak enters history as an added
- * line somewhere, so this finds it once, at the commit that introduced it. Merge commits show no
- * diff (git's default), so a value typed in a merge resolution is missed: scan the work tree too.
+ * Blobs the index adds, changes or changes the type of (a symlink replaced by a file is `T`).
+ * Read as blobs, so attributes and symlinks decide nothing. Paths are relative to the root.
  */
-export async function* addedLines(cwd: string, paths: string[]): AsyncGenerator<AddedLine> {
+export async function stagedBlobs(cwd: string, paths: string[]): Promise<BlobRef[]> {
+  const out = await git(['diff', '--cached', '--raw', '-z', '--no-renames', '--no-abbrev', '--no-ext-diff', '--diff-filter=ACMT', '--', ...paths], {cwd})
+  const tokens = out.toString('utf8').split('\0')
+  const blobs: BlobRef[] = []
+  for (let i = 0; i + 1 < tokens.length; i++) {
+    if (!tokens[i].startsWith(':')) continue
+    const blob = addedBlob(tokens[i], tokens[i + 1])
+    if (blob) blobs.push(blob)
+    i++
+  }
+  return blobs
+}
+
+/**
+ * Every blob any commit of any ref adds, once per path, with the first commit (parents before
+ * children) that has it there. Merge commits are compared with each parent, so content written in a
+ * conflict resolution is read too. Blobs, not diffs: `.gitattributes` (`-diff`, `binary`,
+ * textconv drivers) cannot hide or rewrite what is read.
+ */
+export async function* historyBlobs(cwd: string, paths: string[]): AsyncGenerator<BlobRef> {
   const child = spawn(
     'git',
-    ['-c', 'core.quotepath=off', 'log', '--all', '-p', '-U0', '--no-color', '--no-ext-diff', '--no-renames', '--format=%x00commit %H', '--', ...paths],
+    ['-c', 'core.quotepath=off', 'log', '--all', '--reverse', '--topo-order', '-m', '--raw', '-z', '--no-renames', '--no-abbrev', '--no-ext-diff', '--format=%H', '--', ...paths],
     {cwd, stdio: ['ignore', 'pipe', 'pipe']},
   )
   let err = ''
@@ -69,28 +100,24 @@ export async function* addedLines(cwd: string, paths: string[]): AsyncGenerator<
     child.on('error', reject)
     child.on('close', (code) => resolve(code ?? 1))
   })
+  const seen = new Set<string>()
   let commit = ''
-  let file = ''
-  let line = 0
-  // Between `diff --git` and the first hunk, `+++ ` names the file; inside a hunk it is content.
-  let inHeader = false
-  for await (const raw of createInterface({input: child.stdout, crlfDelay: Infinity})) {
-    if (raw.startsWith('\0commit ')) {
-      commit = raw.slice(8)
-      file = ''
-      inHeader = false
-    } else if (raw.startsWith('diff --git ')) {
-      inHeader = true
-      file = ''
-    } else if (inHeader && raw.startsWith('+++ ')) {
-      file = raw === '+++ /dev/null' ? '' : raw.slice(4).replace(/^b\//, '')
-    } else if (raw.startsWith('@@ ')) {
-      inHeader = false
-      const match = /\+(\d+)(?:,\d+)? @@/.exec(raw)
-      line = match ? Number(match[1]) : 0
-    } else if (!inHeader && raw.startsWith('+') && file) {
-      yield {commit, file, line, text: raw.slice(1)}
-      line++
+  let header: string | undefined
+  let carry = ''
+  for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
+    const tokens = (carry + chunk.toString('utf8')).split('\0')
+    carry = tokens.pop() ?? ''
+    for (const raw of tokens) {
+      const token = raw.replace(/^\n+/, '')
+      if (header !== undefined) {
+        const blob = addedBlob(header, token, commit)
+        header = undefined
+        if (blob && !seen.has(`${blob.sha}\0${blob.file}`)) {
+          seen.add(`${blob.sha}\0${blob.file}`)
+          yield blob
+        }
+      } else if (token.startsWith(':')) header = token
+      else if (/^[0-9a-f]{40,64}$/.test(token)) commit = token
     }
   }
   const code = await closed
@@ -98,6 +125,81 @@ export async function* addedLines(cwd: string, paths: string[]): AsyncGenerator<
   if (code !== 0 && !/does not have any commits|bad default revision/.test(err)) {
     throw new UsageError(`git log failed: ${err.trim() || `exit ${code}`}`, {hint: 'run rotor scan --history inside a git repository'})
   }
+}
+
+/** Object sizes (`git cat-file --batch-check`); a missing object has none. */
+export async function blobSizes(cwd: string, shas: string[]): Promise<Map<string, number>> {
+  const sizes = new Map<string, number>()
+  for await (const line of catFile(cwd, '--batch-check', shas, false)) {
+    const [sha, type, size] = line.header.split(' ')
+    if (type !== 'missing') sizes.set(sha, Number(size))
+  }
+  return sizes
+}
+
+/** Blob contents, raw (`git cat-file --batch`: no filters, no textconv), in the order asked. */
+export async function* readBlobs(cwd: string, shas: string[]): AsyncGenerator<{sha: string; content?: Buffer}> {
+  for await (const entry of catFile(cwd, '--batch', shas, true)) {
+    const [sha, type] = entry.header.split(' ')
+    yield {sha, ...(type === 'missing' ? {} : {content: entry.content})}
+  }
+}
+
+/**
+ * Runs `git cat-file <mode>` over `shas` and parses its answers: a header line each, followed
+ * (with `withContent`, unless missing) by that many bytes and a newline. Bodies are copied once
+ * into a buffer of their announced size.
+ */
+async function* catFile(cwd: string, mode: string, shas: string[], withContent: boolean): AsyncGenerator<{header: string; content?: Buffer}> {
+  if (shas.length === 0) return
+  const child = spawn('git', ['cat-file', mode], {cwd, stdio: ['pipe', 'pipe', 'pipe']})
+  let err = ''
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()))
+  const closed = new Promise<number>((resolve, reject) => {
+    child.on('error', reject)
+    child.on('close', (code) => resolve(code ?? 1))
+  })
+  child.stdin.on('error', () => {})
+  child.stdin.end(`${shas.join('\n')}\n`)
+  let pending: Buffer = Buffer.alloc(0)
+  let header = ''
+  let body: Buffer | undefined
+  let filled = 0
+  for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
+    let data: Buffer = pending.length > 0 ? Buffer.concat([pending, chunk]) : chunk
+    pending = Buffer.alloc(0)
+    while (data.length > 0) {
+      if (body && filled < body.length) {
+        const take = Math.min(body.length - filled, data.length)
+        data.copy(body, filled, 0, take)
+        filled += take
+        data = data.subarray(take)
+        continue
+      }
+      if (body) {
+        // The newline that ends a body.
+        yield {header, content: body}
+        body = undefined
+        data = data.subarray(1)
+        continue
+      }
+      const nl = data.indexOf(10)
+      if (nl === -1) {
+        pending = Buffer.from(data)
+        break
+      }
+      header = data.toString('utf8', 0, nl)
+      data = data.subarray(nl + 1)
+      const [, type, size] = header.split(' ')
+      if (!withContent || type === 'missing') yield {header}
+      else {
+        body = Buffer.allocUnsafe(Number(size))
+        filled = 0
+      }
+    }
+  }
+  const code = await closed
+  if (code !== 0) throw new UsageError(`git cat-file failed: ${err.trim() || `exit ${code}`}`, {hint: 'run rotor scan inside a git repository'})
 }
 
 export async function hooksDir(cwd: string): Promise<string> {

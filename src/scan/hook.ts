@@ -1,7 +1,9 @@
 /**
  * `rotor scan --install-hook`: a git pre-commit hook that runs `rotor scan --staged`, so a
  * commit that adds a managed secret is refused (exit 4 stops git). A hook that rotor did not
- * write is only replaced with `force`.
+ * write is only replaced with `force`. The hook passes `--allow-skipped`: staged files scan cannot
+ * read as text (images, archives) are listed on every commit but do not block it; a CI run of
+ * `rotor scan` fails on them.
  */
 import {chmod, mkdir, readFile, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
@@ -11,7 +13,7 @@ import {hooksDir} from './git.js'
 export const HOOK_MARKER = '# rotor-hook: installed by `rotor scan --install-hook`'
 
 export function hookScript(configPath?: string): string {
-  const args = `scan --staged${configPath ? ` --config '${configPath.replace(/'/g, `'\\''`)}'` : ''}`
+  const args = `scan --staged --allow-skipped${configPath ? ` --config '${configPath.replace(/'/g, `'\\''`)}'` : ''}`
   return `#!/bin/sh
 ${HOOK_MARKER}; delete this file to remove it.
 # Refuses the commit when staged changes contain a value (or key format) of a secret rotor manages.

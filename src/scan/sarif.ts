@@ -54,6 +54,7 @@ export function toSarif(leaks: Leak[], tool: {version: string; homepage?: string
               secret: leak.secret,
               secrets: leak.secrets,
               role: leak.role,
+              encoding: leak.encoding,
               ...(leak.versionId ? {versionId: leak.versionId} : {}),
               ...(leak.commit ? {commit: leak.commit} : {}),
             },
@@ -66,6 +67,7 @@ export function toSarif(leaks: Leak[], tool: {version: string; homepage?: string
 
 export function describe(leak: Leak): string {
   const where = leak.commit ? ` (commit ${leak.commit.slice(0, 12)})` : ''
-  if (leak.kind === 'format') return `key in the format of ${leak.secrets.join(', ')}${where}`
-  return `${leak.role} version${leak.versionId ? ` ${leak.versionId}` : ''} of ${leak.secret}${where}`
+  const encoded = leak.encoding === 'plain' ? '' : `, ${leak.encoding}-encoded`
+  if (leak.kind === 'format') return `key in the format of ${leak.secrets.join(', ')}${encoded}${where}`
+  return `${leak.role} version${leak.versionId ? ` ${leak.versionId}` : ''} of ${leak.secret}${encoded}${where}`
 }
