@@ -10,6 +10,7 @@
 import type {RotorConfig} from '../config/types.js'
 import type {StoreSet} from '../engine/stores.js'
 import {chunks} from '../util/pool.js'
+import {describePaths} from '../../providers/describe-many.js'
 
 export interface Orphan {
   store: string
@@ -54,10 +55,10 @@ export async function findOrphans(config: RotorConfig, stores: StoreSet): Promis
         const client = await stores.get(store)
         const unknown = (await client.list(prefix)).filter((p) => !configured.has(p))
         for (const chunk of chunks(unknown, DESCRIBE_CHUNK)) {
-          const snapshots = await client.describeMany(chunk)
-          snapshots.forEach((s, i) => {
-            if (s.exists && s.owned && s.versions.some((v) => v.enabled && !v.destroyed)) report.orphans.push(orphan(store, chunk[i]))
-          })
+          for (const [path, s] of await describePaths(client, chunk)) {
+            if (s instanceof Error) throw s
+            if (s.exists && s.owned && s.versions.some((v) => v.enabled && !v.destroyed)) report.orphans.push(orphan(store, path))
+          }
         }
       } catch (error) {
         report.unlisted.push({store, prefix, reason: (error as Error).message})
