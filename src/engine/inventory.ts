@@ -41,7 +41,7 @@ export async function readInventory(
           if (client instanceof Error) throw client
           // Each path gets its own answer: one that cannot be read blocks its own secret only.
           const described = await describePaths(client, chunk, chunk.length)
-          for (const path of chunk) found.set(key(store, path), described.get(path) ?? new Error(`${store}:${path} was not described`))
+          for (const path of chunk) found.set(key(store, path), described.get(path)!)
         } catch (error) {
           for (const path of chunk) found.set(key(store, path), error as Error)
         }
