@@ -11,7 +11,7 @@
  */
 import {BatchGetSecretValueCommand, ListSecretsCommand, type SecretListEntry} from '@aws-sdk/client-secrets-manager'
 import {isNotFound, NotFoundError, type RotorError} from '../../src/errors/index.js'
-import {asError} from '../describe-many.js'
+import {describeFromListing, type ListPages} from '../describe-many.js'
 import {type BatchReadResult, type DescribeResult, type Role, type SecretSnapshot, SecretValue} from '../types.js'
 import type {AwsStoreClient} from './client.js'
 import {chunks, mapConcurrent} from './concurrency.js'
@@ -76,18 +76,7 @@ export const LIST_PAGE = 100
 const BULK_CONCURRENCY = 32
 
 export async function describeMany(client: AwsStoreClient, paths: readonly string[], call: Request): Promise<Map<string, DescribeResult>> {
-  const unique = [...new Set(paths)]
-  // One path: its DescribeSecret costs what one listing page does, and is never stale.
-  const listed = unique.length > 1 ? await listEntries(client, unique, call) : new Map<string, SecretListEntry>()
-  const results = new Map<string, DescribeResult>()
-  await mapConcurrent(unique, BULK_CONCURRENCY, async (path) => {
-    try {
-      results.set(path, await describeListed(client, path, listed.get(path), call))
-    } catch (error) {
-      results.set(path, asError(error))
-    }
-  })
-  return results
+  return describeFromListing<SecretListEntry>(paths, (wanted, onPage) => listPages(client, wanted, onPage, call), (path, entry) => describeListed(client, path, entry, call), BULK_CONCURRENCY)
 }
 
 async function describeListed(client: AwsStoreClient, path: string, entry: SecretListEntry | undefined, call: Request): Promise<SecretSnapshot> {
@@ -103,17 +92,17 @@ async function describeListed(client: AwsStoreClient, path: string, entry: Secre
 }
 
 /**
- * The listing entries of `paths`, paging until every path is found or paging costs more than
- * describing the rest would. A listing the store refuses (no secretsmanager:ListSecrets) or that
- * fails leaves the remaining paths to `describe`, which reports their own errors.
+ * ListSecrets pages, filtered by the paths' name prefixes, until every path is listed or paging
+ * costs more than describing the rest would. A listing the store refuses (no
+ * secretsmanager:ListSecrets) or that fails leaves the remaining paths to `describe`, which
+ * reports their own errors.
  */
-async function listEntries(client: AwsStoreClient, paths: readonly string[], call: Request): Promise<Map<string, SecretListEntry>> {
-  const wanted = new Set(paths)
-  const found = new Map<string, SecretListEntry>()
-  const prefixes = namePrefixes(paths)
-  const maxPages = 2 * Math.ceil(paths.length / LIST_PAGE) + 1
+async function listPages(client: AwsStoreClient, wanted: ReadonlySet<string>, onPage: Parameters<ListPages<SecretListEntry>>[1], call: Request): Promise<void> {
+  const prefixes = namePrefixes([...wanted])
+  const maxPages = 2 * Math.ceil(wanted.size / LIST_PAGE) + 1
   let NextToken: string | undefined
   let pages = 0
+  let unlisted = wanted.size
   try {
     do {
       const token = NextToken
@@ -123,13 +112,12 @@ async function listEntries(client: AwsStoreClient, paths: readonly string[], cal
         ),
       )
       pages++
-      for (const entry of out.SecretList ?? []) if (entry.Name !== undefined && wanted.has(entry.Name)) found.set(entry.Name, entry)
+      unlisted = onPage((out.SecretList ?? []).flatMap((entry) => (entry.Name !== undefined && wanted.has(entry.Name) ? [[entry.Name, entry] as [string, SecretListEntry]] : [])))
       NextToken = out.NextToken
-    } while (NextToken && found.size < wanted.size && pages < maxPages)
+    } while (NextToken && unlisted > 0 && pages < maxPages)
   } catch {
-    // Deliberately quiet: every path not found is described on its own, and errors there surface.
+    // Deliberately quiet: every path not listed is described on its own, and errors there surface.
   }
-  return found
 }
 
 /** The ListSecrets `name` filter matches name prefixes, case-sensitive, up to 10 values ORed. */

@@ -6,13 +6,12 @@
  * (it changed between the two requests), is described on its own.
  */
 import {isNotFound} from '../../src/errors/index.js'
-import {asError} from '../describe-many.js'
+import {describeFromListing, type ListPages} from '../describe-many.js'
 import type {DescribeResult, SecretSnapshot} from '../types.js'
 import type {GcpStoreClient} from './client.js'
 import {aliasesOf, type Secret, type SecretVersion, snapshotOf} from './mapping.js'
 import {parentOf, pathOfSecretName, toSecretId, versionNumberOf} from './naming.js'
 import {PAGE_CALL} from './sdk.js'
-import {mapLimit} from '../../src/util/pool.js'
 
 type Request = <T>(request: () => Promise<T>) => Promise<T>
 
@@ -22,17 +21,7 @@ export const LIST_PAGE = 1000
 const BULK_CONCURRENCY = 32
 
 export async function describeMany(client: GcpStoreClient, paths: readonly string[], call: Request): Promise<Map<string, DescribeResult>> {
-  const unique = [...new Set(paths)]
-  const listed = unique.length > 1 ? await listSecrets(client, unique, call) : new Map<string, Secret>()
-  const results = new Map<string, DescribeResult>()
-  await mapLimit(unique, BULK_CONCURRENCY, async (path) => {
-    try {
-      results.set(path, await describeListed(client, path, listed.get(path), call))
-    } catch (error) {
-      results.set(path, asError(error))
-    }
-  })
-  return results
+  return describeFromListing<Secret>(paths, (wanted, onPage) => listPages(client, wanted, onPage, call), (path, secret) => describeListed(client, path, secret, call), BULK_CONCURRENCY)
 }
 
 async function describeListed(client: GcpStoreClient, path: string, secret: Secret | undefined, call: Request): Promise<SecretSnapshot> {
@@ -52,17 +41,16 @@ function aliasesKnown(secret: Secret, versions: SecretVersion[]): boolean {
 }
 
 /**
- * The listed Secret of each path, paging until all are found or paging costs more than
- * describing the rest. A listing refused (no secretmanager.secrets.list) or failing leaves the
- * rest to `describe`, which reports their own errors.
+ * ListSecrets pages until every path is listed or paging costs more than describing the rest. A
+ * listing refused (no secretmanager.secrets.list) or failing leaves the rest to `describe`, which
+ * reports their own errors.
  */
-async function listSecrets(client: GcpStoreClient, paths: readonly string[], call: Request): Promise<Map<string, Secret>> {
-  const wanted = new Set(paths)
-  const found = new Map<string, Secret>()
-  const filter = nameFilter(paths)
-  const maxPages = 2 * Math.ceil(paths.length / LIST_PAGE) + 1
+async function listPages(client: GcpStoreClient, wanted: ReadonlySet<string>, onPage: Parameters<ListPages<Secret>>[1], call: Request): Promise<void> {
+  const filter = nameFilter([...wanted])
+  const maxPages = 2 * Math.ceil(wanted.size / LIST_PAGE) + 1
   let pageToken = ''
   let pages = 0
+  let unlisted = wanted.size
   try {
     do {
       const token = pageToken
@@ -70,16 +58,17 @@ async function listSecrets(client: GcpStoreClient, paths: readonly string[], cal
         client.call('ListSecrets', undefined, () => client.sdk.listSecrets({parent: parentOf(client.where), pageSize: LIST_PAGE, pageToken: token, filter}, PAGE_CALL)),
       )
       pages++
-      for (const secret of secrets) {
-        const path = secret.name ? pathOfSecretName(secret.name) : undefined
-        if (path !== undefined && wanted.has(path)) found.set(path, secret)
-      }
+      unlisted = onPage(
+        secrets.flatMap((secret) => {
+          const path = secret.name ? pathOfSecretName(secret.name) : undefined
+          return path !== undefined && wanted.has(path) ? [[path, secret] as [string, Secret]] : []
+        }),
+      )
       pageToken = raw?.nextPageToken ?? ''
-    } while (pageToken && found.size < wanted.size && pages < maxPages)
+    } while (pageToken && unlisted > 0 && pages < maxPages)
   } catch {
-    // Deliberately quiet: every path not found is described on its own, and errors there surface.
+    // Deliberately quiet: every path not listed is described on its own, and errors there surface.
   }
-  return found
 }
 
 /** `name:` matches a substring of the resource name: the secret ids' shared prefix narrows the listing. */
