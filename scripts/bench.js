@@ -3,6 +3,7 @@
 // bench/results.json and bench/fleet-results.json. Figures, not assertions: tests never time things.
 //   npm run bench -- --quick        start-up and planner only
 //   npm run bench -- --fleet-only   the fleet benchmark only (add --secrets N for a smaller fleet)
+//   npm run bench -- --aws-plan-only  plan over 5,000 AWS secrets on the emulator (bench/aws-plan.js)
 import {execFileSync, spawnSync} from 'node:child_process'
 import {cpSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {cpus, tmpdir} from 'node:os'
@@ -77,4 +78,7 @@ console.log('\nplan (pure planner)     secrets    ms      peak RSS MB   actions'
 for (const r of planRuns) console.log(`                        ${String(r.n).padStart(7)} ${f(r.ms).padStart(8)} ${f(r.maxRssMb).padStart(10)}   ${r.actions}`)
 console.log(`\n100k / 10k time: ${f(results.planScaling)}x (target <= 12x); 100k target < 2000 ms, < 512 MB`)
 
-if (!process.argv.includes('--quick')) fleet()
+if (!process.argv.includes('--quick')) {
+  fleet()
+  awsPlan()
+}
