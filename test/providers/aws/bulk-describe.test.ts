@@ -9,6 +9,7 @@ import {describePaths} from '../../../providers/describe-many.js'
 import {withLimits} from '../../../providers/limits.js'
 import {withRetries} from '../../../providers/retrying.js'
 import {awsRuntime} from '../../../providers/aws/runtime.js'
+import {namePrefixes} from '../../../providers/aws/batch.js'
 import {type SecretSnapshot, SecretValue, type StoreClient} from '../../../providers/types.js'
 import {readInventory} from '../../../src/engine/inventory.js'
 import type {StoreSet} from '../../../src/engine/stores.js'
@@ -138,5 +139,15 @@ describe('AWS bulk describe (ListSecrets pages)', () => {
     expect(calls).toEqual({ListSecrets: 4, ListSecretVersionIds: SECRETS + 1})
     const snapshots = paths.map((p) => result.get(p)![0].snapshot)
     expect(snapshots).toEqual(await describeEach(paths))
+  })
+})
+
+describe('AWS listing filter (name prefixes)', () => {
+  it('uses one prefix per top-level folder, up to ten, else the shared prefix, else none', () => {
+    expect(namePrefixes(['app/db-1', 'app/db-2', 'billing/key'])).toEqual(['app/db-', 'billing/key'])
+    expect(namePrefixes(['fleet-s0001', 'fleet-s0002'])).toEqual(['fleet-s000'])
+    const many = Array.from({length: 11}, (_, i) => `team/t${i}/key`).map((p, i) => p.replace('team/', `team${i}/`))
+    expect(namePrefixes(many)).toEqual(['team'])
+    expect(namePrefixes(['alpha', 'beta'])).toBeUndefined()
   })
 })

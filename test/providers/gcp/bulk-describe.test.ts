@@ -5,6 +5,7 @@
  */
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {describePaths} from '../../../providers/describe-many.js'
+import {nameFilter} from '../../../providers/gcp/bulk.js'
 import {type SecretSnapshot, SecretValue} from '../../../providers/types.js'
 import {type GcpFixture, startGcpFixture} from '../../emulators/gcp/fixture.js'
 
@@ -60,5 +61,12 @@ describe('GCP bulk describe (ListSecrets pages)', () => {
     } finally {
       fx.emulator.faults.allow('secretmanager.secrets.list')
     }
+  })
+})
+
+describe('GCP listing filter', () => {
+  it('narrows by the secret ids\' shared prefix, or not at all', () => {
+    expect(nameFilter(['app/db-1', 'app/db-2'])).toBe('name:app__db-')
+    expect(nameFilter(['alpha', 'beta'])).toBe('')
   })
 })
