@@ -4,11 +4,12 @@
 // script that calls each SDK one secret at a time. Each scenario runs in a fresh process
 // (bench/fleet-run.js); API calls are counted by the emulators.
 //   node bench/fleet.js [--secrets N]      (needs `npm run build` first; scripts/bench.js does it)
-import {execFileSync, spawn} from 'node:child_process'
-import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {spawn} from 'node:child_process'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
+import {compileEmulators} from './emulators.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const argAfter = (flag, fallback) => (process.argv.includes(flag) ? process.argv[process.argv.indexOf(flag) + 1] : fallback)
@@ -17,12 +18,7 @@ const LATENCY_MS = 25
 const DRIFT = 0.05
 const ROTATE = Math.max(1, Math.round(SECRETS / 10))
 
-// The emulators are TypeScript under test/: compile them once, outside dist/ (which is published).
-const out = join(root, 'node_modules/.cache/rotor-bench')
-execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'bench/tsconfig.emulators.json')], {stdio: 'inherit'})
-mkdirSync(out, {recursive: true})
-writeFileSync(join(out, 'package.json'), '{"type": "module"}\n')
-const emu = (p) => import(join(out, 'emulators', p))
+const emu = compileEmulators()
 const {startAwsEmulator} = await emu('aws/server.js')
 const {startAzureEmulator, EMULATOR_TOKEN} = await emu('azure/server.js')
 const {startGcpEmulator} = await emu('gcp/server.js')
@@ -97,7 +93,7 @@ function counters() {
   const vaultOps = {}
   let vaultReads = 0
   for (const call of vault.calls) {
-    const op = `${call.method} ${call.path.replace(/^\/v1\/secret\/(data|metadata|delete|destroy|undelete)\/.*/, '/v1/secret/$1/*')}`
+    const op = `${call.method} ${call.path.replace(/^(\/?(?:v1\/)?secret\/(?:data|metadata|delete|destroy|undelete)\/).*/, '$1*')}`
     vaultOps[op] = (vaultOps[op] ?? 0) + 1
     if (call.method === 'GET' || call.method === 'LIST') vaultReads++
   }

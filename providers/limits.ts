@@ -10,8 +10,8 @@
  */
 import {isThrottled} from '../src/errors/index.js'
 import {sleep as realSleep} from '../src/util/sleep.js'
-import {STORE_METHODS} from './retrying.js'
-import type {StoreClient} from './types.js'
+import {STORE_METHODS, wrapBulkDescribe} from './retrying.js'
+import {describesInBulk, type StoreClient} from './types.js'
 
 export interface RateQuota {
   /** Calls allowed per window. */
@@ -108,30 +108,31 @@ export class Semaphore {
 export function withLimits(client: StoreClient, quotas: Quotas, clock: PacingClock = realClock): StoreClient {
   const buckets = {read: new AdaptiveBucket(quotas.read, clock), write: new AdaptiveBucket(quotas.write, clock)}
   const slots = new Semaphore(quotas.concurrency)
+  const paced = <T>(kind: 'read' | 'write', request: () => Promise<T>): Promise<T> =>
+    slots.run(async () => {
+      const bucket = buckets[kind]
+      await bucket.take()
+      try {
+        const result = await request()
+        bucket.succeeded()
+        return result
+      } catch (error) {
+        if (isThrottled(error)) bucket.throttled()
+        throw error
+      }
+    })
   const wrapped: Record<string, unknown> = {}
   for (const [method, kind] of Object.entries(STORE_METHODS)) {
+    if (method === 'describeMany') continue
     const original = (client as unknown as Record<string, ((...args: unknown[]) => Promise<unknown>) | undefined>)[method]
     if (!original) continue
-    const bucket = buckets[kind]
-    wrapped[method] = (...args: unknown[]) =>
-      slots.run(async () => {
-        await bucket.take()
-        try {
-          const result = await original.apply(client, args)
-          bucket.succeeded()
-          return result
-        } catch (error) {
-          if (isThrottled(error)) bucket.throttled()
-          throw error
-        }
-      })
+    wrapped[method] = (...args: unknown[]) => paced(kind, () => original.apply(client, args))
   }
-  // No store has a batch describe: every adapter's describeMany is one describe per path. Paced
-  // as one call it would hold one slot and one token for a hundred requests, so split it here and
-  // let each describe wait for its own slot and token: the store's concurrency is then the real
-  // number of requests in flight, and a quota such as GCP's 600 reads a minute holds.
-  const describe = wrapped.describe as StoreClient['describe'] | undefined
-  if (describe) wrapped.describeMany = (paths: string[]) => Promise.all(paths.map((path) => describe(path)))
+  // A bulk describe is many requests (listing pages, then per-secret reads). Paced as one call it
+  // would hold one slot and one token for thousands of requests, so each of its requests waits
+  // for its own: the store's concurrency is then the real number of requests in flight, and a
+  // quota such as GCP's 600 reads a minute holds.
+  if (describesInBulk(client)) wrapped.describeMany = wrapBulkDescribe(client, (request) => paced('read', request))
   return Object.assign(Object.create(client) as StoreClient, wrapped)
 }
 

@@ -79,6 +79,11 @@ export interface Capabilities {
   /** Most secrets one batch read can fetch; 1 when the store has no batch read. */
   batchReadSize: number
   maxValueBytes: number
+  /**
+   * The client implements BulkDescribing: a listing answers for many secrets per request, so
+   * callers hand it every path of the store at once (not in chunks). Absent: one describe a path.
+   */
+  bulkDescribe?: boolean
 }
 
 export interface WriteOptions {
@@ -150,8 +155,6 @@ export interface StoreClient {
   readonly capabilities: Capabilities
   /** Versions, roles, ownership and meta; `exists: false` rather than NotFoundError. */
   describe(path: string): Promise<SecretSnapshot>
-  /** Describe many paths; adapters with a batch API use it. Same order as `paths`. */
-  describeMany(paths: string[]): Promise<SecretSnapshot[]>
   /** Read a value by role or version id. NotFoundError when there is none; never a retired one. */
   readValue(path: string, selector: VersionSelector): Promise<SecretValue>
   /**
@@ -231,6 +234,34 @@ export interface BatchReading {
 
 export const readsInBatches = (client: StoreClient): client is StoreClient & BatchReading =>
   typeof (client as Partial<BatchReading>).readMany === 'function'
+
+/**
+ * What a bulk describe answers per path: the same snapshot `describe` gives, or the error that
+ * path alone met (one unreadable secret does not fail the others).
+ */
+export type DescribeResult = SecretSnapshot | Error
+
+export interface DescribeManyOptions {
+  /**
+   * Runs each store request the bulk describe makes (a listing page, one secret's versions). The
+   * store's decorators pass their retry and pacing here, so every request is retried and paced on
+   * its own rather than the whole describe as one call.
+   */
+  call?: <T>(request: () => Promise<T>) => Promise<T>
+}
+
+/**
+ * Optional for a client, advertised by `capabilities.bulkDescribe`: describe many paths with as few
+ * requests as the store allows (AWS and GCP ListSecrets pages), each snapshot as exact as
+ * `describe`'s; what a listing cannot tell is read per secret. Use `describePaths`
+ * (providers/describe-many.ts), which falls back to one describe a path for every other store.
+ */
+export interface BulkDescribing {
+  describeMany(paths: string[], options?: DescribeManyOptions): Promise<Map<string, DescribeResult>>
+}
+
+export const describesInBulk = (client: StoreClient): client is StoreClient & BulkDescribing =>
+  client.capabilities.bulkDescribe === true && typeof (client as Partial<BulkDescribing>).describeMany === 'function'
 
 export interface DoctorCheck {
   /** What was checked, e.g. "reach endpoint", "secretsmanager:PutSecretValue on payments/*". */

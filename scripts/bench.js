@@ -4,6 +4,7 @@
 //   npm run bench -- --quick        start-up and planner only
 //   npm run bench -- --fleet-only   the fleet benchmark only (add --secrets N for a smaller fleet)
 //   npm run bench -- --scan-only    the scan benchmark only (bench/scan.js: 200 MB, 1,000 values)
+//   npm run bench -- --aws-plan-only  plan over 5,000 AWS secrets on the emulator (bench/aws-plan.js)
 import {execFileSync, spawnSync} from 'node:child_process'
 import {cpSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {cpus, tmpdir} from 'node:os'
@@ -90,4 +91,5 @@ console.log(`\n100k / 10k time: ${f(results.planScaling)}x (target <= 12x); 100k
 if (!process.argv.includes('--quick')) {
   fleet()
   scanBench()
+  awsPlan()
 }

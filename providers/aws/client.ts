@@ -21,6 +21,8 @@ import {ConflictError, InvalidRequestError, isNotFound, NotFoundError, NotOwnedE
 import {
   MANAGED_BY_KEY,
   MANAGED_BY_VALUE,
+  type DescribeManyOptions,
+  type DescribeResult,
   type DoctorCheck,
   type PromoteOptions,
   type ProviderContext,
@@ -33,16 +35,15 @@ import {
   type VersionSelector,
   type WriteOptions,
 } from '../types.js'
-import {readMany, type ReadResult} from './batch.js'
+import {describeMany, readMany, type ReadResult} from './batch.js'
 import {awsDoctor} from './doctor.js'
 import {restoreHint, translateAwsError} from './errors.js'
 import type {AwsSettings} from './factory.js'
 import {awsCapabilities} from './runtime.js'
-import {AWSCURRENT, AWSPENDING, type AwsVersion, creationTags, leftoversOf, metaTags, newestFirst, roleOf, splitTags, stageFor, versionInfo} from './mapping.js'
-import {mapConcurrent} from './concurrency.js'
+import {AWSCURRENT, AWSPENDING, type AwsVersion, creationTags, metaTags, roleOf, snapshotOf, splitTags, stageFor, versionInfo} from './mapping.js'
 import {requestTokenFor} from './tokens.js'
 
-/** How many secrets describeMany and non-batched reads work on at once. */
+/** How many secrets non-batched reads work on at once. */
 const DESCRIBE_CONCURRENCY = 8
 
 type Described = DescribeSecretCommandOutput
@@ -76,24 +77,16 @@ export class AwsStoreClient implements StoreClient {
       if (!secret.DeletedDate) throw error
       return Object.entries(secret.VersionIdsToStages ?? {}).map(([id, stages]) => ({id, stages, createdAt: secret.CreatedDate ?? new Date(0)}))
     })
-    const {labels, meta, owned} = splitTags(secret.Tags)
-    // Surfaced so `status` and `doctor` can say why writes will be refused.
-    if (secret.DeletedDate) meta.scheduledForDeletion = secret.DeletedDate.toISOString()
-    return {
-      path,
-      exists: true,
-      owned,
-      versions: versions.map(versionInfo).sort(newestFirst),
-      ...leftoversOf(versions),
-      meta,
-      labels,
-      ...(secret.LastAccessedDate ? {lastAccessedAt: secret.LastAccessedDate} : {}),
-    }
+    return snapshotOf(path, secret, versions)
   }
 
-  /** One DescribeSecret + ListSecretVersionIds per path, a few paths at a time (no batch describe exists). */
-  async describeMany(paths: string[]): Promise<SecretSnapshot[]> {
-    return mapConcurrent(paths, DESCRIBE_CONCURRENCY, (p) => this.describe(p))
+  /**
+   * ListSecrets pages (100 secrets a request, with tags) instead of one DescribeSecret each; the
+   * versions still come from ListSecretVersionIds, since a listing has no creation dates and no
+   * unlabelled versions. See batch.ts for when a path falls back to `describe`.
+   */
+  async describeMany(paths: string[], options: DescribeManyOptions = {}): Promise<Map<string, DescribeResult>> {
+    return describeMany(this, paths, options.call ?? ((request) => request()))
   }
 
   /** Values of many secrets by role (the contract's optional BatchReading); `current` uses BatchGetSecretValue, 20 secrets a call. */

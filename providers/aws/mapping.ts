@@ -8,7 +8,7 @@
  * - rotor's meta lives in secret tags prefixed `rotor:`; other tags are the secret's labels.
  */
 import type {Tag} from '@aws-sdk/client-secrets-manager'
-import {type Leftover, MANAGED_BY_KEY, MANAGED_BY_VALUE, type Role, type RotorMeta, type VersionInfo} from '../types.js'
+import {type Leftover, MANAGED_BY_KEY, MANAGED_BY_VALUE, type Role, type RotorMeta, type SecretSnapshot, type VersionInfo} from '../types.js'
 import {rotationIdFromVersionId} from './tokens.js'
 
 export const AWSCURRENT = 'AWSCURRENT'
@@ -95,3 +95,40 @@ export function creationTags(labels: Record<string, string> | undefined, meta: R
   return tags
 }
 
+
+/** What DescribeSecret and a ListSecrets entry both carry that a snapshot needs. */
+export interface SecretHeader {
+  Tags?: Tag[]
+  DeletedDate?: Date
+  LastAccessedDate?: Date
+}
+
+/** The snapshot of an existing secret from its header and its versions (ListSecretVersionIds). */
+export function snapshotOf(path: string, secret: SecretHeader, versions: readonly AwsVersion[]): SecretSnapshot {
+  const {labels, meta, owned} = splitTags(secret.Tags)
+  // Surfaced so `status` and `doctor` can say why writes will be refused.
+  if (secret.DeletedDate) meta.scheduledForDeletion = secret.DeletedDate.toISOString()
+  return {
+    path,
+    exists: true,
+    owned,
+    versions: versions.map(versionInfo).sort(newestFirst),
+    ...leftoversOf(versions),
+    meta,
+    labels,
+    ...(secret.LastAccessedDate ? {lastAccessedAt: secret.LastAccessedDate} : {}),
+  }
+}
+
+/**
+ * True when the labelled versions of a listing entry are exactly those a fresh
+ * ListSecretVersionIds shows. ListSecrets may lag up to five minutes behind; an entry that
+ * disagrees is stale, and its tags (rotor's meta) may be too.
+ */
+export function sameLabels(listed: Record<string, string[]> | undefined, versions: readonly AwsVersion[]): boolean {
+  const labelled = versions.filter((v) => v.stages.length > 0)
+  const entries = Object.entries(listed ?? {})
+  if (entries.length !== labelled.length) return false
+  const key = (stages: readonly string[]) => [...stages].sort().join(',')
+  return labelled.every((v) => listed?.[v.id] !== undefined && key(listed[v.id]) === key(v.stages))
+}

@@ -13,6 +13,8 @@ export const awsCapabilities: Capabilities = {
   destroyVersion: false,
   compareAndSwap: true,
   batchReadSize: 20,
+  // ListSecrets pages describe 100 secrets a request (providers/aws/batch.ts).
+  bulkDescribe: true,
   maxValueBytes: 65_536,
 }
 

@@ -9,7 +9,6 @@ import {resolve} from 'node:path'
 import {rootCertificates} from 'node:tls'
 import {SecretClient, type SecretProperties} from '@azure/keyvault-secrets'
 import {ConflictError, InvalidRequestError, isNotFound, NotFoundError, NotOwnedError} from '../../src/errors/index.js'
-import {mapLimit} from '../../src/util/pool.js'
 import {
   MANAGED_BY_KEY,
   MANAGED_BY_VALUE,
@@ -48,8 +47,6 @@ import {recoverSoftDeleted} from './recover.js'
 
 /** Largest page Key Vault serves for list operations. */
 const PAGE_SIZE = 25
-/** Paths described at once: well inside Key Vault's 4,000 reads per vault per 10 seconds. */
-const DESCRIBE_CONCURRENCY = 8
 const LAST_SDK_DATE_MS = 2 ** 31 * 1000
 
 export async function createAzureStoreClient(storeName: string, settings: AzureSettings, context: ProviderContext): Promise<AzureStoreClient> {
@@ -111,11 +108,6 @@ export class AzureStoreClient implements StoreClient {
     if (!listed) return {path, exists: false, owned: false, versions: [], meta: {}, labels: {}}
     const {labels, meta, owned} = splitTags(this.stateVersion(listed)?.tags)
     return {path, exists: true, owned, versions: listed.versions.map(versionInfo), meta, labels}
-  }
-
-  /** Key Vault has no batch read: one version listing per path, a few paths at a time. */
-  async describeMany(paths: string[]): Promise<SecretSnapshot[]> {
-    return mapLimit(paths, DESCRIBE_CONCURRENCY, (path) => this.describe(path))
   }
 
   async readValue(path: string, selector: VersionSelector): Promise<SecretValue> {

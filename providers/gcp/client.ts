@@ -8,6 +8,8 @@ import type {SecretManagerServiceClient} from '@google-cloud/secret-manager'
 import {ConflictError, InvalidRequestError, isNotFound, NotFoundError, NotOwnedError} from '../../src/errors/index.js'
 import {
   type Capabilities,
+  type DescribeManyOptions,
+  type DescribeResult,
   type DoctorCheck,
   MANAGED_BY_KEY,
   MANAGED_BY_VALUE,
@@ -45,12 +47,12 @@ import {
 import {type Location, parentOf, pathOfSecretName, secretNameOf, toSecretId, versionNameOf} from './naming.js'
 import {CALL, createSdk, endpointOf, PAGE_CALL} from './sdk.js'
 import {writeVersion} from './writes.js'
+import {describeMany} from './bulk.js'
 import {defaultRetryPolicy, retry} from '../../src/util/retry.js'
 
 const READ_RPCS = new Set(['GetSecret', 'ListSecretVersions', 'GetSecretVersion', 'AccessSecretVersion', 'ListSecrets'])
 const RPC_RETRY = {...defaultRetryPolicy, attempts: 4}
 
-const DESCRIBE_CONCURRENCY = 8
 const PAGE_SIZE = 250
 
 /** One UpdateSecret to make, or undefined when the secret already is as wanted. */
@@ -124,18 +126,9 @@ export class GcpStoreClient implements StoreClient {
     return snapshotOf(path, secret, await this.listVersions(path))
   }
 
-  /** GetSecret + ListSecretVersions per path, a few paths at a time: there is no batch describe. */
-  async describeMany(paths: string[]): Promise<SecretSnapshot[]> {
-    const out: SecretSnapshot[] = new Array(paths.length)
-    let next = 0
-    const worker = async () => {
-      while (next < paths.length) {
-        const i = next++
-        out[i] = await this.describe(paths[i])
-      }
-    }
-    await Promise.all(Array.from({length: Math.min(DESCRIBE_CONCURRENCY, paths.length)}, worker))
-    return out
+  /** ListSecrets pages instead of one GetSecret each; versions per secret (see bulk.ts). */
+  async describeMany(paths: string[], options: DescribeManyOptions = {}): Promise<Map<string, DescribeResult>> {
+    return describeMany(this, paths, options.call ?? ((request) => request()))
   }
 
   async readValue(path: string, selector: VersionSelector): Promise<SecretValue> {

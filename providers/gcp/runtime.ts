@@ -16,6 +16,8 @@ export const gcpCapabilities: Capabilities = {
   // There is no batch access API: one AccessSecretVersion per secret.
   batchReadSize: 1,
   maxValueBytes: 65_536,
+  // ListSecrets pages describe up to 1,000 secrets a request (providers/gcp/bulk.ts).
+  bulkDescribe: true,
 }
 
 /** `aliasMode: at-promotion`: no pending stage, since an added version is at once `latest`. */

@@ -70,16 +70,6 @@ export class VaultStoreClient implements StoreClient {
     return snapshotOf(path, metadata, now, await this.recoverRotation(path, metadata))
   }
 
-  async describeMany(paths: string[]): Promise<SecretSnapshot[]> {
-    // No batch read in Vault: a few at a time, in input order.
-    const out: SecretSnapshot[] = new Array(paths.length)
-    for (let i = 0; i < paths.length; i += 4) {
-      const chunk = await Promise.all(paths.slice(i, i + 4).map((p) => this.describe(p)))
-      chunk.forEach((snapshot, j) => (out[i + j] = snapshot))
-    }
-    return out
-  }
-
   async readValue(path: string, selector: VersionSelector): Promise<SecretValue> {
     await this.session.ensureKvV2()
     let version: number | undefined

@@ -4,6 +4,7 @@
  * path (sys/capabilities-self: no secret is read or written), and ownership.
  */
 import {isRotorError} from '../../src/errors/index.js'
+import {describePaths} from '../describe-many.js'
 import type {DoctorCheck} from '../types.js'
 import type {VaultStoreClient} from './client.js'
 
@@ -90,7 +91,8 @@ export async function vaultDoctor(client: VaultStoreClient, paths: string[]): Pr
   }
 
   try {
-    for (const snapshot of await client.describeMany(paths)) {
+    for (const snapshot of (await describePaths(client, paths, 4)).values()) {
+      if (snapshot instanceof Error) throw snapshot
       if (snapshot.exists && !snapshot.owned) {
         checks.push({
           check: `ownership of ${snapshot.path}`,

@@ -2,7 +2,8 @@ import type {SecretConfig} from '../config/types.js'
 import type {Inventory, TargetObservation} from '../plan/types.js'
 import {chunks, mapLimit} from '../util/pool.js'
 import type {StoreSet} from './stores.js'
-import type {SecretSnapshot} from '../../providers/types.js'
+import {describesInBulk, type DescribeResult} from '../../providers/types.js'
+import {describePaths} from '../../providers/describe-many.js'
 import {redact} from '../redact/index.js'
 
 /** Paths described together; each store's limiter paces the describes inside a chunk. */
@@ -28,25 +29,29 @@ export async function readInventory(
       pathsByStore.set(t.store, paths)
     }
   }
-  const found = new Map<string, SecretSnapshot | Error>()
+  const found = new Map<string, DescribeResult>()
   const key = (store: string, path: string) => `${store}\u0000${path}`
-  // Every store at once, each under its own limiter (providers/limits.ts paces the describes
-  // inside a chunk): a fleet spread over four stores takes as long as its slowest store, not the sum.
+  // Every store at once, each under its own limiter (providers/limits.ts paces every request):
+  // a fleet spread over four stores takes as long as its slowest store, not the sum.
   await Promise.all(
-    [...pathsByStore].map(([store, paths]) =>
-      mapLimit(chunks(paths, DESCRIBE_CHUNK), chunksInFlight, async (chunk) => {
+    [...pathsByStore].map(async ([store, paths]) => {
+      const client = await stores.get(store).catch((error: unknown) => error as Error)
+      const describeChunk = async (chunk: string[]) => {
         try {
-          const client = await stores.get(store)
-          // One describe per path (no store has a batch describe): a path that cannot be read
-          // blocks its own secret only, not the other ninety-nine of its chunk.
-          const settled = await Promise.allSettled(chunk.map((path) => client.describe(path)))
-          settled.forEach((s, i) => found.set(key(store, chunk[i]), s.status === 'fulfilled' ? s.value : (s.reason as Error)))
+          if (client instanceof Error) throw client
+          // Each path gets its own answer: one that cannot be read blocks its own secret only.
+          const described = await describePaths(client, chunk, chunk.length)
+          for (const path of chunk) found.set(key(store, path), described.get(path)!)
         } catch (error) {
           for (const path of chunk) found.set(key(store, path), error as Error)
         }
         onRead?.(chunk.length)
-      }),
-    ),
+      }
+      // A store that lists (capabilities.bulkDescribe) gets every path at once, so one pass over
+      // its listing answers for all of them; the others are described in chunks.
+      if (!(client instanceof Error) && describesInBulk(client)) await describeChunk(paths)
+      else await mapLimit(chunks(paths, DESCRIBE_CHUNK), chunksInFlight, describeChunk)
+    }),
   )
   const inventory: Inventory = new Map()
   for (const secret of secrets) {

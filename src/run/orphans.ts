@@ -11,6 +11,7 @@ import type {RotorConfig} from '../config/types.js'
 import type {StoreSet} from '../engine/stores.js'
 import type {SecretSnapshot, StoreClient} from '../../providers/types.js'
 import {chunks} from '../util/pool.js'
+import {describePaths} from '../../providers/describe-many.js'
 
 export interface Orphan {
   store: string
@@ -52,8 +53,10 @@ export async function describeUnnamed(client: StoreClient, prefix: string, confi
   const unknown = (await client.list(prefix)).filter((p) => !configured.has(p))
   const found: Array<{path: string; snapshot: SecretSnapshot}> = []
   for (const chunk of chunks(unknown, DESCRIBE_CHUNK)) {
-    const snapshots = await client.describeMany(chunk)
-    snapshots.forEach((snapshot, i) => found.push({path: chunk[i], snapshot}))
+    for (const [path, snapshot] of await describePaths(client, chunk)) {
+      if (snapshot instanceof Error) throw snapshot
+      found.push({path, snapshot})
+    }
   }
   return found
 }

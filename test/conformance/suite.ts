@@ -6,7 +6,8 @@
 import {randomUUID} from 'node:crypto'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {ConflictError, NotFoundError, NotOwnedError, RotorError} from '../../src/errors/index.js'
-import {type Capabilities, SecretValue, type StoreClient} from '../../providers/types.js'
+import {type Capabilities, type SecretSnapshot, SecretValue, type StoreClient} from '../../providers/types.js'
+import {describePaths} from '../../providers/describe-many.js'
 
 export interface ConformanceFixture {
   client: StoreClient
@@ -224,16 +225,23 @@ export function runConformance(
       expect((await client.list(`${prefix}/`)).sort()).toEqual([`${prefix}/a`, `${prefix}/b`])
     })
 
-    it('describes many secrets in input order', async () => {
-      const a = await seeded('many-a')
+    it('describes many paths at once exactly as one describe each (bulk where the store lists)', async () => {
+      const rotated = await seeded('many-rotated', 3)
+      const fresh = await seeded('many-fresh')
+      const staged = await seeded('many-staged')
+      if (client.capabilities.pendingStage) {
+        await client.writeVersion(staged.path, value('staged-value'), {rotationId: 'many-s1', stage: 'pending', expectedCurrent: staged.currentId})
+      }
+      await client.setMeta(fresh.path, {promotedVersion: fresh.currentId, promotedAt: '2026-01-02T03:04:05.000Z'})
+      const foreign = path('many-foreign')
+      await fixture.putForeign(foreign, 'foreign-value')
       const missing = path('many-missing')
-      const b = await seeded('many-b')
-      const snapshots = await client.describeMany([b.path, missing, a.path])
-      expect(snapshots.map((s) => [s.path, s.exists])).toEqual([
-        [b.path, true],
-        [missing, false],
-        [a.path, true],
-      ])
+      const paths = [rotated.path, missing, fresh.path, staged.path, foreign, rotated.path]
+      const many = await describePaths(client, paths)
+      expect([...many.keys()].sort()).toEqual([...new Set(paths)].sort())
+      for (const p of new Set(paths)) expect(many.get(p), p).toEqual(await client.describe(p))
+      expect((many.get(missing) as SecretSnapshot).exists).toBe(false)
+      expect((many.get(foreign) as SecretSnapshot).owned).toBe(false)
     })
 
     it('never shows a value through toString, JSON or inspect', async () => {

@@ -66,6 +66,12 @@ export const seconds = (ms: number | undefined) => (ms === undefined ? undefined
 
 export class SecretsModel {
   readonly secrets = new Map<string, EmuSecret>()
+  /**
+   * What ListSecrets answers from while set: a copy taken earlier. "ListSecrets might not reflect
+   * changes from the last five minutes" (API reference); DescribeSecret and ListSecretVersionIds
+   * always see the live state.
+   */
+  listingView?: Map<string, EmuSecret>
 
   constructor(readonly options: ModelOptions) {}
 

@@ -225,7 +225,7 @@ const listSecrets: Handler = (model, body, ctx) => {
   ctx.authorize('ListSecrets')
   const filters = validateFilters(body.Filters)
   model.purgeExpired()
-  const selected = [...model.secrets.values()]
+  const selected = [...(model.listingView ?? model.secrets).values()]
     .filter((s) => body.IncludePlannedDeletion === true || s.deletedAt === undefined)
     .filter((s) => matchesFilters(s, filters))
     .sort((a, b) => a.createdAt - b.createdAt || a.name.localeCompare(b.name))

@@ -52,6 +52,11 @@ export interface AwsEmulator {
   faults: Faults
   /** Requests received per operation, faulted ones included. */
   calls: Record<string, number>
+  /** Zero every per-operation count (between a test's setup and what it measures). */
+  resetCalls(): void
+  /** ListSecrets answers from the state as it is now until `thawListing` (its documented lag). */
+  freezeListing(): void
+  thawListing(): void
   /** Same hook as the option, changeable at run time. */
   beforeOperation?: (operation: string, body: Record<string, unknown>) => void
   /** Mutating requests applied successfully so far (all secrets). */
@@ -146,6 +151,15 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
     state,
     faults,
     calls,
+    resetCalls: () => {
+      for (const op of Object.keys(calls)) delete calls[op]
+    },
+    freezeListing: () => {
+      state.listingView = new Map([...state.secrets].map(([name, secret]) => [name, structuredClone(secret)]))
+    },
+    thawListing: () => {
+      delete state.listingView
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections()

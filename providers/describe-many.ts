@@ -1,0 +1,65 @@
+/**
+ * Describing many paths of one store: through the client's bulk describe where it has one
+ * (capabilities.bulkDescribe), else one describe a path with at most `concurrency` in flight.
+ * Either way every path gets its own answer, a snapshot or the error met reading it.
+ */
+import {mapLimit} from '../src/util/pool.js'
+import {Semaphore} from './limits.js'
+import {type DescribeResult, describesInBulk, type SecretSnapshot, type StoreClient} from './types.js'
+
+/** In the order of `paths` (duplicates once). */
+export async function describePaths(client: StoreClient, paths: readonly string[], concurrency = 16): Promise<Map<string, DescribeResult>> {
+  const unique = [...new Set(paths)]
+  let found: Map<string, DescribeResult>
+  if (describesInBulk(client)) {
+    found = await client.describeMany(unique)
+  } else {
+    found = new Map()
+    await mapLimit(unique, concurrency, async (path) => {
+      found.set(path, await client.describe(path).catch((error: unknown) => asError(error)))
+    })
+  }
+  return new Map(unique.map((path) => [path, found.get(path) ?? new Error(`${client.storeName}:${path} was not described`)]))
+}
+
+export const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)))
+
+/**
+ * A listing adapter's part of a bulk describe: page through the store's listing, handing each
+ * page's entries for wanted paths to `onPage`, which answers how many wanted paths are still
+ * unlisted (stop at 0, or when paging costs more than describing the rest). Errors are the
+ * adapter's to swallow: what is not listed is described on its own.
+ */
+export type ListPages<E> = (wanted: ReadonlySet<string>, onPage: (entries: Array<[path: string, entry: E]>) => number) => Promise<void>
+
+/**
+ * The bulk describe both listing stores (AWS, GCP) share: each listed path is finished (its
+ * versions read, by `finish`) as soon as its page arrives, so the per-secret reads overlap the
+ * remaining pages; paths never listed are finished with `undefined` once the listing ends.
+ */
+export async function describeFromListing<E>(
+  paths: readonly string[],
+  listPages: ListPages<E>,
+  finish: (path: string, entry: E | undefined) => Promise<SecretSnapshot>,
+  concurrency: number,
+): Promise<Map<string, DescribeResult>> {
+  const unique = [...new Set(paths)]
+  const results = new Map<string, DescribeResult>()
+  const slots = new Semaphore(concurrency)
+  const unlisted = new Set(unique)
+  const running: Array<Promise<void>> = []
+  const start = (path: string, entry: E | undefined) => {
+    unlisted.delete(path)
+    running.push(slots.run(async () => results.set(path, await finish(path, entry).catch((error: unknown) => asError(error)))).then(() => {}))
+  }
+  // One path: its own describe costs what one listing page does, and is never stale.
+  if (unique.length > 1) {
+    await listPages(new Set(unique), (entries) => {
+      for (const [path, entry] of entries) if (unlisted.has(path)) start(path, entry)
+      return unlisted.size
+    })
+  }
+  for (const path of [...unlisted]) start(path, undefined)
+  await Promise.all(running)
+  return new Map(unique.map((path) => [path, results.get(path)!]))
+}
