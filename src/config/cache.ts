@@ -6,7 +6,7 @@
  *
  * The cache lives next to the config (`.rotor/cache`), where more people may write than may
  * change what rotor runs. So each entry carries an HMAC-SHA-256 keyed by a per-user key kept
- * apart from it (`<rotorUserDir()>/config-cache.key`, 0600, created by the first write): an entry
+ * apart from it (`<rotorUserDir()>/cache-keys/config.key`, 0600, created by the first write): an entry
  * someone edited, or wrote from scratch, fails the check and the config is parsed again.
  * Belt and braces: a config with a `verify.command` (a program rotor runs with a new value) is
  * never cached at all, so the program always comes from the file's own text.
@@ -51,7 +51,7 @@ export function cacheFile(configFile: string): string {
 
 /** The per-user key that authenticates cache entries; never inside a project's folder. */
 export function cacheKeyFile(env: NodeJS.ProcessEnv = process.env): string {
-  return join(rotorUserDir(env), 'config-cache.key')
+  return join(rotorUserDir(env), 'cache-keys', 'config.key')
 }
 
 async function keyFor(configFile: string, text: string): Promise<string> {

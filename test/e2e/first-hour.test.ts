@@ -220,9 +220,9 @@ describe("the file store's key", () => {
     const found: string[] = []
     const walk = async (at: string): Promise<void> => {
       for (const entry of await readdir(at, {withFileTypes: true}).catch(() => [])) {
-        // The audit log's key (kept in the user's config directory too) is not the store's.
+        // The audit log's key and the config cache's (kept in the user's config directory too) are not the store's.
         if (entry.isDirectory()) {
-          if (entry.name !== 'audit-keys') await walk(join(at, entry.name))
+          if (entry.name !== 'audit-keys' && entry.name !== 'cache-keys') await walk(join(at, entry.name))
         }
         else if (entry.name.endsWith('.key')) found.push(join(at, entry.name))
       }
