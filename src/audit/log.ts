@@ -17,7 +17,7 @@ import {
   serializeEntry,
 } from './entry.js'
 import {createAuditKey, keyIdOf, keySource, readAuditKey} from './key.js'
-import {openIntents, readLog} from './read.js'
+import {sharedLogIndex} from './read.js'
 import type {Anchor, AuditEntry, AuditInput, AuditLogOptions} from './types.js'
 
 /** How long an append waits for `<path>.lock` by default. */
@@ -55,8 +55,6 @@ export class AuditLog {
   private tail: Tail
   /** HMAC key of the chain: every entry this instance writes carries a `mac`. */
   private readonly key: Buffer
-  /** seq -> hash of each line, read on demand to check anchors. */
-  private hashes?: Map<number, string>
 
   private constructor(path: string, opts: ResolvedOptions, tail: Tail, key: Buffer) {
     this.path = path
@@ -118,19 +116,15 @@ export class AuditLog {
    * cut or replaced: the run must stop before it writes a new history over it.
    */
   async anchorProblem(anchor: Anchor): Promise<string | undefined> {
-    if (anchor.seq > this.tail.seq || this.hashes === undefined || !this.hashes.has(anchor.seq)) await this.readHashes()
-    return anchorProblem(anchor, this.tail.seq, this.hashes!.get(anchor.seq))
+    return anchorProblem(anchor, this.tail.seq, await sharedLogIndex(this.path).hashAt(anchor.seq))
   }
 
-  /** Intents that no outcome entry completes (a run stopped between them). */
-  openIntents(): Promise<AuditEntry[]> {
-    return openIntents(this.path)
-  }
-
-  private async readHashes(): Promise<void> {
-    const hashes = new Map<number, string>()
-    for await (const line of readLog(this.path)) if (line.entry) hashes.set(line.entry.seq, line.hash)
-    this.hashes = hashes
+  /**
+   * Intents that no outcome entry completes (a run stopped between them); only those of `secret`
+   * when given. The process's one index of the log answers: a call reads only what was appended.
+   */
+  openIntents(secret?: string): Promise<AuditEntry[]> {
+    return sharedLogIndex(this.path).openIntents(secret)
   }
 
   /**
@@ -196,7 +190,6 @@ export class AuditLog {
         await fh.datasync()
         const written = JSON.parse(line.toString('utf8')) as AuditEntry
         this.tail = {seq: entry.seq, head: hashLine(line), last: written}
-        this.hashes?.set(entry.seq, this.tail.head)
         return written
       } finally {
         await fh.close()
