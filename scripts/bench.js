@@ -3,6 +3,7 @@
 // bench/results.json and bench/fleet-results.json. Figures, not assertions: tests never time things.
 //   npm run bench -- --quick        start-up and planner only
 //   npm run bench -- --fleet-only   the fleet benchmark only (add --secrets N for a smaller fleet)
+//   npm run bench -- --scale-only   the fleet-scale benchmark only (bench/scale.js; add --sizes 1000,10000)
 import {execFileSync, spawnSync} from 'node:child_process'
 import {cpSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {cpus, tmpdir} from 'node:os'
@@ -35,6 +36,15 @@ function fleet() {
 }
 if (fleetOnly) {
   fleet()
+  process.exit(0)
+}
+function scale() {
+  const extra = process.argv.slice(2).filter((a) => a !== '--scale-only' && a !== '--quick')
+  const result = spawnSync(process.execPath, [join(root, 'bench/scale.js'), ...extra], {stdio: 'inherit'})
+  if (result.status !== 0) throw new Error(`bench/scale.js exited ${result.status}`)
+}
+if (process.argv.includes('--scale-only')) {
+  scale()
   process.exit(0)
 }
 
@@ -77,4 +87,7 @@ console.log('\nplan (pure planner)     secrets    ms      peak RSS MB   actions'
 for (const r of planRuns) console.log(`                        ${String(r.n).padStart(7)} ${f(r.ms).padStart(8)} ${f(r.maxRssMb).padStart(10)}   ${r.actions}`)
 console.log(`\n100k / 10k time: ${f(results.planScaling)}x (target <= 12x); 100k target < 2000 ms, < 512 MB`)
 
-if (!process.argv.includes('--quick')) fleet()
+if (!process.argv.includes('--quick')) {
+  fleet()
+  scale()
+}
