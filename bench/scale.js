@@ -130,7 +130,7 @@ for (const n of SIZES) {
       if (row.wallS !== undefined && !row.failed) done.add(measure.name)
     }
     results.push(row)
-    process.stderr.write(`  ${n} ${measure.name}: ${row.skipped ? `skipped: ${row.skipped}` : row.failed ? `failed: ${row.failed}` : `${row.wallS.toFixed(1)} s`}`)
+    process.stderr.write(`  ${n} ${measure.name}: ${row.skipped ? `skipped: ${row.skipped}` : row.failed ? `failed: ${row.failed}` : `${row.wallS.toFixed(1)} s`}\n`)
   }
   rmSync(work, {recursive: true, force: true})
 }
