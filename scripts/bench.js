@@ -5,6 +5,7 @@
 //   npm run bench -- --fleet-only   the fleet benchmark only (add --secrets N for a smaller fleet)
 //   npm run bench -- --scan-only    the scan benchmark only (bench/scan.js: 200 MB, 1,000 values)
 //   npm run bench -- --aws-plan-only  plan over 5,000 AWS secrets on the emulator (bench/aws-plan.js)
+//   npm run bench -- --scale-only   the fleet-scale benchmark only (bench/scale.js; add --sizes 1000,10000)
 import {execFileSync, spawnSync} from 'node:child_process'
 import {cpSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {cpus, tmpdir} from 'node:os'
@@ -46,6 +47,15 @@ function fleet() {
 }
 if (fleetOnly) {
   fleet()
+  process.exit(0)
+}
+function scale() {
+  const extra = process.argv.slice(2).filter((a) => a !== '--scale-only' && a !== '--quick')
+  const result = spawnSync(process.execPath, [join(root, 'bench/scale.js'), ...extra], {stdio: 'inherit'})
+  if (result.status !== 0) throw new Error(`bench/scale.js exited ${result.status}`)
+}
+if (process.argv.includes('--scale-only')) {
+  scale()
   process.exit(0)
 }
 
@@ -92,4 +102,5 @@ if (!process.argv.includes('--quick')) {
   fleet()
   scanBench()
   awsPlan()
+  scale()
 }

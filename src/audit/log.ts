@@ -17,7 +17,7 @@ import {
   serializeEntry,
 } from './entry.js'
 import {createAuditKey, keyIdOf, keySource, readAuditKey} from './key.js'
-import {openIntents, readLog} from './read.js'
+import {sharedLogIndex} from './read.js'
 import type {Anchor, AuditEntry, AuditInput, AuditLogOptions} from './types.js'
 
 /** How long an append waits for `<path>.lock` by default. */
@@ -55,10 +55,6 @@ export class AuditLog {
   private tail: Tail
   /** HMAC key of the chain: every entry this instance writes carries a `mac`. */
   private readonly key: Buffer
-  /** seq -> hash of each line, read on demand to check anchors. */
-  private hashes?: Map<number, string>
-  /** The last seq `readHashes` found (the log may have grown since `open`). */
-  private hashesLastSeq = 0
 
   private constructor(path: string, opts: ResolvedOptions, tail: Tail, key: Buffer) {
     this.path = path
@@ -120,27 +116,19 @@ export class AuditLog {
    * cut or replaced: the run must stop before it writes a new history over it.
    */
   async anchorProblem(anchor: Anchor): Promise<string | undefined> {
-    if (anchor.seq > this.tail.seq || this.hashes === undefined || !this.hashes.has(anchor.seq)) await this.readHashes()
+    const index = sharedLogIndex(this.path)
+    const hash = await index.hashAt(anchor.seq)
     // The log as read now, not as it was when this run opened it: another run may have appended
     // since (its anchor names a later entry), which is not a cut tail.
-    return anchorProblem(anchor, Math.max(this.tail.seq, this.hashesLastSeq), this.hashes!.get(anchor.seq))
+    return anchorProblem(anchor, await index.lastSeq(), hash)
   }
 
-  /** Intents that no outcome entry completes (a run stopped between them). */
-  openIntents(): Promise<AuditEntry[]> {
-    return openIntents(this.path)
-  }
-
-  private async readHashes(): Promise<void> {
-    const hashes = new Map<number, string>()
-    let last = 0
-    for await (const line of readLog(this.path)) {
-      if (!line.entry) continue
-      hashes.set(line.entry.seq, line.hash)
-      last = Math.max(last, line.entry.seq)
-    }
-    this.hashes = hashes
-    this.hashesLastSeq = last
+  /**
+   * Intents that no outcome entry completes (a run stopped between them); only those of `secret`
+   * when given. The process's one index of the log answers: a call reads only what was appended.
+   */
+  openIntents(secret?: string): Promise<AuditEntry[]> {
+    return sharedLogIndex(this.path).openIntents(secret)
   }
 
   /**
@@ -206,7 +194,6 @@ export class AuditLog {
         await fh.datasync()
         const written = JSON.parse(line.toString('utf8')) as AuditEntry
         this.tail = {seq: entry.seq, head: hashLine(line), last: written}
-        this.hashes?.set(entry.seq, this.tail.head)
         return written
       } finally {
         await fh.close()

@@ -1,4 +1,4 @@
-import {open} from 'node:fs/promises'
+import {open, type FileHandle} from 'node:fs/promises'
 import {hashLine, parseEntry} from './entry.js'
 import type {AuditEntry} from './types.js'
 
@@ -46,13 +46,214 @@ function toLine(bytes: Buffer): LogLine {
   return 'entry' in result ? {hash: hashLine(bytes), entry: result.entry} : {hash: hashLine(bytes)}
 }
 
-/** Intents no outcome entry completes, oldest first. */
+/** Intents no outcome entry completes, oldest first. One fresh pass over the log. */
 export async function openIntents(path: string): Promise<AuditEntry[]> {
-  const open = new Map<number, AuditEntry>()
-  for await (const {entry} of readLog(path)) {
-    if (!entry) continue
-    if (entry.outcome === 'intent') open.set(entry.seq, entry)
-    else if (entry.intent !== undefined) open.delete(entry.intent)
+  return new LogIndex(path).openIntents()
+}
+
+/** Which secrets and stores the log shows a change for (see src/audit/history.ts for the rules). */
+export interface HistoryNames {
+  secrets: Set<string>
+  stores: Set<string>
+}
+
+/**
+ * What a run needs from its audit log, learnt in one pass and kept current by reading only what
+ * was appended since: the open intents (per secret), the secrets and stores with history, and on
+ * request each entry's hash (for anchors). A run used to read the whole log for the history, again
+ * for the file store's "lost" check, again for the hashes, and once more for every secret it
+ * changed (its open intents): O(secrets x log size). Now each byte is read once per process.
+ *
+ * A log that was replaced (another inode), cut (shorter than what was read) or rewritten (the last
+ * line read is no longer where it was) is read again from the start, so the answers are always
+ * those of a full read of the file as it is now.
+ */
+export class LogIndex {
+  readonly path: string
+  #offset = 0
+  /** The last complete line read, and where it starts: a rewrite of the file shows there. */
+  #lastLine?: {start: number; bytes: Buffer}
+  #file?: {dev: number; ino: number}
+  /** An incomplete last line: no entry, but the loose history reads it as readline would. */
+  #fragment?: Buffer
+  #open = new Map<number, AuditEntry>()
+  #openBySecret = new Map<string, Map<number, AuditEntry>>()
+  #secrets = new Set<string>()
+  #stores = new Set<string>()
+  #hashes?: Map<number, string>
+  #lastSeq = 0
+  #queue: Promise<unknown> = Promise.resolve()
+
+  constructor(path: string) {
+    this.path = path
   }
-  return [...open.values()]
+
+  /** Intents no outcome entry completes, oldest first; only those of `secret` when given. */
+  async openIntents(secret?: string): Promise<AuditEntry[]> {
+    await this.refresh()
+    const open = secret === undefined ? this.#open : this.#openBySecret.get(secret)
+    return open ? [...open.values()] : []
+  }
+
+  /** Secrets and stores with at least one change that happened (a copy: the log goes on growing). */
+  async history(): Promise<HistoryNames> {
+    await this.refresh()
+    const secrets = new Set(this.#secrets)
+    const stores = new Set(this.#stores)
+    if (this.#fragment) looseHistory(this.#fragment, secrets, stores)
+    return {secrets, stores}
+  }
+
+  /** The hash of the line holding entry `seq`, or undefined when no entry has that seq. */
+  async hashAt(seq: number): Promise<string | undefined> {
+    await this.refresh({hashes: true})
+    return this.#hashes!.get(seq)
+  }
+
+  /** The highest seq in the log as read now (0 when empty or missing). */
+  async lastSeq(): Promise<number> {
+    await this.refresh()
+    return this.#lastSeq
+  }
+
+  /** Reads what was appended since the last call (everything, the first time). Calls run one at a time. */
+  refresh(options: {hashes?: boolean} = {}): Promise<void> {
+    const run = this.#queue.then(() => this.#read(options.hashes ?? false))
+    this.#queue = run.catch(() => undefined)
+    return run
+  }
+
+  #reset(hashes: boolean): void {
+    this.#offset = 0
+    this.#lastLine = undefined
+    this.#file = undefined
+    this.#fragment = undefined
+    this.#open = new Map()
+    this.#openBySecret = new Map()
+    this.#secrets = new Set()
+    this.#stores = new Set()
+    this.#hashes = hashes ? new Map() : undefined
+    this.#lastSeq = 0
+  }
+
+  async #read(wantHashes: boolean): Promise<void> {
+    let fh
+    try {
+      fh = await open(this.path, 'r')
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+      this.#reset(wantHashes || this.#hashes !== undefined)
+      return
+    }
+    try {
+      const info = await fh.stat()
+      // Only a regular file is a log to read (a device such as /dev/full never ends).
+      if (!info.isFile()) {
+        this.#reset(wantHashes || this.#hashes !== undefined)
+        return
+      }
+      const same = this.#file?.dev === info.dev && this.#file.ino === info.ino && info.size >= this.#offset
+      if (!same || (wantHashes && !this.#hashes) || !(await this.#lastLineIntact(fh))) {
+        this.#reset(wantHashes || this.#hashes !== undefined)
+      }
+      this.#file = {dev: info.dev, ino: info.ino}
+      await this.#consume(fh)
+    } finally {
+      await fh.close()
+    }
+  }
+
+  async #lastLineIntact(fh: FileHandle): Promise<boolean> {
+    const last = this.#lastLine
+    if (!last) return true
+    const length = last.bytes.length + 1
+    const buf = Buffer.alloc(length)
+    const {bytesRead} = await fh.read(buf, 0, length, last.start)
+    return bytesRead === length && buf[length - 1] === NEWLINE && buf.subarray(0, length - 1).equals(last.bytes)
+  }
+
+  async #consume(fh: FileHandle): Promise<void> {
+    let rest: Buffer = Buffer.alloc(0)
+    let lineStart = this.#offset
+    let last: {start: number; bytes: Buffer} | undefined
+    for await (const chunk of fh.createReadStream({start: this.#offset, autoClose: false})) {
+      let buf = rest.length > 0 ? Buffer.concat([rest, chunk as Buffer]) : (chunk as Buffer)
+      let nl
+      while ((nl = buf.indexOf(NEWLINE)) >= 0) {
+        const bytes = buf.subarray(0, nl)
+        this.#take(bytes)
+        last = {start: lineStart, bytes}
+        lineStart += nl + 1
+        buf = buf.subarray(nl + 1)
+      }
+      // A view into the chunk would keep all of it alive: keep a copy of the line only.
+      if (last) last = {start: last.start, bytes: Buffer.from(last.bytes)}
+      rest = Buffer.from(buf)
+    }
+    if (last) this.#lastLine = last
+    this.#offset = lineStart
+    this.#fragment = rest.length > 0 ? rest : undefined
+  }
+
+  #take(bytes: Buffer): void {
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(bytes.toString('utf8'))
+    } catch {
+      return
+    }
+    looseHistoryOf(parsed, this.#secrets, this.#stores)
+    const result = parseEntry(parsed)
+    if (!('entry' in result)) return
+    const entry = result.entry
+    if (entry.seq > this.#lastSeq) this.#lastSeq = entry.seq
+    this.#hashes?.set(entry.seq, hashLine(bytes))
+    if (entry.outcome === 'intent') {
+      this.#open.set(entry.seq, entry)
+      let mine = this.#openBySecret.get(entry.secret)
+      if (!mine) this.#openBySecret.set(entry.secret, (mine = new Map()))
+      mine.set(entry.seq, entry)
+    } else if (entry.intent !== undefined) {
+      const intent = this.#open.get(entry.intent)
+      this.#open.delete(entry.intent)
+      if (intent) this.#openBySecret.get(intent.secret)?.delete(entry.intent)
+    }
+  }
+}
+
+/**
+ * The history's loose reading: any JSON object with the outcome `ok`, its `secret` and the store
+ * of its `target`, whatever else it holds (the log's format is the writer's business).
+ */
+function looseHistoryOf(parsed: unknown, secrets: Set<string>, stores: Set<string>): void {
+  if (typeof parsed !== 'object' || parsed === null) return
+  const {secret, outcome, target} = parsed as {secret?: unknown; outcome?: unknown; target?: unknown}
+  if (outcome !== 'ok') return
+  if (typeof secret === 'string' && secret !== '*') secrets.add(secret)
+  if (typeof target === 'string' && target.includes(':')) stores.add(target.slice(0, target.indexOf(':')))
+}
+
+function looseHistory(bytes: Buffer, secrets: Set<string>, stores: Set<string>): void {
+  try {
+    looseHistoryOf(JSON.parse(bytes.toString('utf8')), secrets, stores)
+  } catch {
+    // a torn line
+  }
+}
+
+const shared = new Map<string, LogIndex>()
+const SHARED_LIMIT = 16
+
+/**
+ * The process's index of the log at `path` (absolute): one per process, so the planner's history,
+ * the file store's check, the anchors and every secret's open intents share one read.
+ */
+export function sharedLogIndex(path: string): LogIndex {
+  let index = shared.get(path)
+  if (!index) {
+    if (shared.size >= SHARED_LIMIT) shared.delete(shared.keys().next().value!)
+    index = new LogIndex(path)
+    shared.set(path, index)
+  }
+  return index
 }

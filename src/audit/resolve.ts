@@ -9,7 +9,8 @@ import type {AuditEntry, AuditInput, AuditVersionIds} from './types.js'
 export interface IntentLog {
   runId?: string
   append(input: AuditInput): Promise<unknown>
-  openIntents?(): Promise<AuditEntry[]>
+  /** Open intents; the log may answer for `secret` alone (the result is filtered anyway). */
+  openIntents?(secret?: string): Promise<AuditEntry[]>
 }
 
 /**
@@ -25,7 +26,7 @@ export async function resolveOpenIntents(
   isLive: (intent: AuditEntry) => boolean = () => false,
 ): Promise<void> {
   if (!log.openIntents) return
-  const open = (await log.openIntents()).filter((i) => i.secret === secret && i.runId !== log.runId && !isLive(i))
+  const open = (await log.openIntents(secret)).filter((i) => i.secret === secret && i.runId !== log.runId && !isLive(i))
   for (const intent of open) {
     const observation = observations.find((o) => `${o.target.store}:${o.target.path}` === intent.target)
     const resolution = resolveIntent(intent, observation?.snapshot)

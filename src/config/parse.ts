@@ -1,11 +1,12 @@
 import {dirname, resolve} from 'node:path'
-import {isMap, LineCounter, parseDocument, type Document, type YAMLError} from 'yaml'
+import {isMap, LineCounter, parseDocument, type Document} from 'yaml'
 import {ConfigError, type ConfigProblem} from '../errors/index.js'
 import {checkConfig} from './checks.js'
+import {findDuplicateKeys, type DuplicateKey} from './duplicates.js'
 import {interpolateConfig} from './interpolate.js'
 import {errorMap, issuesToProblems} from './issues.js'
 import {formatKeyPath, Locator, type KeyPath} from './locate.js'
-import {isUnder, sortProblems, toConfigProblems, type PathProblem} from './problems.js'
+import {sortProblems, toConfigProblems, type PathProblem} from './problems.js'
 import {configSchema, DEFAULT_AUDIT_PATH} from './schema.js'
 import type {RotorConfig} from './types.js'
 import {versionProblem} from './version.js'
@@ -15,10 +16,13 @@ const MAX_ALIAS_COUNT = 100
 /** Validates the text of a config file. Pure apart from reading `env`; `file` names it in problems. */
 export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): RotorConfig {
   const lines = new LineCounter()
-  const doc = parseDocument(text, {lineCounter: lines, uniqueKeys: true, prettyErrors: false})
+  // Duplicate keys are found by findDuplicateKeys: yaml's own check is quadratic in a map's size.
+  const doc = parseDocument(text, {lineCounter: lines, uniqueKeys: false, prettyErrors: false})
   const locator = new Locator(doc, lines, text)
 
-  if (doc.errors.length > 0) throw new ConfigError(yamlProblems(doc, file, locator, text))
+  if (doc.errors.length > 0) throw new ConfigError(syntaxProblem(doc, file, locator, text))
+  const duplicates = findDuplicateKeys(doc)
+  if (duplicates.length > 0) throw new ConfigError(duplicateProblems(duplicates, file, locator))
   if (doc.contents === null || (isMap(doc.contents) && doc.contents.items.length === 0)) {
     const message = 'the file is empty; it needs version, stores and secrets (run "rotor init" for a starting point)'
     throw new ConfigError([{file, line: 1, column: 1, key: '', message}])
@@ -46,17 +50,17 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
     position: locator.within(problem.path, problem.token),
   }))
   // A string already reported for `${...}` would only repeat the news as a schema problem.
-  const reported: KeyPath[] = interpolated.problems.map((problem) => problem.path)
+  const reported = new Set(interpolated.problems.map((problem) => pathId(problem.path)))
   if (version) {
     problems.push({path: ['version'], message: version.message})
-    reported.push(['version'])
+    reported.add(pathId(['version']))
   }
 
   const schema = configSchema()
   const result = schema.safeParse(data, {error: errorMap})
   if (!result.success) {
     const schemaProblems = issuesToProblems(result.error.issues, schema, data)
-    problems.push(...schemaProblems.filter((problem) => !reported.some((path) => isUnder(problem.path, path))))
+    problems.push(...schemaProblems.filter((problem) => !isUnderAny(problem.path, reported)))
   }
 
   const secretOrder = locator.keysAt(['secrets'])
@@ -83,27 +87,36 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   }
 }
 
+/** A key path as a set member; segments compare as strings, as isUnder compares them. */
+const pathId = (path: KeyPath): string => path.map(String).join('\u0000')
+
+/** Whether `path` is one of `paths` (pathId) or lies under one: O(depth), not O(paths). */
+function isUnderAny(path: KeyPath, paths: Set<string>): boolean {
+  if (paths.size === 0) return false
+  for (let length = 0; length <= path.length; length++) if (paths.has(pathId(path.slice(0, length)))) return true
+  return false
+}
+
 /**
- * Duplicate keys, each one; of the syntax errors only the first, since the parser's recovery
- * after it reports every later token of the file as unexpected.
+ * Of the syntax errors only the first, since the parser's recovery after it reports every later
+ * token of the file as unexpected.
  */
-function yamlProblems(doc: Document, file: string, locator: Locator, text: string): ConfigProblem[] {
-  const duplicates = doc.errors.filter((error) => error.code === 'DUPLICATE_KEY')
-  const syntax = doc.errors.filter((error) => error.code !== 'DUPLICATE_KEY').sort((a, b) => a.pos[0] - b.pos[0])
-  const errors = syntax.length > 0 ? [syntax[0]] : duplicates
-  const problems = errors.map((error: YAMLError): ConfigProblem => {
-    const offset = error.pos[0]
-    const {line, column} = locator.offset(offset)
-    const path = locator.pathAt(offset)
-    const key = formatKeyPath(path)
-    if (error.code === 'DUPLICATE_KEY') {
-      const first = locator.key(path).line
-      const what = path.length === 2 && path[0] === 'secrets' ? 'secret name' : 'key'
-      const name = JSON.stringify(String(path.at(-1)))
-      return {file, line, column, key, message: `duplicate ${what} ${name}; it is already defined at line ${first}`}
-    }
-    const message = `YAML syntax error: ${cleanYamlMessage(error.message)}${syntaxHint(text, line)}`
-    return {file, line, column, key, message}
+function syntaxProblem(doc: Document, file: string, locator: Locator, text: string): ConfigProblem[] {
+  const error = [...doc.errors].sort((a, b) => a.pos[0] - b.pos[0])[0]
+  const {line, column} = locator.offset(error.pos[0])
+  const key = formatKeyPath(locator.pathAt(error.pos[0]))
+  const message = `YAML syntax error: ${cleanYamlMessage(error.message)}${syntaxHint(text, line)}`
+  return [{file, line, column, key, message}]
+}
+
+/** Each repeated key, at the repetition, naming the line of the first. */
+function duplicateProblems(duplicates: DuplicateKey[], file: string, locator: Locator): ConfigProblem[] {
+  const problems = duplicates.map(({path, key, first}): ConfigProblem => {
+    const {line, column} = locator.node(key)
+    const what = path.length === 2 && path[0] === 'secrets' ? 'secret name' : 'key'
+    const name = JSON.stringify(String(path.at(-1)))
+    const message = `duplicate ${what} ${name}; it is already defined at line ${locator.node(first).line}`
+    return {file, line, column, key: formatKeyPath(path), message}
   })
   return sortProblems(problems)
 }

@@ -24,14 +24,26 @@ const CACHE_LIMIT = 1000
 
 const FIELDS_HELP = 'use 5 fields (minute hour day-of-month month day-of-week) or 6 (a seconds field first)'
 
-/** The canonical IANA name (`europe/berlin` -> `Europe/Berlin`), or undefined when unknown. */
+const canonicalNames = new Map<string, string | undefined>()
+
+/**
+ * The canonical IANA name (`europe/berlin` -> `Europe/Berlin`), or undefined when unknown.
+ * Cached: building an Intl.DateTimeFormat costs ~0.2 ms, and a fleet's config names a handful of
+ * zones across 100,000 secrets. The cache holds at most CACHE_LIMIT names, like the intervals'.
+ */
 export function canonicalTimezone(timezone: string): string | undefined {
-  if (timezone.trim() === '') return undefined
-  try {
-    return new Intl.DateTimeFormat('en-US', {timeZone: timezone}).resolvedOptions().timeZone
-  } catch {
-    return undefined
+  if (canonicalNames.has(timezone)) return canonicalNames.get(timezone)
+  let canonical: string | undefined
+  if (timezone.trim() !== '') {
+    try {
+      canonical = new Intl.DateTimeFormat('en-US', {timeZone: timezone}).resolvedOptions().timeZone
+    } catch {
+      canonical = undefined
+    }
   }
+  if (canonicalNames.size >= CACHE_LIMIT) canonicalNames.clear()
+  canonicalNames.set(timezone, canonical)
+  return canonical
 }
 
 /**

@@ -47,9 +47,36 @@ export interface SecretStatus {
   inFlight?: {rotationIds: string[]; emergency: boolean; runningBy?: RunLockHolder}
 }
 
+interface PlanBySecret {
+  actions: Map<string, Plan['actions']>
+  deferred: Map<string, NonNullable<Plan['deferred']>[number]>
+}
+
+/**
+ * The plan's actions and deferrals by secret, built once per plan: `status` asks for every
+ * secret's, and a scan of the plan for each would be O(secrets x actions).
+ */
+const bySecret = new WeakMap<Plan, PlanBySecret>()
+function planBySecret(plan: Plan): PlanBySecret {
+  let index = bySecret.get(plan)
+  if (!index) {
+    index = {actions: new Map(), deferred: new Map()}
+    for (const action of plan.actions) {
+      const list = index.actions.get(action.secret)
+      if (list) list.push(action)
+      else index.actions.set(action.secret, [action])
+    }
+    // The first deferral of a secret, as a find() over the list returned.
+    for (const deferral of plan.deferred ?? []) if (!index.deferred.has(deferral.secret)) index.deferred.set(deferral.secret, deferral)
+    bySecret.set(plan, index)
+  }
+  return index
+}
+
 export function secretStatus(secret: SecretConfig, inventory: Inventory, plan: Plan, now: Date, runningBy?: RunLockHolder): SecretStatus {
   const facts: SecretFacts = observeSecret(secret, inventory.get(secret.name) ?? [], now)
-  const deferred = plan.deferred?.find((d) => d.secret === secret.name)
+  const planned = planBySecret(plan)
+  const deferred = planned.deferred.get(secret.name)
   const overdueSince = facts.currentSince && secret.maxAgeMs !== undefined ? new Date(facts.currentSince.getTime() + secret.maxAgeMs) : undefined
   const overdue = overdueSince && overdueSince < now ? overdueSince : undefined
   return {
@@ -73,7 +100,7 @@ export function secretStatus(secret: SecretConfig, inventory: Inventory, plan: P
       ...(t.detail ? {detail: t.detail} : {}),
       ...(t.health === 'error' ? {reason: t.detail, ...errorHint(inventory, secret.name, t.target)} : {}),
     })),
-    next: plan.actions.filter((a) => a.secret === secret.name).map(describeAction),
+    next: (planned.actions.get(secret.name) ?? []).map(describeAction),
     ...(facts.lease ? {lease: {...facts.lease, stale: leaseState(facts.primary.snapshot?.meta ?? {}, '').kind === 'free'}} : {}),
     ...inFlight(facts, runningBy),
   }

@@ -9,16 +9,19 @@ import {UsageError} from '../errors/index.js'
 export function selectSecrets(config: RotorConfig, patterns: string[] = []): SecretConfig[] {
   const flat = patterns.flatMap((p) => p.split(',')).map((p) => p.trim()).filter(Boolean)
   if (flat.length === 0) return config.secrets
+  // A set, not a scan per pattern: a CI job may pass thousands of names to --select.
+  const names = new Set(config.secrets.map((s) => s.name))
   for (const pattern of flat) {
     const isPlainName = !pattern.includes('*') && !pattern.includes('?') && !pattern.includes(':')
-    if (isPlainName && !config.secrets.some((s) => s.name === pattern)) {
+    if (isPlainName && !names.has(pattern)) {
       throw new UsageError(`--select: no secret named "${pattern}" in ${config.file}`, {
         hint: `known secrets: ${config.secrets.map((s) => s.name).join(', ') || '(none)'}`,
       })
     }
   }
-  const matchers = flat.map(toMatcher)
-  const selected = config.secrets.filter((s) => matchers.some((m) => m(s)))
+  const plain = new Set(flat.filter((p) => names.has(p)))
+  const matchers = flat.filter((p) => !plain.has(p)).map(toMatcher)
+  const selected = config.secrets.filter((s) => plain.has(s.name) || matchers.some((m) => m(s)))
   if (selected.length === 0) {
     throw new UsageError(`--select ${flat.join(',')} matches no secret in ${config.file}`, {hint: whatExists(config)})
   }

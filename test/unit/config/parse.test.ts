@@ -466,6 +466,39 @@ describe('parseConfig: YAML errors', () => {
   it('reports an empty file', () => {
     expectOneProblem('# nothing yet\n', {line: 1, column: 1, key: '', fragment: 'the file is empty'})
   })
+
+  it('reports every duplicate in a map of 20,000 secrets with both positions, nested and flow maps too', () => {
+    const head = ['version: 1', 'stores:', '  local:', '    type: file', 'secrets:']
+    const body: string[] = []
+    for (let i = 0; i < 20_000; i++) body.push(`  s${i}:`, '    maxAge: 30d', `    targets: [local:p${i}]`)
+    const lineOf = (i: number) => head.length + 3 * i + 1
+    // s7 again near the end; a duplicate key inside secret s100; a duplicate in a flow map.
+    body.push('  s7:', '    maxAge: 7d', '    targets: [local:again]')
+    body[3 * 100 + 1] = '    maxAge: 30d\n    maxAge: 7d'
+    body[3 * 200 + 2] = '    labels: {team: a, team: b}\n    targets: [local:p200]'
+    const problems = problemsOf([...head, ...body].join('\n') + '\n')
+    expect(problems).toEqual([
+      {file: 'rotor.yaml', line: lineOf(100) + 2, column: 5, key: 'secrets.s100.maxAge', message: `duplicate key "maxAge"; it is already defined at line ${lineOf(100) + 1}`},
+      {file: 'rotor.yaml', line: lineOf(200) + 3, column: 23, key: 'secrets.s200.labels.team', message: `duplicate key "team"; it is already defined at line ${lineOf(200) + 3}`},
+      {file: 'rotor.yaml', line: lineOf(20_000) + 2, column: 3, key: 'secrets.s7', message: `duplicate secret name "s7"; it is already defined at line ${lineOf(7)}`},
+    ])
+  })
+
+  it('tells keys apart as YAML does: "1" and 1 differ, ~ and null are the same', () => {
+    const text = yaml`
+      version: 1
+      stores:
+        local:
+          type: file
+      secrets:
+        a:
+          maxAge: 30d
+          targets: [local:a]
+          labels: {"1": x, 1: y}
+      odd: {~: 1, null: 2}
+    `
+    expectOneProblem(text, {line: 10, column: 13, key: 'odd.null', fragment: 'duplicate key "null"; it is already defined at line 10'})
+  })
 })
 
 describe('parseConfig: ${VAR} interpolation', () => {

@@ -2,6 +2,7 @@ import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 import {UsageError} from '../../../src/errors/index.js'
 import {inShard, parseShard, pickSecrets, selectSecrets} from '../../../src/run/select.js'
+import type {SecretConfig} from '../../../src/config/types.js'
 import {config, secret} from '../plan/fixtures.js'
 
 const fleet = config(
@@ -71,5 +72,50 @@ describe('--shard', () => {
     const all = pickSecrets(fleet, {select: ['payments-*']})
     const union = [1, 2].flatMap((i) => names(pickSecrets(fleet, {select: ['payments-*'], shard: `${i}/2`})))
     expect(union.sort()).toEqual(names(all).sort())
+  })
+})
+
+describe('--select over a large fleet', () => {
+  /** The matching rule as it was written before names were looked up in a set: one scan per pattern. */
+  function reference(list: SecretConfig[], patterns: string[]): string[] | 'error' {
+    const flat = patterns.flatMap((p) => p.split(',')).map((p) => p.trim()).filter(Boolean)
+    if (flat.length === 0) return names(list)
+    for (const p of flat) if (!/[*?:]/.test(p) && !list.some((s) => s.name === p)) return 'error'
+    const match = (s: SecretConfig, p: string) => {
+      if (p.startsWith('env:')) return s.environment === p.slice(4)
+      if (p.startsWith('label:')) {
+        const [key, value] = p.slice(6).split('=', 2)
+        return value === undefined ? key in s.labels : s.labels[key] === value
+      }
+      return new RegExp(`^${p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`).test(s.name)
+    }
+    const selected = list.filter((s) => flat.some((p) => match(s, p)))
+    return selected.length === 0 ? 'error' : names(selected)
+  }
+
+  const big = config(
+    ...Array.from({length: 3000}, (_, i) =>
+      secret({name: `svc-${i % 7}.key-${i}`, environment: i % 3 === 0 ? 'production' : 'staging', labels: {team: `t${i % 5}`}}),
+    ),
+  )
+  const pattern = fc.oneof(
+    fc.integer({min: 0, max: 3100}).map((i) => `svc-${i % 7}.key-${i}`),
+    fc.constantFrom('svc-1.*', 'svc-?.key-1?', '*-2999', 'env:production', 'env:nowhere', 'label:team=t3', 'label:team', 'label:other', 'svc-1.key-1,svc-2.key-2'),
+  )
+
+  it('selects what the one-scan-per-pattern rule selected, in file order, and fails where it failed', () => {
+    fc.assert(
+      fc.property(fc.array(pattern, {maxLength: 40}), (patterns) => {
+        const expected = reference(big.secrets, patterns)
+        if (expected === 'error') expect(() => selectSecrets(big, patterns)).toThrow(UsageError)
+        else expect(names(selectSecrets(big, patterns))).toEqual(expected)
+      }),
+      {numRuns: 60},
+    )
+  })
+
+  it('takes thousands of names at once', () => {
+    const wanted = big.secrets.filter((_, i) => i % 2 === 1).map((s) => s.name)
+    expect(names(selectSecrets(big, wanted))).toEqual(wanted)
   })
 })
