@@ -90,7 +90,8 @@ function toVerify(parsed: NonNullable<ParsedSecret['verify']>): VerifyConfig {
     const {url, method, headers, body, expectStatus} = parsed.http
     return {http: {url, method, headers, expectStatus, ...(body !== undefined ? {body} : {})}, ...common}
   }
-  return {command: {command: parsed.command.command, env: parsed.command.env}, ...common}
+  const {command, env, passEnv} = parsed.command
+  return {command: {command, env, ...(passEnv ? {passEnv} : {})}, ...common}
 }
 
 export function toSecretConfig(name: string, parsed: ParsedSecret): SecretConfig {
@@ -109,6 +110,7 @@ export function toSecretConfig(name: string, parsed: ParsedSecret): SecretConfig
   if (parsed.environment !== undefined) secret.environment = parsed.environment
   if (parsed.verify !== undefined) secret.verify = toVerify(parsed.verify)
   if (parsed.env !== undefined) secret.env = parsed.env
+  if (parsed.passEnv !== undefined) secret.passEnv = parsed.passEnv
   return secret
 }
 
