@@ -86,7 +86,7 @@ secrets:
       [['check', '--json']],
       [['policy']],
       [['export', '--output', join(dir, '.rotor/exported.env')]],
-      [['exec', '--', process.execPath, '-e', 'process.exit(process.env.PLAIN_TOKEN && process.env.KEYED ? 0 : 9)']],
+      [['exec', '--all', '--', process.execPath, '-e', 'process.exit(process.env.PLAIN_TOKEN && process.env.KEYED ? 0 : 9)']],
     ]
     for (const [args, now] of steps) {
       const result = await cli(args, now)
