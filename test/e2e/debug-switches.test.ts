@@ -95,8 +95,9 @@ describe('debug switches never print a value (built CLI, every store kind)', () 
           outputs.push({args, ...result})
           if (sw.refused) {
             expect(result.code, `${kind} ${sw.name} ${args.join(' ')}: ${result.stderr}`).toBe(64)
-            expect(result.stderr).toContain('NODE_DEBUG=')
-            expect(result.stderr).toContain('rotor does not run with it')
+            // Under --json the error is the document on stdout.
+            expect(result.stdout + result.stderr).toContain('NODE_DEBUG=')
+            expect(result.stdout + result.stderr).toContain('rotor does not run with it')
           } else {
             expect(result.code, `${kind} ${sw.name} ${args.join(' ')}: ${result.stderr}`).toBe(0)
             expect(result.stderr, `${kind} ${sw.name} ${args.join(' ')}`).toContain(`${sw.name}`)
