@@ -82,7 +82,7 @@ describe('debug switches never print a value (built CLI, every store kind)', () 
   }
 
   for (const kind of KINDS) {
-    it(`${kind}: apply, get and status print no value with any debug switch set`, {timeout: 600_000}, async () => {
+    it(`${kind}: apply, get and status print no value with any debug switch set`, {timeout: 1_200_000}, async () => {
       for (const sw of SWITCHES) {
         const w = await world(kind, sw.name)
         // NODE_DEBUG is refused, so the secret is created without it first.
