@@ -21,7 +21,7 @@ The values are masked in the command's stdout and stderr (which then are pipes, 
     '<%= config.bin %> exec --all -- ./run-everything.sh',
   ]
 
-  static override usage = '<%= command.id %> (--select PATTERN | --all) [FLAGS] -- COMMAND [ARGS...]'
+  static override usage = '<%= command.id %> [FLAGS] -- COMMAND [ARGS...]'
   static override strict = false
   static override flags = {
     select: selectFlag,

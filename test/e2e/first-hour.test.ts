@@ -111,7 +111,7 @@ describe('exit codes and usage', () => {
 
   it("exec's usage line shows where the command goes", async () => {
     const help = await run(['exec', '--help'])
-    expect(help.stdout).toContain('$ rotor exec (--select PATTERN | --all) [FLAGS] -- COMMAND [ARGS...]')
+    expect(help.stdout).toContain('$ rotor exec [FLAGS] -- COMMAND [ARGS...]')
   })
 
   it('scan of a path that does not exist exits 64 and names it', async () => {
