@@ -68,7 +68,7 @@ secrets:
     await rm(dir, {recursive: true, force: true})
   })
 
-  it('runs every command without printing a value', async () => {
+  it('runs every command without printing a value', {timeout: 300_000}, async () => {
     const steps: Array<[string[], string?]> = [
       [['config', 'validate']],
       [['plan'], T0],
@@ -120,7 +120,7 @@ secrets:
       }
       const status = await cli(['status', '--json'])
       expect(status.stdout).toContain('[redacted]')
-      const asJson = await cli(['get', 'keyed', '--json'])
+      const asJson = await cli(['get', 'keyed', '--target', 'aws:keyed', '--json'])
       expect(json<{error: {message: string}}>(asJson).error.message).toContain('[redacted]')
     } finally {
       aws.beforeOperation = undefined
