@@ -1,12 +1,12 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../src/cli/base-command.js'
 import {UsageError} from '../src/errors/index.js'
-import {readValueOf} from '../src/exec/env.js'
+import {describeVersionOf, readValueOf} from '../src/exec/env.js'
 import {secretByName} from '../src/run/select.js'
 
 export default class Get extends BaseCommand<typeof Get> {
   static override summary = "Read a secret's version; the value is shown only with --reveal."
-  static override description = `Without --reveal, prints which version would be read and its metadata, never the value. With --reveal, prints the value alone on stdout (for piping), or in the JSON result.`
+  static override description = `Without --reveal, prints which version would be read and its metadata from the store's description: the value is not read at all (a read is audited by the cloud and moves AWS LastAccessedDate). With --reveal, prints the value alone on stdout (for piping), or in the JSON result.`
 
   static override examples = [
     '<%= config.bin %> get payments-api',
@@ -35,21 +35,19 @@ export default class Get extends BaseCommand<typeof Get> {
     }
     const client = await this.stores(config).get(target.store)
     const selector = this.flags.version ? {versionId: this.flags.version} : {role: this.flags.role as 'current' | 'previous' | 'pending'}
-    const value = await readValueOf(secret.name, client, target.path, selector)
-    const snapshot = await client.describe(target.path)
-    const version = this.flags.version
-      ? snapshot.versions.find((v) => v.id === this.flags.version)
-      : snapshot.versions.find((v) => v.role === this.flags.role && v.enabled)
+    // Without --reveal the value is not read at all: describing is enough, and a read is audited.
+    const value = this.flags.reveal ? await readValueOf(secret.name, client, target.path, selector) : undefined
+    const version = await describeVersionOf(secret.name, client, target.path, selector, {strict: !value})
     const result = {
       secret: secret.name,
       target: `${target.store}:${target.path}`,
       versionId: version?.id,
       role: version?.role,
       createdAt: version?.createdAt.toISOString(),
-      ...(this.flags.reveal ? {value: value.reveal()} : {redacted: true}),
+      ...(value ? {value: value.reveal()} : {redacted: true}),
     }
     if (!this.jsonEnabled()) {
-      if (this.flags.reveal) this.log(value.reveal())
+      if (value) this.log(value.reveal())
       else {
         this.log(`${result.target} version ${result.versionId ?? '?'} (${result.role ?? '?'}, created ${result.createdAt ?? '?'})`)
         this.log('value: [redacted] (use --reveal to print it)')

@@ -1,5 +1,5 @@
 import {createHash, createHmac} from 'node:crypto'
-import {redact} from '../redact/index.js'
+import {redact, redactUrlCredentials} from '../redact/index.js'
 import type {AuditEntry, AuditInput, AuditVersionIds} from './types.js'
 import {AuditError} from './errors.js'
 
@@ -56,14 +56,11 @@ export function macFor(entry: AuditEntry, key: Uint8Array): string {
   return `${MAC_SCHEME}:${createHmac('sha256', key).update(serializeEntry(rest)).digest('hex')}`
 }
 
-/** Credentials in URLs (`scheme://user:pass@host`) become `scheme://[redacted]@host`. */
-export function redactUrlCredentials(text: string): string {
-  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]+@/gi, '$1[redacted]@')
-}
+export {redactUrlCredentials}
 
 /** What every string in an entry passes before it is written: known values, key formats, URL credentials. */
 export function scrub(text: string): string {
-  return redact(redactUrlCredentials(text))
+  return redact(text)
 }
 
 /** SHA-256 (hex) of one line's exact bytes, without its newline. */

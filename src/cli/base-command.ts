@@ -18,6 +18,8 @@ import {CancelledError, fromFsError, InterruptedError, isInterrupted, isRotorErr
 import {didYouMean} from '../config/suggest.js'
 import {errorJson, errorText} from '../errors/format.js'
 import {redact, redactDeep, registerKeyFormats} from '../redact/index.js'
+import {registerConfigSecrets} from '../redact/config.js'
+import {neutraliseDebugSwitches} from './debug-switches.js'
 import {Interrupt} from './interrupt.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
@@ -42,16 +44,22 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected readonly interrupt = new Interrupt()
 
   override async init(): Promise<void> {
+    // Before any store (and so any SDK) loads: SDKs read their debug switches when they load.
+    const switches = neutraliseDebugSwitches(process.env)
     await super.init()
     const {flags, args} = await this.parse(this.ctor)
     this.flags = flags as BaseFlags<T>
     this.args = args as Interfaces.InferredArgs<T['args']>
+    for (const warning of switches.warnings) this.warn(warning)
+    if (switches.refused) throw new UsageError(switches.refused, {hint: 'unset it for rotor: env -u NODE_DEBUG rotor ...'})
   }
 
   protected async loadConfig(options?: LoadOptions): Promise<RotorConfig> {
     const config = await loadConfig(resolveConfigPath(this.flags.config), process.env, options)
-    // From here on, text shaped like one of these keys is masked in errors and notes.
+    // From here on, text shaped like one of these keys is masked in errors and notes, and so are
+    // the credentials that come with the config (URL passwords, webhook URLs, signing keys).
     registerKeyFormats(config.secrets.map((s) => s.generator))
+    registerConfigSecrets(config, process.env)
     return config
   }
 

@@ -92,7 +92,8 @@ function toVerify(parsed: NonNullable<ParsedSecret['verify']>): VerifyConfig {
     const http = {url, method, headers, expectStatus, ...(body !== undefined ? {body} : {}), ...(allowInsecureTransport ? {allowInsecureTransport} : {})}
     return {http, ...common}
   }
-  return {command: {command: parsed.command.command, env: parsed.command.env}, ...common}
+  const {command, env, passEnv} = parsed.command
+  return {command: {command, env, ...(passEnv ? {passEnv} : {})}, ...common}
 }
 
 export function toSecretConfig(name: string, parsed: ParsedSecret): SecretConfig {
@@ -111,6 +112,7 @@ export function toSecretConfig(name: string, parsed: ParsedSecret): SecretConfig
   if (parsed.environment !== undefined) secret.environment = parsed.environment
   if (parsed.verify !== undefined) secret.verify = toVerify(parsed.verify)
   if (parsed.env !== undefined) secret.env = parsed.env
+  if (parsed.passEnv !== undefined) secret.passEnv = parsed.passEnv
   return secret
 }
 

@@ -15,6 +15,7 @@ import {
   MAX_PREFIX_LENGTH,
 } from '../keys/index.js'
 import {insecureTransportMessage, isPlainTextRemote} from '../util/transport.js'
+import {isCredentialName} from '../exec/child-env.js'
 import {parseDuration} from './duration.js'
 import {kindOf} from './problems.js'
 
@@ -150,6 +151,21 @@ const insecureTransport = (what: string) =>
     .boolean()
     .default(false)
     .describe(`Allow a plain http:// URL to a host other than this machine (loopback is always allowed); ${what} would cross the network unencrypted. \`rotor doctor\` warns.`)
+
+/** Names of variables a child process also gets; rotor's own credentials are refused by name here. */
+const passEnv = (what: string) =>
+  z
+    .array(
+      z
+        .string()
+        .regex(ENV_NAME, {error: 'an environment variable name'})
+        .refine((name) => !isCredentialName(name), {
+          error: (issue) => `${String(issue.input)} holds one of rotor's own credentials; rotor never passes it to a program it runs`,
+        }),
+    )
+    .describe(
+      `Variables of rotor's environment that ${what} also gets, besides PATH, HOME, USER, LANG, LC_*, TZ, TMPDIR, TERM and SHELL. Never rotor's credentials (ROTOR_FILE_KEY, the file store's keyEnv, VAULT_*, AWS_*, AZURE_*, GOOGLE_*, CLOUDSDK_*, ROTOR_AUDIT_KEY*, webhook variables).`,
+    )
 export const DEFAULT_VERIFY_TIMEOUT = '10s'
 export const DEFAULT_VERIFY_RETRIES = 2
 export const DEFAULT_VERIFY_ENV = 'ROTOR_NEW_VALUE'
@@ -180,12 +196,13 @@ const commandVerify = z
     command: z
       .array(z.string().min(1))
       .min(1, {error: 'give the program and its arguments, e.g. ["./check-key.sh", "payments"]'})
-      .describe('Program and arguments, run without a shell. The value is never put in argv.'),
+      .describe('Program and arguments, run without a shell. The value is never put in argv. A relative program (./check.sh) is found next to this file.'),
     env: z
       .string()
       .regex(ENV_NAME, {error: 'an environment variable name such as ROTOR_NEW_VALUE'})
       .default(DEFAULT_VERIFY_ENV)
       .describe(`Environment variable that holds the new value for the program. Default ${DEFAULT_VERIFY_ENV}.`),
+    passEnv: passEnv('the check program').optional(),
   })
   .describe('A program that must exit 0; it receives the new value in an environment variable.')
 
@@ -281,6 +298,7 @@ export const secretSchema = z
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {error: 'an environment variable name such as PAYMENTS_API_KEY'})
       .describe('Environment variable name for `rotor exec` and `rotor export`. Default: the secret name upper-cased, other characters as "_".')
       .optional(),
+    passEnv: passEnv('`rotor exec` and this secret\'s `verify.command`').optional(),
   })
   .describe('One secret: how it is generated, when it rotates and where it is written.')
 

@@ -36,8 +36,11 @@ export interface HttpVerify {
 
 /** A program that must exit 0; it gets the new value in the environment variable `env`, never in argv. */
 export interface CommandVerify {
+  /** A relative program (`./check.sh`) resolves against the config file's directory. */
   command: string[]
   env: string
+  /** Variables of rotor's environment the program also gets (src/exec/child-env.ts); never rotor's credentials. */
+  passEnv?: string[]
 }
 
 /** Checked before a new value is promoted anywhere; a failure rolls the staged value back. */
@@ -84,6 +87,8 @@ export interface SecretConfig {
   verify?: VerifyConfig
   /** Variable name for `rotor exec` / `rotor export`; default from the name (src/exec/env.ts). */
   env?: string
+  /** Variables of rotor's environment passed to `rotor exec` and `verify.command` children of this secret. */
+  passEnv?: string[]
 }
 
 export interface RotorConfig {

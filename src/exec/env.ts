@@ -6,7 +6,7 @@ import type {SecretConfig} from '../config/types.js'
 import type {StoreSet} from '../engine/stores.js'
 import {isNotFound, NotFoundError, UsageError} from '../errors/index.js'
 import {mapLimit} from '../util/pool.js'
-import type {SecretValue, StoreClient, VersionSelector} from '../../providers/types.js'
+import type {SecretValue, StoreClient, VersionInfo, VersionSelector} from '../../providers/types.js'
 
 export interface HandedValue {
   secret: string
@@ -60,14 +60,40 @@ export async function readValueOf(secret: string, client: StoreClient, path: str
     if (!isNotFound(error)) throw error
     const snapshot = await client.describe(path).catch(() => undefined)
     if (snapshot?.exists !== false) throw error
-    const ref = `${client.storeName}:${path}`
-    throw new NotFoundError(`${secret} has no value yet: ${ref} does not exist`, {
-      store: client.storeName,
-      ref,
-      hint: 'run `rotor apply` first; it creates every secret in rotor.yaml',
-      cause: error,
-    })
+    throw notCreated(secret, client, path, error)
   }
+}
+
+function notCreated(secret: string, client: StoreClient, path: string, cause?: unknown): NotFoundError {
+  const ref = `${client.storeName}:${path}`
+  return new NotFoundError(`${secret} has no value yet: ${ref} does not exist`, {
+    store: client.storeName,
+    ref,
+    hint: 'run `rotor apply` first; it creates every secret in rotor.yaml',
+    ...(cause ? {cause} : {}),
+  })
+}
+
+/**
+ * The version `get` describes, from metadata alone: without --reveal the value is not read, since
+ * a read is audited by the cloud and moves AWS LastAccessedDate, which `check` relies on. With
+ * `strict`, fails as a read would when there is no such readable version.
+ */
+export async function describeVersionOf(
+  secret: string,
+  client: StoreClient,
+  path: string,
+  selector: VersionSelector,
+  options: {strict: boolean},
+): Promise<VersionInfo | undefined> {
+  const snapshot = await client.describe(path)
+  const ref = `${client.storeName}:${path}`
+  const readable = snapshot.versions.filter((v) => v.enabled && !v.destroyed && v.role !== 'retired')
+  const version = 'versionId' in selector ? readable.find((v) => v.id === selector.versionId) : readable.find((v) => v.role === selector.role)
+  if (version || !options.strict) return version
+  if (!snapshot.exists) throw notCreated(secret, client, path)
+  const what = 'versionId' in selector ? `version ${selector.versionId}` : `${selector.role} version`
+  throw new NotFoundError(`${ref} has no readable ${what}`, {store: client.storeName, ref, hint: 'rotor status shows the versions and their roles'})
 }
 
 /** `NAME='value'` lines: a POSIX shell can `source` it and dotenv reads single quotes literally. */

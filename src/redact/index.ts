@@ -4,12 +4,15 @@
  * has held is replaced by `[redacted]`, and so is anything that has the format of a configured
  * rotor key (prefix + valid checksum), which covers values an SDK error echoes before rotor ever
  * read them. Values shorter than four characters are not registered: masking "abc" everywhere
- * would mangle messages without protecting anything.
+ * would mangle messages without protecting anything. Each value is also masked in its encoded
+ * forms (JSON/inspect escapes for control characters, percent-encoding, base64, hex, byte
+ * arrays: forms.ts), and credentials in URLs (`scheme://user:pass@`) are masked wherever they are.
  */
 import type {GeneratorPolicy} from '../keys/types.js'
 import {AhoCorasick} from '../scan/aho-corasick.js'
 import {keyLength} from '../keys/format.js'
 import {FormatMatcher, recognisable} from '../scan/formats.js'
+import {encodedForms, redactUrlCredentials as maskUrlCredentials} from './forms.js'
 
 export const REDACTED = '[redacted]'
 export const MIN_REDACTED_LENGTH = 4
@@ -31,6 +34,7 @@ const state = ((globalThis as Record<symbol, unknown>)[KEY] ??= {known: new Set(
 export function registerSecret(value: string): void {
   if (value.length < MIN_REDACTED_LENGTH || state.known.has(value)) return
   state.known.add(value)
+  for (const form of encodedForms(value)) state.known.add(form)
   state.values = undefined
   state.shortest = undefined
 }
@@ -43,7 +47,8 @@ export function registerKeyFormats(policies: Iterable<GeneratorPolicy>): void {
 }
 
 /** `text` with every known value and every recognisable rotor key replaced by `[redacted]`. */
-export function redact(text: string): string {
+export function redact(input: string): string {
+  const text = redactUrlCredentials(input)
   if (text.length < MIN_REDACTED_LENGTH || (state.known.size === 0 && state.policies.length === 0)) return text
   state.shortest ??= shortestMatch()
   if (text.length < state.shortest) return text
@@ -63,6 +68,9 @@ export function redact(text: string): string {
   }
   return out + text.slice(at)
 }
+
+/** Credentials in URLs (`scheme://user:pass@host`) become `scheme://[redacted]@host`. */
+export const redactUrlCredentials = (text: string): string => maskUrlCredentials(text, REDACTED)
 
 function shortestMatch(): number {
   let shortest = Infinity

@@ -105,7 +105,7 @@ export async function applyChanges(options: ApplyOptions): Promise<ApplyResult> 
         now: options.now,
         planOptions,
         lease: options.lease,
-        verify: options.verify ?? makeVerifier({env: options.env}),
+        verify: options.verify ?? makeVerifier({env: options.env, config: options.config}),
         notifier,
         onProgress: options.onProgress,
         checkpoint: testCheckpoint(),

@@ -20,7 +20,13 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
     throw error
   }
   await handle.close()
-  await rename(temp, path)
+  try {
+    await rename(temp, path)
+  } catch (error) {
+    // The temp file holds the new content in full (for `export`, secret values): never leave it.
+    await rm(temp, {force: true})
+    throw error
+  }
   const dirHandle = await open(dir, 'r')
   try {
     await dirHandle.sync()

@@ -100,11 +100,11 @@ describe('exit codes and usage', () => {
   })
 
   it('exec: 127 for a missing program, 126 for one that is not executable, as env does', async () => {
-    const missing = await run(['exec', '--', 'rotor-no-such-program'])
+    const missing = await run(['exec', '--all', '--', 'rotor-no-such-program'])
     expect(missing.code).toBe(127)
     expect(missing.stderr).toContain('cannot run rotor-no-such-program: command not found')
     await writeFile(join(dir, 'not-executable.sh'), 'echo hi\n', {mode: 0o644})
-    const notExecutable = await run(['exec', '--', './not-executable.sh'])
+    const notExecutable = await run(['exec', '--all', '--', './not-executable.sh'])
     expect(notExecutable.code).toBe(126)
     expect(notExecutable.stderr).toContain('cannot run ./not-executable.sh: permission denied')
   })
@@ -127,7 +127,7 @@ describe('hints', () => {
   })
 
   it('get, exec and export before the first apply say to run apply first', async () => {
-    for (const args of [['get', 'api'], ['exec', '--', process.execPath, '-e', ''], ['export', '--output', 'out.env']]) {
+    for (const args of [['get', 'api'], ['exec', '--all', '--', process.execPath, '-e', ''], ['export', '--output', 'out.env']]) {
       const result = await run(args)
       expect(result.code, args.join(' ')).toBe(1)
       expect(result.stderr, args.join(' ')).toContain('api has no value yet: local:api does not exist')

@@ -173,7 +173,7 @@ describe('security operations (built CLI, temporary git repository)', () => {
   it('exec hands the current value over in the environment only, and passes the exit code through', async () => {
     const out = join(dir, '.rotor/exec-out.json')
     const script = `require('fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify({value: process.env.EXAMPLE_API_KEY, argv: process.argv})); process.exit(7)`
-    const result = await cli(['exec', '--', process.execPath, '-e', script])
+    const result = await cli(['exec', '--all', '--', process.execPath, '-e', script])
     expect(result.code).toBe(7)
     const seen = JSON.parse(await readFile(out, 'utf8')) as {value: string; argv: string[]}
     expect(seen.value).toBe(current)
