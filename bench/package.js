@@ -1,3 +1,4 @@
+/* eslint-disable no-console -- a benchmark prints its table */
 // The package benchmark (issue 15, item 1): start-up against bare Node, `rotor get --reveal`
 // against the AWS CLI on the same emulator and secret, and the installed size of the packed
 // tarball. All commands of one measure run interleaved (A B C A B C ...), so a busy machine slows

@@ -12,7 +12,7 @@
 //
 // `node scripts/build.js --metafile` also writes dist/cli/meta.json (which module went where).
 import {build} from 'esbuild'
-import {readdirSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {readFile} from 'node:fs/promises'
 import {join, relative, sep} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -71,6 +71,14 @@ const generatedIndex = {
   },
 }
 
+/** The versions of the cloud SDKs being bundled, for `rotor version` (commands/version.ts). */
+function sdkVersions() {
+  const source = readFileSync(join(root, 'commands/version.ts'), 'utf8')
+  const list = /SDK_PACKAGES = \[([^\]]*)\]/.exec(source)?.[1] ?? ''
+  const names = [...list.matchAll(/'([^']+)'/g)].map((m) => m[1])
+  return Object.fromEntries(names.map((name) => [name, JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version]))
+}
+
 export async function bundle({metafile = false} = {}) {
   rmSync(outdir, {recursive: true, force: true})
   const result = await build({
@@ -95,6 +103,7 @@ export async function bundle({metafile = false} = {}) {
     chunkNames: 'chunks/[name]-[hash]',
     // Bundled CommonJS packages (the SDKs) call require() for Node's built-ins.
     banner: {js: "import {createRequire as __rotorRequire} from 'node:module';const require=__rotorRequire(import.meta.url);globalThis.__rotorBundleDir??=import.meta.dirname;"},
+    define: {'globalThis.__ROTOR_SDK_VERSIONS__': JSON.stringify(sdkVersions())},
     metafile: true,
     logLevel: 'warning',
     plugins: [generatedIndex, cjsDirname],

@@ -16,3 +16,15 @@ export const yesFlag = Flags.boolean({
 export const shardFlag = Flags.string({
   summary: 'Only shard i of n (e.g. 2/4): secrets are split by a stable hash of their name, for runners that share a fleet.',
 })
+
+/**
+ * Global: nothing on stdout and no notes on stderr; warnings and errors still print and the exit
+ * code tells the outcome. What the user explicitly asked for still prints: a --json document and
+ * a value under --reveal.
+ */
+export const quietFlag = Flags.boolean({
+  char: 'q',
+  summary: 'Print only warnings and errors (a --json document or a --reveal value still prints).',
+  default: false,
+  helpGroup: 'GLOBAL',
+})
