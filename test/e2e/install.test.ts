@@ -6,7 +6,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {ROOT} from '../support/cli.js'
 
 /**
- * The package as users get it (issue 15 item 1): `npm pack`, then `npm i -g` of the tarball into
+ * The package as users get it (issue 15 item 1): `npm run pack`, then `npm i -g` of the tarball into
  * a temporary prefix with --offline (npm's cache only, no registry), then the installed `rotor`
  * runs a first hour: --version, init, apply --yes, status. Needs `npm run build` (dist/cli).
  */
@@ -20,7 +20,8 @@ beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'rotor-install-'))
   const packDir = join(work, 'pack')
   mkdirSync(packDir)
-  execFileSync('npm', ['pack', '--silent', '--pack-destination', packDir], {cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe']})
+  // `npm run pack`: stages dist/package (bundle, manifest, LICENSE, oclif bundled) and packs it.
+  execFileSync(process.execPath, [join(ROOT, 'scripts/build-package.js'), '--pack-destination', packDir], {cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe']})
   tarball = join(packDir, readdirSync(packDir).find((f) => f.endsWith('.tgz'))!)
   files = execFileSync('tar', ['tzf', tarball], {encoding: 'utf8'}).trim().split('\n')
   prefix = join(work, 'prefix')
@@ -66,9 +67,12 @@ describe('npm i -g --offline of the tarball', () => {
     expect(apply.status, apply.stderr).toBe(0)
     const status = rotor(['status', '--json'], project)
     expect(status.status, status.stderr).toBe(0)
-    const doc = JSON.parse(status.stdout) as {secrets: Array<{name: string; targets: Array<{state: string}>}>}
+    const doc = JSON.parse(status.stdout) as {secrets: Array<{name: string; health: string; targets: Array<{health: string}>}>}
     expect(doc.secrets.length).toBeGreaterThan(0)
-    for (const secret of doc.secrets) for (const target of secret.targets) expect(target.state, secret.name).toBe('ok')
+    for (const secret of doc.secrets) {
+      expect(secret.health, secret.name).toBe('ok')
+      for (const target of secret.targets) expect(target.health, secret.name).toBe('ok')
+    }
     const text = rotor(['status'], project)
     expect(text.status, text.stderr).toBe(0)
     expect(text.stdout).toContain('SECRET')
