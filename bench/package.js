@@ -91,7 +91,7 @@ if (!process.argv.includes('--no-install')) {
   const packDir = join(work, 'pack')
   const prefix = join(work, 'prefix')
   mkdirSync(packDir)
-  execFileSync(process.execPath, [join(root, 'scripts/build-package.js'), '--pack-destination', packDir], {cwd: root, stdio: ['ignore', 'ignore', 'inherit']})
+  execFileSync(process.execPath, [join(root, 'scripts/build-package.js'), '--pack-destination', packDir], {cwd: root, stdio: ['ignore', 'ignore', 'pipe']})
   const tarball = join(packDir, readdirSync(packDir).find((f) => f.endsWith('.tgz')))
   const result = spawnSync('npm', ['i', '-g', '--prefix', prefix, '--offline', '--no-audit', '--no-fund', tarball], {encoding: 'utf8'})
   if (result.status !== 0) install = {failed: result.stderr.trim().split('\n').slice(-5).join('\n')}
