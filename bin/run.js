@@ -1,7 +1,19 @@
 #!/usr/bin/env node
 // The AWS SDK prints a Node 22 notice on Node 20; it is noise for a CLI's users.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
-import {Errors, flush, run} from '@oclif/core'
+
+/**
+ * `rotor --version` is what scripts and installers call to check rotor is there: answered here,
+ * in oclif's exact format, without loading oclif or any command (half of start-up otherwise).
+ */
+const argv = process.argv.slice(2)
+if (argv[0] === '--version') {
+  const {readFileSync} = await import('node:fs')
+  const {version} = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+  process.stdout.write(`rotor/${version} ${process.platform}-${process.arch} node-${process.version}\n`)
+  process.exit(0)
+}
+const {Errors, flush, run} = await import('@oclif/core')
 
 /**
  * One error path for the whole process: an error no command caught, an unhandled rejection or an
@@ -13,8 +25,8 @@ async function fail(error, exitCode = 1) {
   if (failing) return
   failing = true
   try {
-    const [{errorText}, {redact}] = await Promise.all([import('../dist/src/errors/format.js'), import('../dist/src/redact/index.js')])
-    process.stderr.write(redact(errorText(error)))
+    const {failText} = await import('../dist/cli/fail.js')
+    process.stderr.write(failText(error))
   } catch {
     process.stderr.write(`Error: ${error instanceof Error ? error.message : String(error)}\n`)
   }
@@ -25,7 +37,7 @@ process.on('unhandledRejection', (reason) => fail(reason))
 process.on('uncaughtException', (error) => fail(error))
 
 try {
-  await run(process.argv.slice(2), import.meta.url)
+  await run(argv, import.meta.url)
   await flush()
 } catch (error) {
   if (error instanceof Errors.ExitError) {

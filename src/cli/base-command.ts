@@ -20,6 +20,7 @@ import {errorJson, errorText} from '../errors/format.js'
 import {redact, redactDeep, registerKeyFormats} from '../redact/index.js'
 import {registerConfigSecrets} from '../redact/config.js'
 import {neutraliseDebugSwitches} from './debug-switches.js'
+import {quietFlag} from './flags.js'
 import {Interrupt} from './interrupt.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
@@ -33,6 +34,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       summary: 'Path to rotor.yaml (default: $ROTOR_CONFIG, then ./rotor.yaml).',
       helpGroup: 'GLOBAL',
     }),
+    quiet: quietFlag,
   }
 
   protected flags!: BaseFlags<T>
@@ -89,6 +91,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
    * unless the user asked for values with --reveal.
    */
   override log(message = '', ...args: unknown[]): void {
+    if (this.quiet()) return
     if (this.revealing()) super.log(message, ...args)
     else super.log(redact(args.length > 0 ? format(message, ...args) : message))
   }
@@ -101,15 +104,20 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return (this.flags as {reveal?: boolean} | undefined)?.reveal === true
   }
 
+  /** --quiet: text output and notes are dropped; --json documents and --reveal values are not. */
+  protected quiet(): boolean {
+    return (this.flags as {quiet?: boolean} | undefined)?.quiet === true && !this.revealing()
+  }
+
   /**
    * Progress and warnings: stderr, so stdout stays data. Under --json they still go to stderr
    * (oclif would drop them) and into the document's `warnings`.
    */
   protected note(message: string): void {
     const text = redact(message)
-    if (!this.jsonEnabled()) return this.logToStderr(text)
+    if (!this.jsonEnabled()) return this.quiet() ? undefined : this.logToStderr(text)
     this.warnings.push(text)
-    process.stderr.write(`${text}\n`)
+    if (!this.quiet()) process.stderr.write(`${text}\n`)
   }
 
   override warn(input: string | Error): string | Error {

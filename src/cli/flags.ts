@@ -22,3 +22,15 @@ export const orphansFlag = Flags.boolean({
   default: true,
   allowNo: true,
 })
+
+/**
+ * Global: nothing on stdout and no notes on stderr; warnings and errors still print and the exit
+ * code tells the outcome. What the user explicitly asked for still prints: a --json document and
+ * a value under --reveal.
+ */
+export const quietFlag = Flags.boolean({
+  char: 'q',
+  summary: 'Print only warnings and errors (a --json document or a --reveal value still prints).',
+  default: false,
+  helpGroup: 'GLOBAL',
+})

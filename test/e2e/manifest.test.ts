@@ -1,6 +1,7 @@
 import {execFileSync} from 'node:child_process'
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
+import {pathToFileURL} from 'node:url'
 import {describe, expect, it} from 'vitest'
 import {ROOT} from '../support/cli.js'
 
@@ -24,7 +25,15 @@ describe('oclif.manifest.json', () => {
   it('lists every command rotor documents', () => {
     const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, unknown>}
     expect(Object.keys(manifest.commands).sort()).toEqual(
-      ['apply', 'audit:show', 'audit:verify', 'check', 'config:schema', 'config:validate', 'copy', 'diff', 'doctor', 'exec', 'export', 'generate', 'get', 'import', 'init', 'plan', 'policy', 'restore', 'rollback', 'rotate', 'scan', 'schedule', 'status', 'store:rotate-key', 'sync'].sort(),
+      ['apply', 'audit:show', 'audit:verify', 'check', 'config:schema', 'config:validate', 'copy', 'diff', 'doctor', 'exec', 'export', 'generate', 'get', 'import', 'init', 'plan', 'policy', 'restore', 'rollback', 'rotate', 'scan', 'schedule', 'status', 'store:rotate-key', 'sync', 'version'].sort(),
     )
+  })
+
+  it('holds every command file under commands/ (the bundle\'s command index is generated from that directory)', async () => {
+    const {commandFiles} = (await import(pathToFileURL(join(ROOT, 'scripts/build.js')).href)) as {commandFiles: () => Array<{id: string}>}
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, unknown>}
+    const ids = commandFiles().map((f) => f.id)
+    expect(ids).toContain('store:rotate-key')
+    expect(Object.keys(manifest.commands).sort()).toEqual(ids.sort())
   })
 })
