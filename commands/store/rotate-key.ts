@@ -5,6 +5,7 @@ import {BaseCommand} from '../../src/cli/base-command.js'
 import {yesFlag} from '../../src/cli/flags.js'
 import {canPrompt, confirm} from '../../src/cli/prompt.js'
 import {UsageError} from '../../src/errors/index.js'
+import {now} from '../../src/clock.js'
 
 export default class StoreRotateKey extends BaseCommand<typeof StoreRotateKey> {
   static override summary = "Re-encrypt a file store under a new key, and replace its key file."
@@ -34,7 +35,15 @@ export default class StoreRotateKey extends BaseCommand<typeof StoreRotateKey> {
     const audit = await this.audit(config)
     const record = {secret: '*', target: `${store.name}:*`, action: 'rotate-key', reason: 'manual'} as const
     try {
-      const rotation = await rotateFileKey(store.name, store.settings as FileSettings, {baseDir: config.baseDir, env: process.env})
+      const rotation = await rotateFileKey(store.name, store.settings as FileSettings, {
+        baseDir: config.baseDir,
+        env: process.env,
+        now,
+        warn: (message) => this.warn(message),
+        auditPath: config.audit.path,
+        // A v1 store is migrated first, in its own audited step.
+        audit: (entry) => audit.append(entry),
+      })
       await audit.append({...record, outcome: 'ok'})
       if (!this.jsonEnabled()) {
         this.log(`${rotation.resumed ? 'finished an interrupted key rotation of' : 're-encrypted'} file store ${store.name} under a new key`)
