@@ -26,7 +26,7 @@ import {open as openEnvelope, type StoreKeys} from './crypto.js'
 import {FILE_STORE_BUSY_MS, fileKind, type Header, isBusy, KeyMismatch, type SecretRecord, StoreDb} from './db.js'
 import {StoreRollbackError} from './errors.js'
 import type {FileSettings} from './factory.js'
-import {readSeen, SeenRecorder, seenFile} from './generation.js'
+import {readSeen, SeenRecorder, seenFile, writeSeen} from './generation.js'
 import {fileCapabilities} from './runtime.js'
 import {createKey, fileKeySource, findKey, type KeySource, readKeyFile} from './key.js'
 import {backupKeyFile, finishRotation, keyForRotatedStore, pendingKeyFile, rotationCheckpoint} from './rotate-key.js'
@@ -74,6 +74,8 @@ export class FileStoreClient implements StoreClient {
   /** Whether the audit log records changes to this store; read once, on the first missing file. */
   private history?: Promise<boolean>
   private swept = false
+  /** accept-rollback: an older generation is what the operator asked to accept. */
+  private accepting = false
 
   static async open(storeName: string, settings: FileSettings, context: ProviderContext): Promise<FileStoreClient> {
     const file = resolve(context.baseDir, settings.path)
@@ -234,6 +236,26 @@ export class FileStoreClient implements StoreClient {
     return {resumed: false}
   }
 
+  /**
+   * `rotor store accept-rollback`: records the store's current generation as the last one seen,
+   * even when it is lower than the one on record. The header is still authenticated (the key must
+   * open it). Returns both generations; `accepted` is false when there was nothing to accept.
+   */
+  async acceptRollback(): Promise<{generation: number; seen: number; seenFile: string; accepted: boolean}> {
+    this.accepting = true
+    try {
+      const header = await this.header()
+      if (!header || !this.db) throw new InvalidRequestError(`file store ${this.storeName} has no data yet (${this.file}); there is nothing to accept`, {store: this.storeName})
+      const file = seenFile(this.db.storeIdHex, this.context.env)
+      const recorded = (await readSeen(this.db.storeIdHex, this.context.env, this.warn))?.generation ?? 0
+      const accepted = header.generation < recorded
+      if (accepted) await writeSeen({store: this.db.storeIdHex, generation: header.generation, path: this.file, time: new Date().toISOString()}, this.context.env)
+      return {generation: header.generation, seen: recorded, seenFile: file, accepted}
+    } finally {
+      this.accepting = false
+    }
+  }
+
   /** The generation last recorded outside the store (0: none), and where. */
   get lastSeen(): {generation: number; file: string} {
     return {generation: this.seen, file: this.seenSource}
@@ -320,9 +342,9 @@ export class FileStoreClient implements StoreClient {
   }
 
   private checkGeneration(header: Header): void {
-    if (header.generation >= this.seen) return
+    if (header.generation >= this.seen || this.accepting) return
     throw new StoreRollbackError(
-      `file store ${this.storeName} (${this.file}) is older than the last state seen of it: generation ${header.generation}, but ${this.seen} was seen (${this.seenSource}). It was restored from a backup, copied back from a snapshot, or replaced; using it could hand out values that were rotated away, or lose rotations the other targets already have. Nothing was read or written`,
+      `file store ${this.storeName} (${this.file}) is older than the last state seen of it: generation ${header.generation}, but ${this.seen} was seen (${this.seenSource}). It was restored from a backup, copied back from a snapshot, or replaced; using it could hand out values that were rotated away, or lose rotations the other targets already have. Nothing was read or written (a restore on purpose: \`rotor store accept-rollback ${this.storeName}\`)`,
       {
         store: this.storeName,
         ref: this.file,
