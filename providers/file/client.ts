@@ -1,6 +1,6 @@
 import {randomBytes} from 'node:crypto'
 import {readFileSync} from 'node:fs'
-import {link, mkdir, open as openFile, readFile, rename, rm, stat} from 'node:fs/promises'
+import {link, mkdir, open as openFile, readFile, rename, rm} from 'node:fs/promises'
 import {dirname, resolve} from 'node:path'
 import {readAuditHistory} from '../../src/audit/history.js'
 import {AuthError, InvalidRequestError, LockedError, NotFoundError} from '../../src/errors/index.js'
@@ -28,8 +28,8 @@ import {StoreRollbackError} from './errors.js'
 import type {FileSettings} from './factory.js'
 import {readSeen, SeenRecorder, seenFile, writeSeen} from './generation.js'
 import {fileCapabilities} from './runtime.js'
-import {createKey, fileKeySource, findKey, type KeySource, readKeyFile} from './key.js'
-import {backupKeyFile, finishRotation, keyForRotatedStore, pendingKeyFile, rotationCheckpoint} from './rotate-key.js'
+import {createKey, exists, fileKeySource, findKey, type KeySource, readKeyFile} from './key.js'
+import {backupKeyFile, finishRotation, keyForRotatedStore, pendingKeyFile, rotationCheckpoint, syncDir} from './rotate-key.js'
 
 const warnOnStderr = (message: string): void => {
   process.stderr.write(`Warning: ${message}\n`)
@@ -201,16 +201,8 @@ export class FileStoreClient implements StoreClient {
     const db = await this.database(false)
     if (!db) throw new InvalidRequestError(`file store ${this.storeName} has no data yet (${this.file}); there is nothing to re-encrypt`, {store: this.storeName})
     const pending = pendingKeyFile(keyFile)
-    const opens = (key: Buffer) => {
-      try {
-        db.transaction(false, () => db.readHeader(db.keysFor(key)))
-        return true
-      } catch {
-        return false
-      }
-    }
     const pendingKey = await readKeyFile(pending, this.storeName).catch(() => undefined)
-    if (pendingKey && opens(pendingKey)) {
+    if (pendingKey && opensWith(db, pendingKey)) {
       await finishRotation(keyFile)
       return {resumed: true}
     }
@@ -355,15 +347,7 @@ export class FileStoreClient implements StoreClient {
 
   /** The key no longer opens the header: a key rotation happened since it was read. */
   private async rekey(db: StoreDb): Promise<void> {
-    const opens = (key: Buffer) => {
-      try {
-        db.transaction(false, () => db.readHeader(db.keysFor(key)))
-        return true
-      } catch {
-        return false
-      }
-    }
-    const rotated = await keyForRotatedStore(this.keySource, opens)
+    const rotated = await keyForRotatedStore(this.keySource, (key) => opensWith(db, key))
     if (!rotated) {
       throw new AuthError(`cannot open ${this.file}: the key does not match (wrong ${this.keySource.keyEnv} or key file?)`, {store: this.storeName, ref: this.file})
     }
@@ -598,6 +582,16 @@ function persist(db: StoreDb, keys: StoreKeys, path: string, before: SecretRecor
   return changed
 }
 
+/** Whether `key` opens the store's header. */
+function opensWith(db: StoreDb, key: Buffer): boolean {
+  try {
+    db.transaction(false, () => db.readHeader(db.keysFor(key)))
+    return true
+  } catch {
+    return false
+  }
+}
+
 function opensV1(sealed: string, key: Buffer): boolean {
   try {
     openEnvelope(sealed, key)
@@ -623,23 +617,6 @@ async function writeNew(file: string, data: string): Promise<void> {
   }
 }
 
-async function syncDir(dir: string): Promise<void> {
-  const handle = await openFile(dir, 'r')
-  try {
-    await handle.sync()
-  } finally {
-    await handle.close()
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path)
-    return true
-  } catch {
-    return false
-  }
-}
 
 /** The fault tests' hook (test/fault/support/kill-at.mjs); nothing is installed in production. */
 function checkpoint(label: string): void {

@@ -175,7 +175,7 @@ export function decodeKey(text: string, where: string, storeName: string): Buffe
   return key
 }
 
-async function exists(path: string): Promise<boolean> {
+export async function exists(path: string): Promise<boolean> {
   try {
     await stat(path)
     return true

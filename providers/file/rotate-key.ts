@@ -79,7 +79,7 @@ export function rotationCheckpoint(label: string): void {
   hook?.(`rotate-key: ${label}`)
 }
 
-async function syncDir(dir: string): Promise<void> {
+export async function syncDir(dir: string): Promise<void> {
   const handle = await openFile(dir, 'r')
   try {
     await handle.sync()
