@@ -9,7 +9,7 @@ import type {DoctorCheck} from '../providers/types.js'
 
 export default class Doctor extends BaseCommand<typeof Doctor> {
   static override summary = 'Check that rotor can reach every store and has the permissions it needs.'
-  static override description = 'For each configured store: reachability, credentials, and the permissions rotor needs on the configured paths. Names what is missing. Then transport: every store, verify or webhook URL that uses plain http:// to another host (a warning where `allowInsecureTransport: true` allows it, an error otherwise). Never writes a secret.'
+  static override description = 'For each configured store: reachability, credentials, and the permissions rotor needs on the configured paths. Names what is missing. Never writes a secret. For a file store it also says its format: a v1 file is migrated to the v2 database by the next command that opens it (audited, the v1 file kept as PATH.v1.bak), and a store older than the last state seen of it (a restored backup) is refused until `rotor store accept-rollback`. Then transport: every store, verify or webhook URL that uses plain http:// to another host (a warning where `allowInsecureTransport: true` allows it, an error otherwise).'
 
   static override examples = ['<%= config.bin %> doctor', '<%= config.bin %> doctor --store aws-prod --json']
 

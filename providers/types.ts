@@ -6,6 +6,7 @@
 import type {z} from 'zod'
 import type {Quotas} from './limits.js'
 import {registerSecret} from '../src/redact/index.js'
+import type {AuditInput} from '../src/audit/types.js'
 
 export type Role = 'pending' | 'current' | 'previous' | 'retired'
 
@@ -284,6 +285,11 @@ export interface ProviderContext {
   auditPath?: string
   /** The operator asked to re-create lost stores (`rotor restore`, `apply --recreate`). */
   createMissing?: boolean
+  /**
+   * The command's audit log, for a change a store makes on its own (the file store's migration
+   * from v1): an intent before it, the outcome after. Absent outside the CLI (tests, libraries).
+   */
+  audit?: (entry: AuditInput) => Promise<{seq: number}>
 }
 
 /**

@@ -1,10 +1,12 @@
 import {Args} from '@oclif/core'
 import type {FileSettings} from '../../providers/file/factory.js'
+import {pickFileStore} from '../../providers/file/pick-store.js'
 import {rotateFileKey} from '../../providers/file/rotate-key.js'
 import {BaseCommand} from '../../src/cli/base-command.js'
 import {yesFlag} from '../../src/cli/flags.js'
 import {canPrompt, confirm} from '../../src/cli/prompt.js'
 import {UsageError} from '../../src/errors/index.js'
+import {now} from '../../src/clock.js'
 
 export default class StoreRotateKey extends BaseCommand<typeof StoreRotateKey> {
   static override summary = "Re-encrypt a file store under a new key, and replace its key file."
@@ -20,13 +22,7 @@ export default class StoreRotateKey extends BaseCommand<typeof StoreRotateKey> {
 
   async run() {
     const config = await this.loadConfig()
-    const fileStores = Object.values(config.stores).filter((store) => store.type === 'file')
-    const store = this.args.store ? config.stores[this.args.store] : fileStores.length === 1 ? fileStores[0] : undefined
-    if (!store || store.type !== 'file') {
-      throw new UsageError(this.args.store ? `${this.args.store} is not a file store in rotor.yaml` : 'name the file store whose key to rotate', {
-        hint: `file stores: ${fileStores.map((s) => s.name).join(', ') || 'none'}`,
-      })
-    }
+    const store = pickFileStore(config, this.args.store, 'whose key to rotate')
     if (!this.flags.yes) {
       if (!canPrompt()) throw new UsageError('rotate-key re-encrypts the store; pass --yes to confirm without a terminal')
       if (!(await confirm(`Re-encrypt file store ${store.name} under a new key?`))) throw new UsageError('cancelled; nothing was changed')
@@ -34,7 +30,15 @@ export default class StoreRotateKey extends BaseCommand<typeof StoreRotateKey> {
     const audit = await this.audit(config)
     const record = {secret: '*', target: `${store.name}:*`, action: 'rotate-key', reason: 'manual'} as const
     try {
-      const rotation = await rotateFileKey(store.name, store.settings as FileSettings, {baseDir: config.baseDir, env: process.env})
+      const rotation = await rotateFileKey(store.name, store.settings as FileSettings, {
+        baseDir: config.baseDir,
+        env: process.env,
+        now,
+        warn: (message) => this.warn(message),
+        auditPath: config.audit.path,
+        // A v1 store is migrated first, in its own audited step.
+        audit: (entry) => audit.append(entry),
+      })
       await audit.append({...record, outcome: 'ok'})
       if (!this.jsonEnabled()) {
         this.log(`${rotation.resumed ? 'finished an interrupted key rotation of' : 're-encrypted'} file store ${store.name} under a new key`)

@@ -1,16 +1,20 @@
-import {mkdir, readFile} from 'node:fs/promises'
+import {randomBytes} from 'node:crypto'
+import {readFileSync} from 'node:fs'
+import {link, mkdir, open as openFile, readFile, rename, rm} from 'node:fs/promises'
 import {dirname, resolve} from 'node:path'
 import {readAuditHistory} from '../../src/audit/history.js'
-import {AuthError, InvalidRequestError, NotFoundError} from '../../src/errors/index.js'
+import {AuthError, InvalidRequestError, LockedError, NotFoundError} from '../../src/errors/index.js'
 import {sweepStrayTemps, writeFileAtomic} from '../../src/util/atomic-write.js'
 import {withLockFile} from '../../src/util/lock-file.js'
+import {sleep} from '../../src/util/sleep.js'
 import {localDoctor} from '../shared/local-doctor.js'
-import {emptyStoreData, type StoreData, VersionedModel} from '../shared/versioned-model.js'
+import {emptyStoreData, type StoreData, type StoredSecret, type StoredVersion, VersionedModel} from '../shared/versioned-model.js'
 import type {
   DoctorCheck,
   PromoteOptions,
   ProviderContext,
   RotorMeta,
+  Role,
   SecretSnapshot,
   SecretValue,
   StoreClient,
@@ -18,122 +22,484 @@ import type {
   VersionSelector,
   WriteOptions,
 } from '../types.js'
-import {open as openEnvelope, seal} from './crypto.js'
+import {open as openEnvelope, type StoreKeys} from './crypto.js'
+import {FILE_STORE_BUSY_MS, fileKind, type Header, isBusy, KeyMismatch, type SecretRecord, StoreDb} from './db.js'
+import {StoreRollbackError} from './errors.js'
 import type {FileSettings} from './factory.js'
+import {readSeen, SeenRecorder, seenFile, writeSeen} from './generation.js'
 import {fileCapabilities} from './runtime.js'
-import {createKey, fileKeySource, findKey, type KeySource} from './key.js'
-import {keyForRotatedStore} from './rotate-key.js'
+import {createKey, exists, fileKeySource, findKey, type KeySource, readKeyFile} from './key.js'
+import {backupKeyFile, finishRotation, keyForRotatedStore, pendingKeyFile, rotationCheckpoint, syncDir} from './rotate-key.js'
 
 const warnOnStderr = (message: string): void => {
   process.stderr.write(`Warning: ${message}\n`)
 }
 
+/** A wait for another process's write transaction is reported once it has lasted this long. */
+const WAIT_REPORT_AFTER_MS = 1_000
+
+/** `<store file>.v1.bak`: where a migrated v1 store file is kept. */
+export const v1BackupFile = (file: string): string => `${file}.v1.bak`
+
+type Context = Pick<ProviderContext, 'auditPath' | 'createMissing' | 'audit' | 'env'>
+
 /**
- * The embedded default store: every change is lock, read, decrypt, change, encrypt, atomic
- * rename, unlock. Reads take no lock: the rename makes every read see a whole file.
+ * The embedded default store (v2): a SQLite database (db.ts) at the configured `path`. Every
+ * contract call is one transaction; every write that changes something advances the store's
+ * authenticated generation, and a database older than the generation this user last saw is
+ * refused (StoreRollbackError) until `rotor store accept-rollback`. A v1 file found at `path` is
+ * migrated on first use, kept as `<path>.v1.bak`, in one audited step.
  */
 export class FileStoreClient implements StoreClient {
   readonly capabilities = fileCapabilities
 
   private constructor(
     readonly storeName: string,
-    private readonly file: string,
+    readonly file: string,
     /** Undefined until the store is first written, when there is no key anywhere yet. */
     private key: Buffer | undefined,
     private readonly now: () => Date,
     private readonly keySource: KeySource,
-    private readonly warn?: (message: string) => void,
-    private readonly context: Pick<ProviderContext, 'auditPath' | 'createMissing'> = {},
+    private readonly warn: (message: string) => void,
+    private readonly context: Context,
   ) {}
 
+  private db?: StoreDb
+  private keys?: StoreKeys
+  private recorder?: SeenRecorder
+  /** The highest generation seen: recorded outside the store, or read from it during this run. */
+  private seen = 0
+  private seenSource = ''
+  private gate: Promise<unknown> = Promise.resolve()
   /** Whether the audit log records changes to this store; read once, on the first missing file. */
   private history?: Promise<boolean>
+  private swept = false
+  /** accept-rollback: an older generation is what the operator asked to accept. */
+  private accepting = false
 
   static async open(storeName: string, settings: FileSettings, context: ProviderContext): Promise<FileStoreClient> {
     const file = resolve(context.baseDir, settings.path)
     const keySource = fileKeySource(storeName, settings, context)
     const found = await findKey(keySource)
-    return new FileStoreClient(storeName, file, found?.key, context.now, keySource, context.warn, context)
+    return new FileStoreClient(storeName, file, found?.key, context.now, keySource, context.warn ?? warnOnStderr, context)
   }
 
   describe(path: string): Promise<SecretSnapshot> {
-    return this.query((m) => m.describe(path))
+    return this.query([path], (m) => m.describe(path))
   }
 
   describeMany(paths: string[]): Promise<SecretSnapshot[]> {
-    return this.query((m) => paths.map((p) => m.describe(p)))
+    return this.query(paths, (m) => paths.map((p) => m.describe(p)))
   }
 
   readValue(path: string, selector: VersionSelector): Promise<SecretValue> {
-    return this.query((m) => m.readValue(path, selector))
+    return this.query([path], (m) => m.readValue(path, selector))
   }
 
   readRetiredValue(path: string, versionId: string): Promise<SecretValue> {
-    return this.query((m) => m.readRetiredValue(path, versionId))
+    return this.query([path], (m) => m.readRetiredValue(path, versionId))
   }
 
   writeVersion(path: string, value: SecretValue, options: WriteOptions): Promise<VersionInfo> {
     if (Buffer.byteLength(value.reveal()) > this.capabilities.maxValueBytes) {
       throw new InvalidRequestError(`value for ${this.storeName}:${path} exceeds ${this.capabilities.maxValueBytes} bytes`)
     }
-    return this.mutate((m) => m.writeVersion(path, value, options))
+    return this.mutate(path, (m) => m.writeVersion(path, value, options))
   }
 
   promote(path: string, options: PromoteOptions): Promise<void> {
-    return this.mutate((m) => m.promote(path, options))
+    return this.mutate(path, (m) => m.promote(path, options))
   }
 
   reinstate(path: string, versionId: string, expectedCurrent: string): Promise<void> {
-    return this.mutate((m) => m.reinstate(path, versionId, expectedCurrent))
+    return this.mutate(path, (m) => m.reinstate(path, versionId, expectedCurrent))
   }
 
   retire(path: string, versionId: string, mode: 'disable' | 'destroy'): Promise<void> {
-    return this.mutate((m) => m.retire(path, versionId, mode))
+    return this.mutate(path, (m) => m.retire(path, versionId, mode))
   }
 
   setMeta(path: string, meta: RotorMeta): Promise<void> {
-    return this.mutate((m) => m.setMeta(path, meta))
+    return this.mutate(path, (m) => m.setMeta(path, meta))
   }
 
   adopt(path: string): Promise<void> {
-    return this.mutate((m) => m.adopt(path))
+    return this.mutate(path, (m) => m.adopt(path))
   }
 
-  list(prefix: string): Promise<string[]> {
-    return this.query((m) => m.list(prefix))
+  async list(prefix: string): Promise<string[]> {
+    const db = await this.database(false)
+    if (!db) return []
+    return this.transact(db, false, (keys) =>
+      db
+        .allSecrets(keys)
+        .map((r) => r.path)
+        .filter((p) => p.startsWith(prefix))
+        .sort(),
+    )
   }
 
+  /**
+   * Never migrates nor creates anything: a v1 file is described (and the migration the next
+   * command makes is explained); a v2 store is opened as any command would (rollback check included).
+   */
   async doctor(paths: string[]): Promise<DoctorCheck[]> {
-    return localDoctor(this.storeName, () => this.describeMany(paths))
+    let kind
+    try {
+      kind = await fileKind(this.file)
+    } catch (error) {
+      return [{check: `open store ${this.storeName}`, ok: false, detail: (error as Error).message}]
+    }
+    if (kind === 'v1') {
+      const checks = await localDoctor(this.storeName, async () => {
+        const model = new VersionedModel(await this.readV1(await readFile(this.file, 'utf8')), this.storeName, this.now)
+        return paths.map((p) => model.describe(p))
+      })
+      return [
+        ...checks,
+        {
+          check: `store format of ${this.storeName}`,
+          ok: true,
+          detail: `${this.file} is a v1 store (one encrypted JSON file). The next rotor command that opens it (plan, status, apply, get, ...) migrates it to the v2 database at the same path in one audited step ("migrate" in the audit log) and keeps the v1 file as ${v1BackupFile(this.file)}; nothing else changes (same key, same values and versions)`,
+        },
+      ]
+    }
+    const checks = await localDoctor(this.storeName, () => this.describeMany(paths))
+    if (this.db && this.keys && checks[0]?.ok) {
+      const header = this.db.transaction(false, () => this.db!.readHeader(this.keys!))
+      checks.push({
+        check: `store format of ${this.storeName}`,
+        ok: true,
+        detail: `v2 database (SQLite), generation ${header.generation}${header.migratedFrom ? `, migrated from a v1 file on ${header.migratedFrom.at} (kept as ${header.migratedFrom.file})` : ''}; the last generation seen is kept in ${seenFile(this.db.storeIdHex, this.context.env)}`,
+      })
+    }
+    return checks
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    await this.recorder?.flush()
+    this.db?.close()
+  }
 
   /** Test seam: write a secret another tool owns. */
   putForeign(path: string, value: string): Promise<void> {
-    return this.mutate((m) => m.putForeign(path, value))
+    return this.mutate(path, (m) => m.putForeign(path, value))
   }
 
-  private async query<T>(fn: (model: VersionedModel) => T): Promise<T> {
-    return fn(new VersionedModel(await this.load(), this.storeName, this.now))
+  /** The store's authenticated header (accept-rollback, doctor, tests); undefined when there is no store yet. */
+  async header(): Promise<Header | undefined> {
+    const db = await this.database(false)
+    return db ? this.transact(db, false, (_keys, header) => header) : undefined
   }
 
-  private async mutate<T>(fn: (model: VersionedModel) => T): Promise<T> {
-    // The lock file lives next to the store, whose directory may not exist yet (key from env).
-    await mkdir(dirname(this.file), {recursive: true, mode: 0o700})
-    return withLockFile(
-      `${this.file}.lock`,
-      async () => {
-        // Holding the lock, no writer of ours is between its temp file and the rename: temp files
-        // of dead writers (killed mid-write) are debris. Level-triggered: the next writer removes them.
-        await sweepStrayTemps(this.file, this.warn ?? warnOnStderr)
-        const data = await this.load()
-        const result = fn(new VersionedModel(data, this.storeName, this.now))
-        await writeFileAtomic(this.file, seal(JSON.stringify(data), await this.writeKey()))
+  /**
+   * Steps 0 to 4 of a key rotation (rotate-key.ts), under the rotation's lock: the old key backed
+   * up, the new one written as KEY.new, every row sealed anew in one transaction, KEY.new renamed
+   * over KEY. A store that already opens with KEY.new (a rotation killed after step 2) only finishes.
+   */
+  async rotateKey(keyFile: string): Promise<{resumed: boolean}> {
+    const db = await this.database(false)
+    if (!db) throw new InvalidRequestError(`file store ${this.storeName} has no data yet (${this.file}); there is nothing to re-encrypt`, {store: this.storeName})
+    const pending = pendingKeyFile(keyFile)
+    const pendingKey = await readKeyFile(pending, this.storeName).catch(() => undefined)
+    if (pendingKey && opensWith(db, pendingKey)) {
+      await finishRotation(keyFile)
+      return {resumed: true}
+    }
+    // The key that opens the store now (read afresh: it is the one being replaced).
+    await this.transact(db, false, () => undefined)
+    const oldKey = this.key!
+    await writeFileAtomic(backupKeyFile(keyFile), `${oldKey.toString('base64')}\n`, 0o600)
+    rotationCheckpoint('backup old key')
+    const newKey = randomBytes(32)
+    await writeFileAtomic(pending, `${newKey.toString('base64')}\n`, 0o600)
+    rotationCheckpoint('write new key')
+    const newKeys = db.keysFor(newKey)
+    await this.transact(db, true, (keys, header) => {
+      // Still ours: nobody replaced KEY.new since (read synchronously, inside the transaction).
+      if (readFileSync(pending, 'utf8').trim() !== newKey.toString('base64')) throw new LockedError(`${pending} was replaced by another key rotation; nothing was changed`)
+      header.generation += 1
+      db.reseal(keys, newKeys, header)
+    })
+    this.key = newKey
+    this.keys = newKeys
+    rotationCheckpoint('re-seal store')
+    await finishRotation(keyFile)
+    return {resumed: false}
+  }
+
+  /**
+   * `rotor store accept-rollback`: records the store's current generation as the last one seen,
+   * even when it is lower than the one on record. The header is still authenticated (the key must
+   * open it). Returns both generations; `accepted` is false when there was nothing to accept.
+   */
+  async acceptRollback(): Promise<{generation: number; seen: number; seenFile: string; accepted: boolean}> {
+    this.accepting = true
+    try {
+      const header = await this.header()
+      if (!header || !this.db) throw new InvalidRequestError(`file store ${this.storeName} has no data yet (${this.file}); there is nothing to accept`, {store: this.storeName})
+      const file = seenFile(this.db.storeIdHex, this.context.env)
+      const recorded = (await readSeen(this.db.storeIdHex, this.context.env, this.warn))?.generation ?? 0
+      const accepted = header.generation < recorded
+      if (accepted) await writeSeen({store: this.db.storeIdHex, generation: header.generation, path: this.file, time: new Date().toISOString()}, this.context.env)
+      return {generation: header.generation, seen: recorded, seenFile: file, accepted}
+    } finally {
+      this.accepting = false
+    }
+  }
+
+  /** The generation last recorded outside the store (0: none), and where. */
+  get lastSeen(): {generation: number; file: string} {
+    return {generation: this.seen, file: this.seenSource}
+  }
+
+  private async query<T>(paths: string[], fn: (model: VersionedModel) => T): Promise<T> {
+    const db = await this.database(false)
+    if (!db) return fn(new VersionedModel(emptyStoreData(), this.storeName, this.now))
+    return this.transact(db, false, (keys) => {
+      const data: StoreData = {format: 1, secrets: {}}
+      for (const path of paths) {
+        const record = db.getSecret(keys, path)
+        if (record) data.secrets[path] = hydrate(db, keys, record)
+      }
+      return fn(new VersionedModel(data, this.storeName, this.now))
+    })
+  }
+
+  private async mutate<T>(path: string, fn: (model: VersionedModel) => T): Promise<T> {
+    const db = await this.database(true)
+    if (!this.swept) {
+      this.swept = true
+      await sweepStrayTemps(this.file, this.warn)
+    }
+    return this.transact(db!, true, (keys, header) => {
+      const before = db!.getSecret(keys, path)
+      const data: StoreData = {format: 1, secrets: before ? {[path]: hydrate(db!, keys, before)} : {}}
+      const result = fn(new VersionedModel(data, this.storeName, this.now))
+      const after = data.secrets[path]
+      if (after && persist(db!, keys, path, before, after)) {
+        header.generation += 1
+        db!.writeHeader(keys, header)
+      }
+      return result
+    })
+  }
+
+  /**
+   * One transaction, with the header checked first (key, generation). Waits, asynchronously, while
+   * another process holds the write lock; a key rotated meanwhile is picked up.
+   */
+  private async transact<T>(db: StoreDb, write: boolean, fn: (keys: StoreKeys, header: Header) => T): Promise<T> {
+    const started = Date.now()
+    let delay = 2
+    let reported = false
+    for (;;) {
+      let generation = -1
+      try {
+        if (write) checkpoint('before write transaction')
+        const result = db.transaction(write, () => {
+          const header = db.readHeader(this.keys!)
+          this.checkGeneration(header)
+          if (write) checkpoint('in write transaction')
+          const value = fn(this.keys!, header)
+          generation = header.generation
+          return value
+        })
+        this.seen = Math.max(this.seen, generation)
+        // Recorded after the commit (see generation.ts), before the call returns.
+        await this.recorder?.record(generation)
         return result
+      } catch (error) {
+        if (error instanceof KeyMismatch) {
+          await this.rekey(db)
+          continue
+        }
+        if (!isBusy(error)) throw error
+        const waited = Date.now() - started
+        if (waited >= busyLimit(this.context.env)) {
+          throw new LockedError(`file store ${this.storeName} (${this.file}) is busy: another process has held its write lock for ${Math.round(waited / 1000)}s`, {
+            store: this.storeName,
+            ref: this.file,
+            hint: 'a rotor process that is stopped or stuck holds it (see `ps`); it was not broken, so no update is lost. Run again once it has finished',
+          })
+        }
+        if (!reported && waited >= WAIT_REPORT_AFTER_MS) {
+          reported = true
+          this.warn(`waiting for file store ${this.storeName} (${this.file}): another process is writing to it`)
+        }
+        await sleep(delay * (0.5 + Math.random()))
+        delay = Math.min(delay * 2, 100)
+      }
+    }
+  }
+
+  private checkGeneration(header: Header): void {
+    if (header.generation >= this.seen || this.accepting) return
+    throw new StoreRollbackError(
+      `file store ${this.storeName} (${this.file}) is older than the last state seen of it: generation ${header.generation}, but ${this.seen} was seen (${this.seenSource}). It was restored from a backup, copied back from a snapshot, or replaced; using it could hand out values that were rotated away, or lose rotations the other targets already have. Nothing was read or written (a restore on purpose: \`rotor store accept-rollback ${this.storeName}\`)`,
+      {
+        store: this.storeName,
+        ref: this.file,
+        hint: `if you put this copy back on purpose (a restore), accept it with \`rotor store accept-rollback ${this.storeName}\` (audited), then \`rotor plan\` shows what differs; otherwise put the newest copy of ${this.file} back`,
       },
-      {what: `file store ${this.storeName} (${this.file})`, ...(this.warn ? {warn: this.warn} : {})},
     )
+  }
+
+  /** The key no longer opens the header: a key rotation happened since it was read. */
+  private async rekey(db: StoreDb): Promise<void> {
+    const rotated = await keyForRotatedStore(this.keySource, (key) => opensWith(db, key))
+    if (!rotated) {
+      throw new AuthError(`cannot open ${this.file}: the key does not match (wrong ${this.keySource.keyEnv} or key file?)`, {store: this.storeName, ref: this.file})
+    }
+    this.key = rotated
+    this.keys = db.keysFor(rotated)
+  }
+
+  /** The open database; undefined for a read of a store that does not exist yet. Opens, creates or migrates once. */
+  private database(write: true): Promise<StoreDb>
+  private database(write: boolean): Promise<StoreDb | undefined>
+  private database(write: boolean): Promise<StoreDb | undefined> {
+    if (this.db) return Promise.resolve(this.db)
+    const next = this.gate.then(() => this.openDatabase(write))
+    this.gate = next.catch(() => undefined)
+    return next
+  }
+
+  private async openDatabase(write: boolean): Promise<StoreDb | undefined> {
+    if (this.db) return this.db
+    let kind = await fileKind(this.file)
+    if (kind === 'missing') {
+      await this.refuseLostStore()
+      if (!write) return undefined
+      await this.createStore()
+      kind = await fileKind(this.file)
+    }
+    if (kind === 'v1') {
+      await this.migrate()
+      kind = await fileKind(this.file)
+    }
+    const db = kind === 'v2' ? await StoreDb.open(this.file) : undefined
+    if (!db) throw new AuthError(`cannot open ${this.file}: it is not a rotor file store`, {store: this.storeName, ref: this.file})
+    try {
+      this.key ??= (await findKey(this.keySource))?.key
+      if (!this.key) throw new AuthError(`cannot open ${this.file}: its key was not found`, {store: this.storeName, ref: this.file})
+      this.keys = db.keysFor(this.key)
+      const seen = await readSeen(db.storeIdHex, this.context.env, this.warn)
+      this.seen = seen?.generation ?? 0
+      this.seenSource = seen ? `recorded in ${seenFile(db.storeIdHex, this.context.env)} at ${seen.time}` : 'none recorded'
+      this.recorder = new SeenRecorder(db.storeIdHex, this.file, this.context.env, this.warn, seen?.generation ?? -1)
+      // The first look: key, generation; recorded as seen.
+      await this.transact(db, false, () => undefined)
+    } catch (error) {
+      // Refused (rollback, wrong key): every later call tries again and says the same.
+      db.close()
+      this.recorder = undefined
+      throw error
+    }
+    this.db = db
+    return db
+  }
+
+  /** A new store: built in a temp file (mode 0600), then linked into place, so the path never holds half a store. */
+  private async createStore(): Promise<void> {
+    await mkdir(dirname(this.file), {recursive: true, mode: 0o700})
+    await this.underCreationLock(async () => {
+      if ((await fileKind(this.file)) !== 'missing') return
+      // Under the lock: processes creating the store at once agree on one key.
+      const key = await this.writeKey()
+      // A WAL left by a store file that was removed belongs to that file, not to the new one.
+      for (const leftover of [`${this.file}-wal`, `${this.file}-shm`]) {
+        if (await exists(leftover)) {
+          await rm(leftover, {force: true})
+          this.warn(`removed ${leftover}, left by a store file that is gone`)
+        }
+      }
+      const temp = await this.newTemp()
+      try {
+        await StoreDb.create(temp, key, {generation: 0, now: this.now()})
+        await link(temp, this.file)
+        await syncDir(dirname(this.file))
+      } finally {
+        await rm(temp, {force: true})
+      }
+    })
+  }
+
+  /**
+   * v1 -> v2, under `<path>.lock` (the lock v1 writers, older rotor versions included, take), in
+   * one audited step: intent; the database built in a temp file; the v1 file copied to
+   * `<path>.v1.bak`; the database renamed over the v1 file; outcome. A kill at any point leaves
+   * either the v1 file (the next use migrates again) or the whole database.
+   */
+  private async migrate(): Promise<void> {
+    await this.underCreationLock(async () => {
+      if ((await fileKind(this.file)) !== 'v1') return
+      const sealed = await readFile(this.file, 'utf8')
+      const data = await this.readV1(sealed)
+      const backup = v1BackupFile(this.file)
+      const existing = await readFile(backup, 'utf8').catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return undefined
+        throw error
+      })
+      if (existing !== undefined && existing !== sealed) {
+        throw new InvalidRequestError(`cannot migrate file store ${this.storeName} (${this.file}) to v2: ${backup} exists and holds another v1 store`, {
+          store: this.storeName,
+          ref: backup,
+          hint: `move ${backup} away (it is an older backup), then run the command again`,
+        })
+      }
+      const count = Object.keys(data.secrets).length
+      const record = {secret: '*', target: `${this.storeName}:*`, action: 'migrate', reason: `v1 file to v2 database (${count} secrets); v1 kept as ${backup}`} as const
+      const intent = await this.context.audit?.({...record, outcome: 'intent'})
+      const temp = await this.newTemp()
+      try {
+        const at = this.now().toISOString()
+        await StoreDb.create(temp, this.key!, {generation: 1, now: this.now(), migratedFrom: {file: backup, at}}, (db, keys) => {
+          for (const [path, secret] of Object.entries(data.secrets)) persist(db, keys, path, undefined, secret)
+        })
+        if (existing === undefined) {
+          await writeNew(backup, sealed)
+        }
+        checkpoint('migrate: v1 backup written')
+        await rename(temp, this.file)
+        await syncDir(dirname(this.file))
+      } catch (error) {
+        await rm(temp, {force: true})
+        await this.context.audit?.({...record, outcome: 'failed', error: (error as Error).message, ...(intent ? {intent: intent.seq} : {})}).catch(() => undefined)
+        throw error
+      }
+      await this.context.audit?.({...record, outcome: 'ok', ...(intent ? {intent: intent.seq} : {})})
+      this.warn(`migrated file store ${this.storeName} (${this.file}) from a v1 file to the v2 database (${count} secrets, same key); the v1 file is kept as ${backup}`)
+    })
+  }
+
+  private underCreationLock(fn: () => Promise<void>): Promise<void> {
+    return withLockFile(`${this.file}.lock`, fn, {what: `file store ${this.storeName} (${this.file})`, warn: this.warn})
+  }
+
+  private async newTemp(): Promise<string> {
+    const temp = `${this.file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`
+    // SQLite keeps the mode of an existing file (and gives its WAL the same).
+    await (await openFile(temp, 'wx', 0o600)).close()
+    return temp
+  }
+
+  /** The v1 store's data; the key that opens it (after a key rotation too) becomes this client's. */
+  private async readV1(sealed: string): Promise<StoreData> {
+    this.key ??= (await findKey(this.keySource))?.key
+    if (!this.key) throw new AuthError(`cannot open ${this.file}: its key was not found`, {store: this.storeName, ref: this.file})
+    try {
+      return JSON.parse(openEnvelope(sealed, this.key)) as StoreData
+    } catch (error) {
+      const badKey = (error as Error).message === 'bad-key'
+      const rotated = badKey ? await keyForRotatedStore(this.keySource, (key) => opensV1(sealed, key)) : undefined
+      if (rotated) {
+        this.key = rotated
+        return JSON.parse(openEnvelope(sealed, rotated)) as StoreData
+      }
+      const reason = badKey ? `the key does not match (wrong ${this.keySource.keyEnv} or key file?)` : 'it is not a rotor file store'
+      throw new AuthError(`cannot open ${this.file}: ${reason}`, {store: this.storeName, ref: this.file})
+    }
   }
 
   /** The key to write with: the first write of a new store creates it and says where, once. */
@@ -143,9 +509,7 @@ export class FileStoreClient implements StoreClient {
     const found = (await findKey(this.keySource)) ?? (await createKey(this.keySource))
     this.key = found.key
     if ('created' in found && found.created) {
-      this.warn?.(
-        `created the key of file store ${this.storeName} at ${found.file}: back it up, apart from the store; without it ${this.file} cannot be read`,
-      )
+      this.warn(`created the key of file store ${this.storeName} at ${found.file}: back it up, apart from the store; without it ${this.file} cannot be read`)
     }
     return found.key
   }
@@ -166,31 +530,96 @@ export class FileStoreClient implements StoreClient {
       {store: this.storeName, ref: this.file, hint: `restore ${this.file} from a backup, or run \`rotor restore <secret>\` (or \`rotor apply --recreate\` to mint new values)`},
     )
   }
+}
 
-  private async load(): Promise<StoreData> {
-    let sealed: string
-    try {
-      sealed = await readFile(this.file, 'utf8')
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
-      await this.refuseLostStore()
-      return emptyStoreData()
-    }
-    // The store file appeared after open (another process wrote it): its key must exist now.
-    this.key ??= (await findKey(this.keySource))?.key
-    if (!this.key) throw new AuthError(`cannot open ${this.file}: its key was not found`, {store: this.storeName, ref: this.file})
-    try {
-      return JSON.parse(openEnvelope(sealed, this.key)) as StoreData
-    } catch (error) {
-      // A key rotation may have re-sealed the store since this key was read (or was killed before
-      // moving the new key into place): the key file's sibling KEY.new, or KEY read again, opens it.
-      const rotated = (error as Error).message === 'bad-key' ? await keyForRotatedStore(this.keySource, sealed) : undefined
-      if (rotated) {
-        this.key = rotated
-        return JSON.parse(openEnvelope(sealed, rotated)) as StoreData
-      }
-      const reason = (error as Error).message === 'bad-key' ? 'the key does not match (wrong ROTOR_FILE_KEY or key file?)' : 'it is not a rotor file store'
-      throw new AuthError(`cannot open ${this.file}: ${reason}`, {store: this.storeName, ref: this.file})
+/** A record as the shared model's data; each value is read (and authenticated) only when the model asks for it. */
+function hydrate(db: StoreDb, keys: StoreKeys, record: SecretRecord): StoredSecret {
+  return {
+    // Copies: the model changes them in place, and `persist` compares them with the record.
+    labels: {...record.labels},
+    meta: {...record.meta},
+    nextVersion: record.nextVersion,
+    versions: record.versions.map((v) => {
+      const version: StoredVersion = {...v, role: v.role as Role}
+      if (!v.destroyed) Object.defineProperty(version, 'value', {configurable: true, enumerable: true, get: () => db.getValue(keys, record.path, v.id)})
+      return version
+    }),
+  }
+}
+
+/**
+ * Writes what the model changed: the record when it differs, a value for each new version (a
+ * plain `value`), and no value for a version that lost it (destroyed). True when anything changed.
+ */
+function persist(db: StoreDb, keys: StoreKeys, path: string, before: SecretRecord | undefined, after: StoredSecret): boolean {
+  const record: SecretRecord = {
+    path,
+    labels: after.labels,
+    meta: after.meta,
+    nextVersion: after.nextVersion,
+    versions: after.versions.map((v) => ({
+      id: v.id,
+      createdAt: v.createdAt,
+      role: v.role,
+      enabled: v.enabled,
+      destroyed: v.destroyed,
+      ...(v.rotationId ? {rotationId: v.rotationId} : {}),
+    })),
+  }
+  let changed = JSON.stringify(record) !== JSON.stringify(before)
+  const hadValue = new Set(before?.versions.filter((v) => !v.destroyed).map((v) => v.id))
+  for (const v of after.versions) {
+    const own = Object.getOwnPropertyDescriptor(v, 'value')
+    if (own && 'value' in own && typeof own.value === 'string') {
+      db.putValue(keys, path, v.id, own.value)
+      changed = true
+    } else if (!own && hadValue.has(v.id)) {
+      db.deleteValue(keys, path, v.id)
+      changed = true
     }
   }
+  if (changed) db.putSecret(keys, record)
+  return changed
+}
+
+/** Whether `key` opens the store's header. */
+function opensWith(db: StoreDb, key: Buffer): boolean {
+  try {
+    db.transaction(false, () => db.readHeader(db.keysFor(key)))
+    return true
+  } catch {
+    return false
+  }
+}
+
+function opensV1(sealed: string, key: Buffer): boolean {
+  try {
+    openEnvelope(sealed, key)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** FILE_STORE_BUSY_MS, or ROTOR_FILE_STORE_BUSY_MS when set (a positive number of ms). */
+function busyLimit(env: NodeJS.ProcessEnv): number {
+  const setting = Number(env.ROTOR_FILE_STORE_BUSY_MS ?? process.env.ROTOR_FILE_STORE_BUSY_MS)
+  return Number.isFinite(setting) && setting > 0 ? setting : FILE_STORE_BUSY_MS
+}
+
+async function writeNew(file: string, data: string): Promise<void> {
+  const handle = await openFile(file, 'wx', 0o600)
+  try {
+    await handle.writeFile(data)
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+}
+
+
+/** The fault tests' hook (test/fault/support/kill-at.mjs); nothing is installed in production. */
+function checkpoint(label: string): void {
+  const hook = (globalThis as Record<symbol, unknown>)[Symbol.for('rotor.file-store.checkpoint')] as ((label: string) => void) | undefined
+  hook?.(label)
 }

@@ -10,7 +10,8 @@
  * creates the key (mode 0600) and the caller tells the user where it is, once.
  */
 import {createHash, randomBytes} from 'node:crypto'
-import {mkdir, open, readFile, stat} from 'node:fs/promises'
+import {constants} from 'node:fs'
+import {lstat, mkdir, open, stat} from 'node:fs/promises'
 import {dirname, join, resolve} from 'node:path'
 import {AuthError} from '../../src/errors/index.js'
 import {rotorUserDir} from '../../src/util/user-dir.js'
@@ -87,6 +88,7 @@ export async function findKey(source: KeySource): Promise<FoundKey | undefined> 
 export async function createKey(source: KeySource): Promise<FoundKey & {created: boolean}> {
   const file = keyFileCandidates(source).at(-1)!
   await mkdir(dirname(file), {recursive: true, mode: 0o700})
+  await checkKeyFolder(dirname(file), source.storeName)
   const key = randomBytes(32)
   await writeNewKeyFile(file, key).catch(async (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EEXIST') throw error
@@ -107,23 +109,60 @@ export async function writeNewKeyFile(file: string, key: Buffer): Promise<void> 
   }
 }
 
-/** The key in `file`, or undefined when there is no such file. */
+/**
+ * The key in `file`, or undefined when there is no such file. Refuses a key file that is a
+ * symbolic link, not a regular file, owned by another user, readable by others, or in a folder
+ * that others can write (they could replace it with a key of their own choosing).
+ */
 export async function readKeyFile(file: string, storeName: string): Promise<Buffer | undefined> {
-  let mode: number
+  let info: Awaited<ReturnType<typeof lstat>>
   try {
-    mode = (await stat(file)).mode
+    info = await lstat(file)
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw error
   }
-  if ((mode & 0o077) !== 0) {
-    throw new AuthError(`key file ${file} is readable by other users (mode ${(mode & 0o777).toString(8)})`, {
+  const refuse = (why: string, hint: string) => new AuthError(`key file ${file} ${why}`, {store: storeName, ref: file, hint})
+  if (info.isSymbolicLink()) throw refuse('is a symbolic link', `put the key file itself at ${file} (mode 0600), not a link to it`)
+  if (!info.isFile()) throw refuse('is not a regular file', `put the base64 key in a regular file at ${file}, mode 0600`)
+  const uid = currentUid()
+  if (uid !== undefined && info.uid !== uid) throw refuse(`is owned by another user (uid ${info.uid}, rotor runs as ${uid})`, `run: chown ${uid} ${file}`)
+  if ((info.mode & 0o077) !== 0) {
+    throw refuse(`is readable by other users (mode ${(info.mode & 0o777).toString(8)})`, `run: chmod 600 ${file}`)
+  }
+  await checkKeyFolder(dirname(file), storeName)
+  // O_NOFOLLOW and the same inode: the file checked above is the file read.
+  const handle = await open(file, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0))
+  try {
+    const opened = await handle.stat()
+    if (opened.ino !== info.ino || opened.dev !== info.dev) throw refuse('was replaced while rotor read it', 'run the command again')
+    return decodeKey(await handle.readFile('utf8'), `key file ${file}`, storeName)
+  } finally {
+    await handle.close()
+  }
+}
+
+/** A folder for key files: owned by this user (or root), and no one else may create or rename files in it. */
+export async function checkKeyFolder(dir: string, storeName: string): Promise<void> {
+  const info = await stat(dir)
+  const uid = currentUid()
+  if (uid !== undefined && info.uid !== uid && info.uid !== 0) {
+    throw new AuthError(`the folder ${dir} of the key file is owned by another user (uid ${info.uid})`, {
       store: storeName,
-      hint: `run: chmod 600 ${file}`,
+      ref: dir,
+      hint: `keep the key in a folder of your own (mode 0700), e.g. the default in ${rotorUserDir()}/keys`,
     })
   }
-  return decodeKey(await readFile(file, 'utf8'), `key file ${file}`, storeName)
+  if ((info.mode & 0o022) !== 0) {
+    throw new AuthError(`the folder ${dir} of the key file can be written by other users (mode ${(info.mode & 0o7777).toString(8)})`, {
+      store: storeName,
+      ref: dir,
+      hint: `run: chmod go-w ${dir} (or keep the key in a folder of your own, mode 0700)`,
+    })
+  }
 }
+
+const currentUid = (): number | undefined => (typeof process.getuid === 'function' ? process.getuid() : undefined)
 
 export function decodeKey(text: string, where: string, storeName: string): Buffer {
   const key = Buffer.from(text.trim(), 'base64')
@@ -136,7 +175,7 @@ export function decodeKey(text: string, where: string, storeName: string): Buffe
   return key
 }
 
-async function exists(path: string): Promise<boolean> {
+export async function exists(path: string): Promise<boolean> {
   try {
     await stat(path)
     return true

@@ -7,7 +7,7 @@
 import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
 import ansis from 'ansis'
 import {format} from 'node:util'
-import {AuditLog} from '../audit/index.js'
+import {AuditLog, type AuditInput} from '../audit/index.js'
 import type {ChangeOutput} from './changes.js'
 import {now} from '../clock.js'
 import {loadConfig, type LoadOptions, resolveConfigPath} from '../config/load.js'
@@ -67,7 +67,15 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   /** `createMissing`: a lost local store file may be written anew (`restore`, `apply --recreate`). */
   protected stores(config: RotorConfig, options: {createMissing?: boolean} = {}): StoreSet {
-    const context = {baseDir: config.baseDir, env: process.env, now, warn: (message: string) => this.warn(message), auditPath: config.audit.path, ...options}
+    const context = {
+      baseDir: config.baseDir,
+      env: process.env,
+      now,
+      warn: (message: string) => this.warn(message),
+      auditPath: config.audit.path,
+      audit: async (entry: AuditInput) => (await this.audit(config)).append(entry),
+      ...options,
+    }
     this.storeSet ??= new StoreSet(
       config,
       context,

@@ -2,8 +2,8 @@ import {mkdtemp, readdir, readFile, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {open as openEnvelope} from '../../providers/file/crypto.js'
-import type {StoreData} from '../../providers/shared/versioned-model.js'
+import {fileFactory} from '../../providers/file/factory.js'
+import type {RetiredValueReader} from '../../providers/types.js'
 import {type CliResult, json, runCli} from '../support/cli.js'
 
 // Monday 04:00 UTC: after the starter config's weekly tick (Mondays 03:00), so cron stays quiet.
@@ -32,9 +32,19 @@ describe('rotor end to end on the file store (built CLI)', () => {
     // The key lives in the user's config directory (XDG_CONFIG_HOME is inside dir in e2e runs).
     const keys = join(dir, '.user-config/rotor/keys')
     const [keyName] = await readdir(keys)
-    const key = Buffer.from((await readFile(join(keys, keyName), 'utf8')).trim(), 'base64')
-    const data = JSON.parse(openEnvelope(await readFile(join(dir, '.rotor/secrets.enc'), 'utf8'), key)) as StoreData
-    return Object.values(data.secrets).flatMap((s) => s.versions.flatMap((v) => (v.value ? [v.value] : [])))
+    const key = (await readFile(join(keys, keyName), 'utf8')).trim()
+    const store = await fileFactory.create('local', fileFactory.settings.parse({}), {baseDir: dir, env: {ROTOR_FILE_KEY: key}, now: () => new Date()})
+    const values: string[] = []
+    try {
+      for (const path of await store.list('')) {
+        for (const v of (await store.describe(path)).versions) {
+          if (!v.destroyed) values.push((await (store as unknown as RetiredValueReader).readRetiredValue(path, v.id)).reveal())
+        }
+      }
+    } finally {
+      await store.close()
+    }
+    return values
   }
 
   it('init writes a starter config that validates', async () => {

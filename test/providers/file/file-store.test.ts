@@ -1,11 +1,12 @@
 import {existsSync} from 'node:fs'
-import {chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile} from 'node:fs/promises'
+import {chmod, chown, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile} from 'node:fs/promises'
 import {randomBytes} from 'node:crypto'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {fileFactory} from '../../../providers/file/factory.js'
 import {userKeyFile} from '../../../providers/file/key.js'
+import {seal} from '../../../providers/file/crypto.js'
 import {SecretValue, type StoreClient} from '../../../providers/types.js'
 import {AuthError} from '../../../src/errors/index.js'
 
@@ -23,13 +24,21 @@ describe('file store: encryption, key handling, atomic writes', () => {
     await rm(dir, {recursive: true, force: true})
   })
 
-  it('keeps values and paths encrypted at rest', async () => {
+  it('keeps values, paths, labels and meta encrypted at rest, in the database, its WAL and its shared memory', async () => {
     const client = await open()
-    await client.writeVersion('payments/api-key', new SecretValue('plain-text-marker-123'), {rotationId: 'r1', stage: 'current'})
-    const raw = await readFile(join(dir, '.rotor/secrets.enc'), 'utf8')
-    expect(raw).not.toContain('plain-text-marker-123')
-    expect(raw).not.toContain('payments/api-key')
-    expect(JSON.parse(raw)).toMatchObject({format: 'rotor-file-store', cipher: 'aes-256-gcm'})
+    await client.writeVersion('payments/api-key', new SecretValue('plain-text-marker-123'), {rotationId: 'rotation-marker-9', stage: 'current', labels: {team: 'label-marker-7'}})
+    await client.setMeta('payments/api-key', {promotedAt: 'meta-marker-5'})
+    // The client is still open: the WAL and the shared-memory file exist and hold the last writes.
+    const files = ['', '-wal', '-shm'].map((suffix) => join(dir, `.rotor/secrets.enc${suffix}`))
+    expect(files.map((f) => existsSync(f))).toEqual([true, true, true])
+    const raw = Buffer.concat(await Promise.all(files.map((f) => readFile(f))))
+    expect(raw.subarray(0, 16).toString('latin1')).toBe('SQLite format 3\u0000')
+    for (const marker of ['plain-text-marker-123', 'payments/api-key', 'payments', 'api-key', 'rotation-marker-9', 'label-marker-7', 'meta-marker-5', 'managed-by']) {
+      expect(raw.includes(Buffer.from(marker)), marker).toBe(false)
+      expect(raw.includes(Buffer.from(marker, 'utf16le')), marker).toBe(false)
+      expect(raw.includes(Buffer.from(Buffer.from(marker).toString('base64').slice(0, 12))), marker).toBe(false)
+    }
+    await client.close()
   })
 
   it('creates the key file with mode 0600 in a 0700 directory apart from the store, and says so once', async () => {
@@ -69,6 +78,60 @@ describe('file store: encryption, key handling, atomic writes', () => {
     const error = await open().catch((e: unknown) => e)
     expect(error).toBeInstanceOf(AuthError)
     expect((error as AuthError).hint).toContain('chmod 600')
+  })
+
+  describe('key file hardening (issue 13, item 8)', () => {
+    const settings = (keyFile: string) => fileFactory.settings.parse({keyFile})
+    const openWith = (keyFile: string) => fileFactory.create('local', settings(keyFile), {baseDir: dir, env: {}, now: () => new Date()})
+    const plantKey = async (folder: string, mode = 0o700) => {
+      await mkdir(folder, {recursive: true, mode})
+      await chmod(folder, mode)
+      const file = join(folder, 'store.key')
+      await writeFile(file, randomBytes(32).toString('base64'), {mode: 0o600})
+      return file
+    }
+
+    it('refuses a key file that is a symbolic link', async () => {
+      const real = await plantKey(join(dir, 'real'))
+      await symlink(real, join(dir, 'real', 'link.key'))
+      await expect(openWith(join(dir, 'real', 'link.key'))).rejects.toMatchObject({code: 'AUTH', message: expect.stringContaining('is a symbolic link')})
+    })
+
+    it('refuses a key file in a folder others can write', async () => {
+      const file = await plantKey(join(dir, 'open-folder'), 0o777)
+      await expect(openWith(file)).rejects.toMatchObject({code: 'AUTH', message: expect.stringContaining('can be written by other users'), hint: expect.stringContaining('chmod go-w')})
+      await chmod(join(dir, 'open-folder'), 0o770)
+      await expect(openWith(file)).rejects.toMatchObject({code: 'AUTH'})
+      await chmod(join(dir, 'open-folder'), 0o700)
+      await expect(openWith(file)).resolves.toBeDefined()
+    })
+
+    it.skipIf(typeof process.getuid !== 'function' || process.getuid() !== 0)('refuses a key file owned by another user', async () => {
+      const file = await plantKey(join(dir, 'theirs'))
+      await chown(file, 65534, 65534)
+      await expect(openWith(file)).rejects.toMatchObject({code: 'AUTH', message: expect.stringContaining('owned by another user')})
+    })
+
+    it('refuses to create a new key in a folder others can write, and writes nothing there', async () => {
+      await mkdir(join(dir, 'shared'), {mode: 0o777})
+      await chmod(join(dir, 'shared'), 0o777)
+      const client = await openWith(join(dir, 'shared', 'new.key'))
+      await expect(client.writeVersion('a', new SecretValue('v'), {rotationId: 'r1', stage: 'current'})).rejects.toMatchObject({code: 'AUTH'})
+      expect(existsSync(join(dir, 'shared', 'new.key'))).toBe(false)
+    })
+
+    it('refuses a v1 store whose GCM tag is shorter than 16 bytes (a forgery GCM checks only in part)', async () => {
+      const key = randomBytes(32)
+      await mkdir(join(dir, '.rotor'), {mode: 0o700})
+      const envelope = JSON.parse(seal(JSON.stringify({format: 1, secrets: {}}), key)) as {tag: string}
+      const short = {...envelope, tag: Buffer.from(envelope.tag, 'base64').subarray(0, 4).toString('base64')}
+      await writeFile(join(dir, '.rotor/secrets.enc'), JSON.stringify(short), {mode: 0o600})
+      const client = await open({ROTOR_FILE_KEY: key.toString('base64')})
+      await expect(client.describe('a')).rejects.toMatchObject({code: 'AUTH'})
+      // The full tag opens it (and migrates it).
+      await writeFile(join(dir, '.rotor/secrets.enc'), JSON.stringify(envelope), {mode: 0o600})
+      expect((await (await open({ROTOR_FILE_KEY: key.toString('base64')})).describe('a')).exists).toBe(false)
+    })
   })
 
   it('uses ROTOR_FILE_KEY over the key file, and rejects a wrong key without touching the store', async () => {

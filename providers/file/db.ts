@@ -1,0 +1,309 @@
+/**
+ * The file store's v2 engine: one SQLite database (WAL mode, synchronous=FULL), one transaction
+ * per contract call (`BEGIN IMMEDIATE` for writes), so several processes on one host share it
+ * safely and a writer that stalls holds SQLite's write lock, which nobody breaks: the others wait
+ * (and give up with LockedError after FILE_STORE_BUSY_MS), they never write over it.
+ *
+ * What is in the file (see docs/file-store.md):
+ *   rotor_store(id=1, format, store_id, header)    store_id: 16 random bytes, in the clear
+ *   secrets(id, body)                              id: HMAC-SHA-256(index key, path)
+ *   secret_values(secret, version, body)           secret: the row id above; version: its id
+ * `header` and every `body` are AES-256-GCM blobs (crypto.ts) under keys derived from the store
+ * key and store_id; their associated data names the store, the row and (for values) the path and
+ * version id. The header holds the generation: +1 with every write that changes something.
+ *
+ * better-sqlite3 is synchronous: a transaction runs start to end in one call, never interleaved
+ * with another call of this process. It is loaded on first use (`loadSqlite`), so commands that
+ * never open a file store do not pay for it.
+ */
+import {createHmac, randomBytes} from 'node:crypto'
+import {open as openFile} from 'node:fs/promises'
+import type BetterSqlite3 from 'better-sqlite3'
+import {deriveKeys, openBlob, padJson, sealBlob, type StoreKeys} from './crypto.js'
+
+type Database = BetterSqlite3.Database
+
+export const STORE_FORMAT = 2
+/** `PRAGMA application_id` of a rotor store: "rot2". */
+const APPLICATION_ID = 0x726f7432
+const SQLITE_MAGIC = Buffer.from('SQLite format 3\u0000', 'latin1')
+
+/** How long a call waits for another process's write transaction before LockedError. */
+export const FILE_STORE_BUSY_MS = 30_000
+
+/** What is at a store's path. */
+export type FileKind = 'missing' | 'v1' | 'v2' | 'other'
+
+/** Looks at the first bytes only. EISDIR and EACCES propagate (the caller names the path). */
+export async function fileKind(path: string): Promise<FileKind> {
+  let handle
+  try {
+    handle = await openFile(path, 'r')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'missing'
+    throw error
+  }
+  try {
+    const head = Buffer.alloc(16)
+    const {bytesRead} = await handle.read(head, 0, 16, 0)
+    if (bytesRead === 16 && head.equals(SQLITE_MAGIC)) return 'v2'
+    if (bytesRead > 0 && head.subarray(0, bytesRead).toString('utf8').trimStart().startsWith('{')) return 'v1'
+    return 'other'
+  } finally {
+    await handle.close()
+  }
+}
+
+let sqlite: Promise<typeof BetterSqlite3> | undefined
+export const loadSqlite = (): Promise<typeof BetterSqlite3> => (sqlite ??= import('better-sqlite3').then((m) => m.default))
+
+/** The authenticated header: what the store is and how many writes it has seen. */
+export interface Header {
+  format: typeof STORE_FORMAT
+  /** store_id in hex, repeated under the seal. */
+  store: string
+  generation: number
+  createdAt: string
+  /** Set when the store was migrated from a v1 file. */
+  migratedFrom?: {file: string; at: string}
+}
+
+/** A secret's record: everything but the values. */
+export interface SecretRecord {
+  path: string
+  labels: Record<string, string>
+  meta: Record<string, string>
+  nextVersion: number
+  /** Oldest first; a version has a value row unless destroyed. */
+  versions: Array<{id: string; createdAt: string; role: string; enabled: boolean; destroyed: boolean; rotationId?: string}>
+}
+
+/** The key does not open the header: a wrong key, or a key rotated since it was read. */
+export class KeyMismatch extends Error {
+  constructor() {
+    super('bad-key')
+  }
+}
+
+/** Another process holds the write lock (or SQLite is recovering the WAL): try again shortly. */
+export const isBusy = (error: unknown): boolean => {
+  const code = (error as {code?: string}).code ?? ''
+  return code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')
+}
+
+const SCHEMA = `
+  CREATE TABLE rotor_store (id INTEGER PRIMARY KEY CHECK (id = 1), format INTEGER NOT NULL, store_id BLOB NOT NULL, header BLOB NOT NULL);
+  CREATE TABLE secrets (id BLOB PRIMARY KEY, body BLOB NOT NULL) WITHOUT ROWID;
+  CREATE TABLE secret_values (secret BLOB NOT NULL, version TEXT NOT NULL, body BLOB NOT NULL, PRIMARY KEY (secret, version)) WITHOUT ROWID;
+`
+
+const aad = (...parts: Array<string | Buffer>): Buffer =>
+  Buffer.concat(parts.flatMap((p, i) => [...(i > 0 ? [Buffer.from([0])] : []), typeof p === 'string' ? Buffer.from(p, 'utf8') : p]))
+
+/** One open connection to a v2 store. */
+export class StoreDb {
+  private readonly statements: ReturnType<StoreDb['prepare']>
+
+  private constructor(
+    private readonly db: Database,
+    readonly path: string,
+    readonly storeId: Buffer,
+  ) {
+    this.statements = this.prepare()
+  }
+
+  get storeIdHex(): string {
+    return this.storeId.toString('hex')
+  }
+
+  /** Opens an existing store; undefined when the file is a SQLite database but not a rotor store. */
+  static async open(path: string): Promise<StoreDb | undefined> {
+    const Sqlite = await loadSqlite()
+    const db = new Sqlite(path, {fileMustExist: true, timeout: 0})
+    try {
+      configure(db)
+      if (db.pragma('application_id', {simple: true}) !== APPLICATION_ID) {
+        db.close()
+        return undefined
+      }
+      const row = retryBusySync(() => db.prepare('SELECT format, store_id FROM rotor_store WHERE id = 1').get()) as {format: number; store_id: Buffer} | undefined
+      if (!row || row.format !== STORE_FORMAT || !Buffer.isBuffer(row.store_id)) {
+        db.close()
+        return undefined
+      }
+      return new StoreDb(db, path, row.store_id)
+    } catch (error) {
+      db.close()
+      throw error
+    }
+  }
+
+  /**
+   * Builds a new store at `path` (a temp file the caller then links into place): schema, WAL
+   * mode, the header at generation `generation`, and `fill` run in the same transaction.
+   */
+  static async create(path: string, key: Buffer, extra: Pick<Header, 'migratedFrom'> & {generation: number; now: Date}, fill?: (db: StoreDb, keys: StoreKeys) => void): Promise<void> {
+    const Sqlite = await loadSqlite()
+    const db = new Sqlite(path, {timeout: 0})
+    try {
+      db.pragma('journal_mode = WAL')
+      configure(db)
+      db.pragma(`application_id = ${APPLICATION_ID}`)
+      db.pragma(`user_version = ${STORE_FORMAT}`)
+      const storeId = randomBytes(16)
+      db.exec(SCHEMA)
+      const keys = deriveKeys(key, storeId)
+      db.prepare('INSERT INTO rotor_store (id, format, store_id, header) VALUES (1, ?, ?, ?)').run(STORE_FORMAT, storeId, Buffer.alloc(0))
+      const store = new StoreDb(db, path, storeId)
+      db.transaction(() => {
+        store.writeHeader(keys, {
+          format: STORE_FORMAT,
+          store: storeId.toString('hex'),
+          generation: extra.generation,
+          createdAt: extra.now.toISOString(),
+          ...(extra.migratedFrom ? {migratedFrom: extra.migratedFrom} : {}),
+        })
+        fill?.(store, keys)
+      })()
+    } finally {
+      // Closing the last connection checkpoints the WAL into the file and removes it.
+      db.close()
+    }
+  }
+
+  keysFor(key: Buffer): StoreKeys {
+    return deriveKeys(key, this.storeId)
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close()
+  }
+
+  /**
+   * Runs `fn` in one transaction: `BEGIN IMMEDIATE` (the write lock) when `write`, else a read
+   * snapshot. Throws SQLite's busy error when another process holds what it needs; the caller
+   * waits and tries again (asynchronously, so signals and timers still run).
+   */
+  transaction<T>(write: boolean, fn: () => T): T {
+    this.db.exec(write ? 'BEGIN IMMEDIATE' : 'BEGIN')
+    try {
+      const result = fn()
+      this.db.exec('COMMIT')
+      return result
+    } catch (error) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK')
+      throw error
+    }
+  }
+
+  /** The header, authenticated; KeyMismatch when these keys do not open it. */
+  readHeader(keys: StoreKeys): Header {
+    const row = this.statements.header.get() as {header: Buffer} | undefined
+    const plain = row && openBlob(row.header, keys.seal, aad('rotor-store-v2', 'header', this.storeId))
+    if (!plain) throw new KeyMismatch()
+    const header = JSON.parse(plain.toString('utf8')) as Header
+    if (header.store !== this.storeIdHex || header.format !== STORE_FORMAT) throw new KeyMismatch()
+    return header
+  }
+
+  writeHeader(keys: StoreKeys, header: Header): void {
+    this.statements.setHeader.run(sealBlob(padJson(JSON.stringify(header), 64), keys.seal, aad('rotor-store-v2', 'header', this.storeId)))
+  }
+
+  rowId(keys: StoreKeys, path: string): Buffer {
+    return createHmac('sha256', keys.index).update(path, 'utf8').digest()
+  }
+
+  getSecret(keys: StoreKeys, path: string): SecretRecord | undefined {
+    const id = this.rowId(keys, path)
+    const row = this.statements.getSecret.get(id) as {body: Buffer} | undefined
+    if (!row) return undefined
+    const record = this.openRecord(keys, id, row.body)
+    if (record.path !== path) throw new Error(`record of ${path} names another path`)
+    return record
+  }
+
+  putSecret(keys: StoreKeys, record: SecretRecord): void {
+    const id = this.rowId(keys, record.path)
+    this.statements.putSecret.run(id, sealBlob(padJson(JSON.stringify(record), 256), keys.seal, aad('rotor-store-v2', 'secret', this.storeId, id)))
+  }
+
+  /** Every record (list, key rotation): O(n) by nature. */
+  allSecrets(keys: StoreKeys): SecretRecord[] {
+    return (this.statements.allSecrets.all() as Array<{id: Buffer; body: Buffer}>).map((row) => this.openRecord(keys, row.id, row.body))
+  }
+
+  getValue(keys: StoreKeys, path: string, versionId: string): string | undefined {
+    const row = this.statements.getValue.get(this.rowId(keys, path), versionId) as {body: Buffer} | undefined
+    if (!row) return undefined
+    const plain = openBlob(row.body, keys.seal, this.valueAad(path, versionId))
+    if (!plain) throw new Error(`value of ${path} version ${versionId} does not authenticate`)
+    return (JSON.parse(plain.toString('utf8')) as {v: string}).v
+  }
+
+  putValue(keys: StoreKeys, path: string, versionId: string, value: string): void {
+    this.statements.putValue.run(this.rowId(keys, path), versionId, sealBlob(padJson(JSON.stringify({v: value}), 64), keys.seal, this.valueAad(path, versionId)))
+  }
+
+  deleteValue(keys: StoreKeys, path: string, versionId: string): void {
+    this.statements.deleteValue.run(this.rowId(keys, path), versionId)
+  }
+
+  /** Re-seals every row and `header` under `to` (key rotation), in the caller's transaction. */
+  reseal(from: StoreKeys, to: StoreKeys, header: Header): void {
+    const records = this.allSecrets(from)
+    const values = records.flatMap((r) => r.versions.flatMap((v) => (v.destroyed ? [] : [{path: r.path, id: v.id, value: this.getValue(from, r.path, v.id)}])))
+    this.db.exec('DELETE FROM secret_values; DELETE FROM secrets')
+    for (const record of records) this.putSecret(to, record)
+    for (const v of values) if (v.value !== undefined) this.putValue(to, v.path, v.id, v.value)
+    this.writeHeader(to, header)
+  }
+
+  /** Checkpoints the WAL into the database file (tests, after a bulk change). */
+  checkpoint(): void {
+    this.db.pragma('wal_checkpoint(TRUNCATE)')
+  }
+
+  private openRecord(keys: StoreKeys, id: Buffer, body: Buffer): SecretRecord {
+    const plain = openBlob(body, keys.seal, aad('rotor-store-v2', 'secret', this.storeId, id))
+    if (!plain) throw new Error('a secret record does not authenticate')
+    return JSON.parse(plain.toString('utf8')) as SecretRecord
+  }
+
+  private valueAad(path: string, versionId: string): Buffer {
+    return aad('rotor-store-v2', 'value', this.storeId, path, versionId)
+  }
+
+  private prepare() {
+    const db = this.db
+    return {
+      header: db.prepare('SELECT header FROM rotor_store WHERE id = 1'),
+      setHeader: db.prepare('UPDATE rotor_store SET header = ? WHERE id = 1'),
+      getSecret: db.prepare('SELECT body FROM secrets WHERE id = ?'),
+      putSecret: db.prepare('INSERT INTO secrets (id, body) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body'),
+      allSecrets: db.prepare('SELECT id, body FROM secrets'),
+      getValue: db.prepare('SELECT body FROM secret_values WHERE secret = ? AND version = ?'),
+      putValue: db.prepare('INSERT INTO secret_values (secret, version, body) VALUES (?, ?, ?) ON CONFLICT (secret, version) DO UPDATE SET body = excluded.body'),
+      deleteValue: db.prepare('DELETE FROM secret_values WHERE secret = ? AND version = ?'),
+    }
+  }
+}
+
+function configure(db: Database): void {
+  // FULL: a commit is on disk (the WAL fsynced) when the call returns, as v1's fsynced rename was.
+  db.pragma('synchronous = FULL')
+  db.pragma('foreign_keys = OFF')
+  db.pragma('trusted_schema = OFF')
+}
+
+/** Opening races a writer's WAL recovery now and then: a few quick tries, synchronously. */
+function retryBusySync<T>(fn: () => T): T {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return fn()
+    } catch (error) {
+      if (!isBusy(error) || attempt >= 50) throw error
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10)
+    }
+  }
+}
