@@ -19,6 +19,7 @@
 import {createHmac, randomBytes} from 'node:crypto'
 import {open as openFile} from 'node:fs/promises'
 import type BetterSqlite3 from 'better-sqlite3'
+import {UnavailableError} from '../../src/errors/index.js'
 import {deriveKeys, openBlob, padJson, sealBlob, type StoreKeys} from './crypto.js'
 
 type Database = BetterSqlite3.Database
@@ -55,7 +56,23 @@ export async function fileKind(path: string): Promise<FileKind> {
 }
 
 let sqlite: Promise<typeof BetterSqlite3> | undefined
-export const loadSqlite = (): Promise<typeof BetterSqlite3> => (sqlite ??= import('better-sqlite3').then((m) => m.default))
+/**
+ * better-sqlite3 is an optional dependency (a native module: npm installs a prebuilt binary or
+ * builds it, and skips it where it can do neither, so that cloud-only users can still install
+ * rotor). Without it the file store cannot open: say so and how to get it, not "module not found".
+ */
+export const loadSqlite = (): Promise<typeof BetterSqlite3> =>
+  (sqlite ??= import('better-sqlite3').then(
+    (m) => m.default,
+    (error: unknown) => {
+      sqlite = undefined
+      throw new UnavailableError(`the file store needs the native module better-sqlite3, which could not be loaded: ${(error as Error).message.split('\n')[0]}`, {
+        retryable: false,
+        hint: 'npm skips this optional module when it can neither download a prebuilt binary nor build one: reinstall rotor where npm can reach the registry, or with python3, make and a C++ compiler installed; cloud stores work without it',
+        cause: error,
+      })
+    },
+  ))
 
 /** The authenticated header: what the store is and how many writes it has seen. */
 export interface Header {

@@ -1,5 +1,5 @@
 import {execFileSync, spawnSync} from 'node:child_process'
-import {mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -44,6 +44,7 @@ describe('the packed tarball', () => {
 })
 
 describe('npm i -g --offline of the tarball', () => {
+  const installedModule = (name: string) => join(prefix, 'lib', 'node_modules', 'rotor', 'node_modules', name)
   const rotor = (args: string[], cwd: string) =>
     spawnSync(join(prefix, 'bin', 'rotor'), args, {
       cwd,
@@ -51,8 +52,26 @@ describe('npm i -g --offline of the tarball', () => {
       env: {PATH: process.env.PATH, HOME: work, XDG_CONFIG_HOME: join(work, 'config'), XDG_CACHE_HOME: join(work, 'cache'), NO_COLOR: '1'},
     })
 
+  it('without the optional native module, the file store says what is missing and how to get it', () => {
+    expect(install.status, `npm i -g --offline failed:\n${install.stderr}`).toBe(0)
+    const project = join(work, 'no-sqlite')
+    mkdirSync(project)
+    expect(rotor(['init'], project).status).toBe(0)
+    // Offline, npm cannot fetch better-sqlite3's dependencies, so it skipped the optional module.
+    if (existsSync(installedModule('better-sqlite3'))) rmSync(installedModule('better-sqlite3'), {recursive: true})
+    const apply = rotor(['apply', '--yes'], project)
+    const said = apply.stdout + apply.stderr
+    expect(apply.status, said).toBe(1)
+    expect(said).toContain('the file store needs the native module better-sqlite3')
+    expect(said).toMatch(/python3, make and a C\+\+ compiler/)
+    expect(said).not.toContain('    at ')
+  })
+
   it('installs offline and runs --version, init, apply --yes and status', () => {
     expect(install.status, `npm i -g --offline failed:\n${install.stderr}`).toBe(0)
+    // What npm does online (a prebuilt binary, or a build): put the native module this machine
+    // built next to rotor. Offline, npm has no metadata for its dependencies and skips it.
+    for (const name of ['better-sqlite3', 'bindings', 'file-uri-to-path']) cpSync(join(ROOT, 'node_modules', name), installedModule(name), {recursive: true})
     const version = rotor(['--version'], work)
     expect(version.status, version.stderr).toBe(0)
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {version: string}
