@@ -31,11 +31,14 @@ export async function repoRoot(cwd: string): Promise<string> {
 }
 
 /**
- * Tracked and untracked files of the work tree (relative to `cwd`); ignored ones only with
- * `includeIgnored`.
+ * Tracked and untracked files of the work tree (relative to `cwd`); ignored ones and untracked
+ * files in `.rotor/` folders only with `includeIgnored`.
  */
 export async function workTreeFiles(cwd: string, paths: string[], includeIgnored = false): Promise<string[]> {
-  const out = await git(['ls-files', '-z', '--cached', '--others', ...(includeIgnored ? [] : ['--exclude-standard']), '--', ...paths], {cwd})
+  // rotor's own state folder (encrypted stores, the audit log, caches) is never a leak, even when
+  // nobody added it to .gitignore; tracked files there are still scanned (a committed store is news).
+  const exclude = includeIgnored ? [] : ['--exclude-standard', '--exclude', '.rotor/']
+  const out = await git(['ls-files', '-z', '--cached', '--others', ...exclude, '--', ...paths], {cwd})
   return [...new Set(out.toString('utf8').split('\0').filter(Boolean))]
 }
 

@@ -22,7 +22,8 @@ export {parseSize} from './size.js'
 
 /** Larger files are skipped and reported (`--max-file-size`). */
 export const MAX_FILE_BYTES = 10 * 1024 * 1024
-const SKIP_DIRS = new Set(['.git', 'node_modules'])
+// Outside git: dependencies, and rotor's own state folder (encrypted stores, the audit log).
+const SKIP_DIRS = new Set(['.git', 'node_modules', '.rotor'])
 
 export type ScanMode = 'files' | 'staged' | 'history'
 

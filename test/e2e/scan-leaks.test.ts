@@ -193,3 +193,27 @@ secrets:
     for (const {stdout, stderr} of outputs.slice(2)) for (const form of encoded) expect(stdout + stderr).not.toContain(form)
   })
 })
+
+describe("rotor's own state folder (built CLI)", () => {
+  let dir: string
+  afterAll(async () => {
+    await rm(dir, {recursive: true, force: true})
+  })
+
+  it('is not scanned, in git (even when not ignored) or outside it: the SQLite store would be a skipped binary', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'rotor-scan-state-'))
+    const cli = (...args: string[]) => runCli(args, {cwd: dir})
+    expect((await cli('init')).code).toBe(0)
+    expect((await cli('apply', '--yes')).code).toBe(0)
+    const outside = await cli('scan', '--json')
+    expect(outside.code, outside.stdout + outside.stderr).toBe(0)
+    expect(json<ScanDocument>(outside).skipped).toEqual([])
+    execFileSync('git', ['init', '-q'], {cwd: dir})
+    const inGit = await cli('scan', '--json')
+    expect(inGit.code, inGit.stdout + inGit.stderr).toBe(0)
+    expect(json<ScanDocument>(inGit).skipped).toEqual([])
+    // --include-ignored looks inside it too, and lists the store it cannot read as text.
+    const all = await cli('scan', '--json', '--include-ignored')
+    expect(json<ScanDocument>(all).skipped.map((s) => s.file)).toContain('.rotor/secrets.enc')
+  })
+})
