@@ -15,7 +15,7 @@ import {type CliResult, json, runCli} from '../support/cli.js'
  * status must not print a value in any form a log line could carry it: raw, base64 or base64url
  * at any byte offset, hex, percent-encoded, or as a byte array of decimal numbers.
  */
-const SWITCHES: Array<{name: string; env: Record<string, string>; refused?: boolean}> = [
+const SWITCHES: Array<{name: string; env: Record<string, string>; refused?: boolean; names?: string[]}> = [
   {name: 'GOOGLE_SDK_NODE_LOGGING', env: {GOOGLE_SDK_NODE_LOGGING: '*'}},
   {name: 'GRPC_TRACE', env: {GRPC_TRACE: 'all', GRPC_VERBOSITY: 'DEBUG'}},
   {name: 'AZURE_LOG_LEVEL', env: {AZURE_LOG_LEVEL: 'verbose'}},
@@ -81,9 +81,20 @@ describe('debug switches never print a value (built CLI, every store kind)', () 
     }
   }
 
+  // The switches rotor neutralises are set together (each is still named in a warning, and each
+  // would print on its own); NODE_DEBUG, which rotor refuses, runs apart. Two worlds per store
+  // kind instead of five keep this file's share of `npm test` small.
+  const together = {
+    name: 'ALL_NEUTRALISED',
+    refused: false,
+    names: SWITCHES.filter((sw) => !sw.refused).map((sw) => sw.name),
+    env: Object.assign({}, ...SWITCHES.filter((sw) => !sw.refused).map((sw) => sw.env)) as Record<string, string>,
+  }
+  const runs = [together, ...SWITCHES.filter((sw) => sw.refused).map((sw) => ({...sw, names: [sw.name]}))]
+
   for (const kind of KINDS) {
-    it(`${kind}: apply, get and status print no value with any debug switch set`, {timeout: 1_200_000}, async () => {
-      for (const sw of SWITCHES) {
+    it(`${kind}: apply, get and status print no value with any debug switch set`, {timeout: 600_000}, async () => {
+      for (const sw of runs) {
         const w = await world(kind, sw.name)
         // NODE_DEBUG is refused, so the secret is created without it first.
         if (sw.refused) expect((await w.cli(['apply', '--yes'])).code).toBe(0)
@@ -100,11 +111,11 @@ describe('debug switches never print a value (built CLI, every store kind)', () 
             expect(result.stdout + result.stderr).toContain('rotor does not run with it')
           } else {
             expect(result.code, `${kind} ${sw.name} ${args.join(' ')}: ${result.stderr}`).toBe(0)
-            expect(result.stderr, `${kind} ${sw.name} ${args.join(' ')}`).toContain(`${sw.name}`)
+            for (const name of sw.names) expect(result.stderr, `${kind} ${name} ${args.join(' ')}`).toContain(name)
             expect(result.stderr).toContain('is ignored')
           }
         }
-        if (!sw.refused) expect(json<{warnings: string[]}>(outputs.at(-1)!).warnings.join('\n')).toContain(`${sw.name}`)
+        if (!sw.refused) for (const name of sw.names) expect(json<{warnings: string[]}>(outputs.at(-1)!).warnings.join('\n')).toContain(name)
         const reveal = await w.cli(['get', 'app', '--reveal', '--json'])
         expect(reveal.code, reveal.stderr).toBe(0)
         const value = json<{value: string}>(reveal).value

@@ -91,7 +91,7 @@ describe('rotor end to end on the file store (built CLI)', () => {
     expect(apply.code).toBe(0)
     const previous = await cli(['get', 'example-api-key', '--role', 'previous'], AFTER_GRACE)
     expect(previous.code).toBe(1)
-    expect(previous.stderr).toContain('no previous version')
+    expect(previous.stderr).toMatch(/has no (readable )?previous version/)
     const status = json<{secrets: Array<Record<string, unknown>>}>(await cli(['status', '--json'], AFTER_GRACE))
     expect(status.secrets[0]).toMatchObject({health: 'ok', targets: [{currentVersion: '2'}]})
   })

@@ -25,7 +25,7 @@ describe('oclif.manifest.json', () => {
   it('lists every command rotor documents', () => {
     const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, unknown>}
     expect(Object.keys(manifest.commands).sort()).toEqual(
-      ['apply', 'audit:show', 'audit:verify', 'check', 'config:schema', 'config:validate', 'copy', 'diff', 'doctor', 'exec', 'export', 'generate', 'get', 'import', 'init', 'plan', 'policy', 'restore', 'rollback', 'rotate', 'scan', 'schedule', 'status', 'store:rotate-key', 'sync', 'version'].sort(),
+      ['apply', 'audit:show', 'audit:verify', 'check', 'config:schema', 'config:validate', 'copy', 'diff', 'doctor', 'exec', 'export', 'generate', 'get', 'import', 'init', 'plan', 'policy', 'restore', 'rollback', 'rotate', 'scan', 'schedule', 'status', 'store:accept-rollback', 'store:rotate-key', 'sync', 'version'].sort(),
     )
   })
 

@@ -25,7 +25,7 @@ secrets:
     grace: 24h
     targets: [local:app/flaky]
     verify:
-      command: {command: [${JSON.stringify(process.execPath)}, -e, "process.exit(process.env.ROTOR_TEST_VERIFY === 'pass' ? 0 : 3)"], env: FLAKY_KEY}
+      command: {command: [${JSON.stringify(process.execPath)}, -e, "process.exit(process.env.ROTOR_TEST_VERIFY === 'pass' ? 0 : 3)"], env: FLAKY_KEY, passEnv: [ROTOR_TEST_VERIFY]}
       retries: 0
 `
 

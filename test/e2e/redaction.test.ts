@@ -116,7 +116,8 @@ secrets:
       // without a checksum that this process never held cannot be recognised; a store only
       // echoes what it was sent, and rotor holds every value it sends.)
       aws.beforeOperation = (operation) => {
-        if (operation === 'DescribeSecret') throw new AwsFault('InvalidRequestException', `rejected request {"Other":"${keyed}"}`)
+        // Both the bulk inventory (ListSecrets pages) and a single describe read each secret's versions.
+        if (operation === 'DescribeSecret' || operation === 'ListSecretVersionIds') throw new AwsFault('InvalidRequestException', `rejected request {"Other":"${keyed}"}`)
       }
       const status = await cli(['status', '--json'])
       expect(status.stdout).toContain('[redacted]')
