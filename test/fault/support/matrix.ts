@@ -48,7 +48,7 @@ export function describeCrashMatrix({stores, start, maxActions}: CrashMatrixOpti
       } finally {
         await world.close()
       }
-    })
+    }, 300_000)
     afterAll(async () => {
       await closeEmulators(emulators)
     })
@@ -61,7 +61,8 @@ export function describeCrashMatrix({stores, start, maxActions}: CrashMatrixOpti
     })
 
     const ns = Array.from({length: maxActions}, (_, i) => i + 1)
-    it.concurrent.for(ns)('killed after action %i, the next apply converges with nothing lost', async (n, {skip}) => {
+    // Up to five worlds at once, next to another worker's tests on two cores: each case is given room.
+    it.concurrent.for(ns)('killed after action %i, the next apply converges with nothing lost', {timeout: 300_000}, async (n, {skip}) => {
       if (n > labels.length) skip()
       const world = await makeWorld({name: `n${n}`, emulators})
       try {
