@@ -129,6 +129,32 @@ export class SecretValue {
     registerSecret(value)
   }
 
+  /**
+   * A structured value: a JSON object of string fields (`{"username": ..., "password": ...}`),
+   * stored as JSON text where the store has no fields. Every field is registered with the redactor
+   * on its own, so a field printed alone is masked too.
+   */
+  static fromFields(fields: Record<string, string>): SecretValue {
+    for (const field of Object.values(fields)) registerSecret(field)
+    return new SecretValue(JSON.stringify(fields))
+  }
+
+  /** The fields of a structured value; undefined when the value is not a JSON object of strings. */
+  fields(): Record<string, string> | undefined {
+    const text = this.#value
+    if (!text.startsWith('{')) return undefined
+    try {
+      const parsed: unknown = JSON.parse(text)
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined
+      const entries = Object.entries(parsed as Record<string, unknown>)
+      if (!entries.every(([, v]) => typeof v === 'string')) return undefined
+      for (const [, v] of entries) registerSecret(v as string)
+      return Object.fromEntries(entries) as Record<string, string>
+    } catch {
+      return undefined
+    }
+  }
+
   reveal(): string {
     return this.#value
   }
