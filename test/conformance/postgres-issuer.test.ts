@@ -141,7 +141,7 @@ describe.skipIf(skip)('PostgreSQL issuer (private cluster)', () => {
     it('doctor names what is missing: a role, group membership, CREATEROLE', async () => {
       await createRoles(['doc_a'], 'doc_group')
       await createRoles(['doc_b']) // not in the group
-      const client = await issuer({roles: ['doc_a', 'doc_b', ...[]].slice(0, 2), group: 'doc_group'})
+      const client = await issuer({roles: ['doc_a', 'doc_b'], group: 'doc_group'})
       const checks = await client.doctor()
       expect(checks).toContainEqual(expect.objectContaining({check: 'role doc_b is a member of doc_group', ok: false, hint: 'GRANT doc_group TO doc_b'}))
       expect(checks).toContainEqual(expect.objectContaining({check: 'role doc_a is a member of doc_group', ok: true}))

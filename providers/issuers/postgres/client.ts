@@ -69,7 +69,7 @@ class PostgresIssuerClient implements IssuerClient {
     }
     if (!isScramSafe(password)) {
       throw new InvalidRequestError(`issuer ${this.issuerName}: the generated password has characters outside printable ASCII`, {
-        hint: 'use an ASCII generator alphabet (alnum, base62, base64url, alnum-symbols)',
+        hint: 'use an ASCII generator alphabet (base62, base64url, hex, alnum-symbols) or custom printable ASCII characters',
       })
     }
     const id = this.nextId(request.keep)
