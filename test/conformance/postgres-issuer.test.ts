@@ -10,6 +10,7 @@ import {join} from 'node:path'
 import pg from 'pg'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {postgresIssuerFactory} from '../../providers/issuers/postgres/factory.js'
+import {scramVerifier} from '../../providers/issuers/postgres/scram.js'
 import type {IssuerClient, IssuerContext} from '../../providers/issuers/types.js'
 import {SecretValue} from '../../providers/types.js'
 import {AuthError, ConflictError, InvalidRequestError, UnavailableError} from '../../src/errors/index.js'
@@ -100,6 +101,13 @@ describe.skipIf(skip)('PostgreSQL issuer (private cluster)', () => {
       expect(log).not.toContain(password)
       const stored = (await superuser.query<{rolpassword: string}>("SELECT rolpassword FROM pg_authid WHERE rolname = 'log_a'")).rows[0]
       expect(stored.rolpassword).toMatch(/^SCRAM-SHA-256\$4096:/)
+    })
+
+    it("computes the same verifier as the server's own SCRAM-SHA-256 for the same salt", async () => {
+      await superuser.query("CREATE ROLE scram_probe NOLOGIN PASSWORD 'Server-hashed-pass-42'")
+      const {rolpassword} = (await superuser.query<{rolpassword: string}>("SELECT rolpassword FROM pg_authid WHERE rolname = 'scram_probe'")).rows[0]
+      const [, iterations, salt] = /^SCRAM-SHA-256\$(\d+):([^$]+)\$/.exec(rolpassword)!
+      expect(scramVerifier('Server-hashed-pass-42', {salt: Buffer.from(salt, 'base64'), iterations: Number(iterations)})).toBe(rolpassword)
     })
 
     it('revoke leaves the role NOLOGIN with a password nobody knows; list calls it inactive', async () => {
@@ -212,6 +220,25 @@ describe.skipIf(skip)('PostgreSQL issuer (private cluster)', () => {
       expect(await authenticates(first.value)).toBe(false)
       expect(await authenticates(second.value)).toBe(true)
       expect(warnings.join('\n')).toMatch(/grace is ZERO/)
+      await client.close()
+    })
+
+    it('the policy SQL runs as printed, and a binding set up with it passes doctor and rotates', async () => {
+      const settings = postgresIssuerFactory.settings.parse({host: server.host, port: server.port, user: 'policy_admin', passwordEnv: 'PG_ADMIN_PASSWORD'})
+      const binding = postgresIssuerFactory.binding.parse({roles: ['pol_a', 'pol_b'], group: 'pol_app'})
+      const policy = postgresIssuerFactory.policy!({issuerName: 'app-db', settings, bindings: [{secret: 'app-db', binding}]})
+      await superuser.query(policy.document)
+      await superuser.query(`ALTER ROLE policy_admin PASSWORD '${ADMIN_PASSWORD}'`)
+      const client = await issuer(binding, {user: 'policy_admin'})
+      expect((await client.doctor()).filter((c) => !c.ok)).toEqual([])
+      const first = await client.issue({rotationId: 'rot-pol-1', keep: [], secret: new SecretValue('Policy-first-pass-123')})
+      const second = await client.issue({rotationId: 'rot-pol-2', keep: [first.id], secret: new SecretValue('Policy-second-pass-12')})
+      expect([first.id, second.id]).toEqual(['pol_a', 'pol_b'])
+      expect(await authenticates(first.value)).toBe(true)
+      expect(await authenticates(second.value)).toBe(true)
+      // The login roles get the group's privileges: CONNECT was granted to the group only.
+      const granted = await superuser.query("SELECT has_database_privilege('pol_b', 'postgres', 'CONNECT') AS ok")
+      expect(granted.rows[0].ok).toBe(true)
       await client.close()
     })
 
