@@ -9,7 +9,7 @@
  */
 import {type ChildProcess, execFileSync, spawn} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
-import {existsSync} from 'node:fs'
+import {existsSync, readdirSync} from 'node:fs'
 import {chmod, chown, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
@@ -39,12 +39,19 @@ function bindir(): string | undefined {
     // pg_config missing: try Debian's path.
   }
   candidates.push(FALLBACK_BINDIR)
+  // Debian keeps one directory per major version; prefer the newest when pg_config is absent.
+  try {
+    const versions = readdirSync('/usr/lib/postgresql').filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a))
+    candidates.push(...versions.map((v) => `/usr/lib/postgresql/${v}/bin`))
+  } catch {
+    // no Debian PostgreSQL at all
+  }
   return candidates.find((dir) => existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'postgres')))
 }
 
 /** Why a cluster cannot start here, or undefined when it can. */
 export function postgresSkipReason(): string | undefined {
-  if (!bindir()) return `PostgreSQL server binaries not found (no initdb/postgres in \`pg_config --bindir\` or ${FALLBACK_BINDIR}); install Debian's postgresql package (.ci/run does)`
+  if (!bindir()) return `PostgreSQL server binaries not found (no initdb/postgres in \`pg_config --bindir\`, ${FALLBACK_BINDIR} or /usr/lib/postgresql/*/bin); install Debian's postgresql package (.ci/run does)`
   if (process.getuid?.() === 0 && !existsSync('/usr/sbin/runuser') && !existsSync('/sbin/runuser')) return 'running as root without runuser: PostgreSQL refuses to run as root'
   if (process.getuid?.() === 0) {
     try {
