@@ -78,7 +78,7 @@ class PostgresIssuerClient implements IssuerClient {
         hint: 'wait until the grace window ends and `rotor apply` retires the previous role, then rotate',
       })
     }
-    if (this.#roles.length === 1) this.context.warn?.(postgresSingleUserWarning(this.issuerName, id))
+    if (this.#roles.length === 1) this.context.warn?.(postgresSingleUserWarning(id))
     await this.#setPassword(id, password, true, 'set the password of')
     return {id, value: SecretValue.fromFields({username: id, password})}
   }
@@ -143,7 +143,7 @@ class PostgresIssuerClient implements IssuerClient {
       checks.push({check: `read pg_roles as ${this.settings.user}`, ok: false, detail: translated.message, hint: translated.hint})
     }
     if (this.#roles.length === 1) {
-      checks.push({check: `grace window for ${this.#roles[0]}`, ok: true, detail: postgresSingleUserWarning(this.issuerName, this.#roles[0])})
+      checks.push({check: `grace window for ${this.#roles[0]}`, ok: true, detail: postgresSingleUserWarning(this.#roles[0])})
     }
     return checks
   }

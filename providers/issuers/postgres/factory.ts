@@ -115,8 +115,8 @@ export function postgresCapabilities(b: PostgresBinding): IssuerCapabilities {
  * Said at validate, plan and apply for a single-user binding (the engine shows it whenever
  * capabilities.maxValid is 1 for a postgres binding).
  */
-export function postgresSingleUserWarning(secret: string, role: string): string {
-  return `WARNING: secret ${secret} rotates the PostgreSQL role ${role} in single-user mode: grace is ZERO. The old password stops working the moment the new one is set, so every client still using it fails until it reads the new value. Bind two roles (roles: [${role}_a, ${role}_b], members of one group role) for a grace window.`
+export function postgresSingleUserWarning(role: string, secret?: string): string {
+  return `WARNING: ${secret ? `secret ${secret} rotates ` : ''}the PostgreSQL role ${role}${secret ? '' : ' is rotated'} in single-user mode: grace is ZERO. The old password stops working the moment the new one is set, so every client still using it fails until it reads the new value. Bind two roles (roles: [${role}_a, ${role}_b], members of one group role) for a grace window.`
 }
 
 export const postgresIssuerFactory: IssuerFactory<PostgresSettings, PostgresBinding> = {

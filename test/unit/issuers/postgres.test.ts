@@ -3,7 +3,7 @@ import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {parse} from 'yaml'
 import {describe, expect, it} from 'vitest'
-import {effectiveSslMode, postgresIssuerFactory as factory, rolesOf} from '../../../providers/issuers/postgres/factory.js'
+import {effectiveSslMode, postgresIssuerFactory as factory, postgresSingleUserWarning, rolesOf} from '../../../providers/issuers/postgres/factory.js'
 import {scramVerifier} from '../../../providers/issuers/postgres/scram.js'
 import {quoteIdent, quoteLiteral} from '../../../providers/issuers/postgres/sql.js'
 import {issuerRegistry} from '../../../providers/issuers/registry.js'
@@ -46,6 +46,13 @@ describe('postgres issuer binding', () => {
     expect(factory.capabilities(factory.binding.parse({role: 'app'})).maxValid).toBe(1)
     expect(factory.capabilities(factory.binding.parse({roles: ['app']})).maxValid).toBe(1)
     expect(rolesOf(factory.binding.parse({role: 'app'}))).toEqual(['app'])
+  })
+
+  it('has a loud single-user warning naming the secret, the role and the way out', () => {
+    const warning = postgresSingleUserWarning('app', 'app-db')
+    expect(warning).toMatch(/^WARNING: secret app-db rotates the PostgreSQL role app in single-user mode: grace is ZERO\./)
+    expect(warning).toContain('roles: [app_a, app_b]')
+    expect(postgresSingleUserWarning('app')).toMatch(/^WARNING: the PostgreSQL role app is rotated in single-user mode/)
   })
 
   it('refuses bindings that cannot work, saying why', () => {
