@@ -14,7 +14,7 @@ import {scramVerifier} from '../../providers/issuers/postgres/scram.js'
 import type {IssuerClient, IssuerContext} from '../../providers/issuers/types.js'
 import {SecretValue} from '../../providers/types.js'
 import {AuthError, ConflictError, InvalidRequestError, UnavailableError} from '../../src/errors/index.js'
-import {type PostgresServer, skipPostgresLoudly, startPostgres} from '../support/postgres.js'
+import {logsIn, type PostgresServer, skipPostgresLoudly, startPostgres} from '../support/postgres.js'
 import {type IssuerFixture, runIssuerConformance} from './issuer-suite.js'
 
 const skip = skipPostgresLoudly('the PostgreSQL issuer tests')
@@ -27,22 +27,8 @@ let superuser: pg.Client
 let baseDir: string
 let counter = 0
 
-/** Logs in as the value's role through a plain pg client: true when accepted, false when refused. */
-async function authenticates(value: SecretValue): Promise<boolean> {
-  const {username, password} = value.fields()!
-  const client = new pg.Client({host: server.host, port: server.port, database: 'postgres', user: username, password})
-  client.on('error', () => undefined)
-  try {
-    await client.connect()
-    await client.query('SELECT 1')
-    return true
-  } catch (error) {
-    if (['28P01', '28000'].includes((error as {code?: string}).code ?? '')) return false
-    throw error
-  } finally {
-    await client.end().catch(() => undefined)
-  }
-}
+/** Logs in as the value's role through a separate pg client: true when accepted, false when refused. */
+const authenticates = (value: SecretValue) => logsIn(server, value.fields() as {username: string; password: string})
 
 /** Fresh NOLOGIN roles in a fresh group, as `rotor policy` tells an administrator to create them. */
 async function createRoles(roles: string[], group?: string): Promise<void> {

@@ -16,7 +16,7 @@ import {postgresIssuerFactory} from '../../providers/issuers/postgres/factory.js
 import {ConfigError} from '../../src/errors/index.js'
 import {parseConfig} from '../../src/config/parse.js'
 import {type CliResult, json, ROOT, runCli} from '../support/cli.js'
-import {type PostgresServer, skipPostgresLoudly, startPostgres} from '../support/postgres.js'
+import {logsIn, type PostgresServer, skipPostgresLoudly, startPostgres} from '../support/postgres.js'
 
 /** Does the config loader know the top-level `issuers:` key yet? */
 function issuerEngineLanded(): boolean {
@@ -56,20 +56,7 @@ describe.skipIf(skip)('examples/postgres.yaml end to end (built CLI, private Pos
     return JSON.parse(json<{value: string}>(result).value) as {username: string; password: string}
   }
 
-  async function logsIn(credential: {username: string; password: string}): Promise<boolean> {
-    const client = new pg.Client({host: server.host, port: server.port, database: 'app', user: credential.username, password: credential.password})
-    client.on('error', () => undefined)
-    try {
-      await client.connect()
-      await client.query('SELECT 1')
-      return true
-    } catch (error) {
-      if (['28P01', '28000'].includes((error as {code?: string}).code ?? '')) return false
-      throw error
-    } finally {
-      await client.end().catch(() => undefined)
-    }
-  }
+  const loginWorks = (credential: {username: string; password: string}) => logsIn(server, credential, 'app')
 
   beforeAll(async () => {
     server = await startPostgres()
@@ -115,7 +102,7 @@ describe.skipIf(skip)('examples/postgres.yaml end to end (built CLI, private Pos
     expect(apply.code, apply.stderr).toBe(0)
     const current = await stored('current', T0)
     expect(current.username).toBe('app_a')
-    expect(await logsIn(current)).toBe(true)
+    expect(await loginWorks(current)).toBe(true)
   })
 
   it('a consumer gets the fields as variables through exec', async () => {
@@ -133,8 +120,8 @@ describe.skipIf(skip)('examples/postgres.yaml end to end (built CLI, private Pos
     const previous = await stored('previous', DURING_GRACE)
     expect(current.username).toBe('app_b')
     expect(previous).toEqual(before)
-    expect(await logsIn(previous)).toBe(true)
-    expect(await logsIn(current)).toBe(true)
+    expect(await loginWorks(previous)).toBe(true)
+    expect(await loginWorks(current)).toBe(true)
   })
 
   it('after grace, apply revokes the old role: only the new credential logs in', async () => {
@@ -142,8 +129,8 @@ describe.skipIf(skip)('examples/postgres.yaml end to end (built CLI, private Pos
     const current = await stored('current', DURING_GRACE)
     const apply = await cli(['apply', '--yes', '--json'], AFTER_GRACE)
     expect(apply.code, apply.stderr).toBe(0)
-    expect(await logsIn(old)).toBe(false)
-    expect(await logsIn(current)).toBe(true)
+    expect(await loginWorks(old)).toBe(false)
+    expect(await loginWorks(current)).toBe(true)
     const again = await cli(['plan', '--detailed-exitcode', '--json'], AFTER_GRACE)
     expect(again.code, again.stdout).toBe(0)
   })

@@ -208,3 +208,23 @@ async function waitReady(port: number, user: string, password: string, exited: P
   }
   return false
 }
+
+/**
+ * Logs in to the cluster as this user through a plain pg client, the way an application would:
+ * true when accepted, false when the server refuses the credential (28P01, 28000); any other
+ * failure (server down) throws, so a test never reads "refused" from a broken harness.
+ */
+export async function logsIn(server: Pick<PostgresServer, 'host' | 'port'>, credential: {username: string; password: string}, database = 'postgres'): Promise<boolean> {
+  const client = new pg.Client({host: server.host, port: server.port, database, user: credential.username, password: credential.password})
+  client.on('error', () => undefined)
+  try {
+    await client.connect()
+    await client.query('SELECT 1')
+    return true
+  } catch (error) {
+    if (['28P01', '28000'].includes((error as {code?: string}).code ?? '')) return false
+    throw error
+  } finally {
+    await client.end().catch(() => undefined)
+  }
+}
