@@ -78,7 +78,6 @@ class PostgresIssuerClient implements IssuerClient {
         hint: 'wait until the grace window ends and `rotor apply` retires the previous role, then rotate',
       })
     }
-    if (this.#roles.length === 1) this.context.warn?.(postgresSingleUserWarning(id))
     await this.#setPassword(id, password, true, 'set the password of')
     return {id, value: SecretValue.fromFields({username: id, password})}
   }
