@@ -16,6 +16,8 @@ import {adminRights} from './doctor.js'
 import {isScramSafe, scramVerifier} from './scram.js'
 import {quoteIdent, quoteLiteral} from './sql.js'
 
+const ADMIN_STATEMENT_TIMEOUT_MS = 30_000
+
 export async function createPostgresIssuer(
   issuerName: string,
   settings: PostgresSettings,
@@ -189,7 +191,8 @@ class PostgresIssuerClient implements IssuerClient {
     if (!this.#admin) {
       const attempt = (async () => {
         const password = await adminPassword(this.issuerName, this.settings, this.context)
-        const client = new pg.Client({...this.#connection(), user: this.settings.user, password, application_name: 'rotor'})
+        // A statement stuck behind another session's lock on the role fails (57014, retryable) rather than hangs.
+        const client = new pg.Client({...this.#connection(), user: this.settings.user, password, application_name: 'rotor', statement_timeout: ADMIN_STATEMENT_TIMEOUT_MS})
         client.on('error', () => {
           if (this.#admin === attempt) this.#admin = undefined
         })
