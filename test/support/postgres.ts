@@ -9,7 +9,7 @@
  */
 import {type ChildProcess, execFileSync, spawn} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
-import {existsSync, readdirSync} from 'node:fs'
+import {existsSync, readdirSync, rmSync} from 'node:fs'
 import {chmod, chown, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
@@ -92,7 +92,7 @@ function asServerUser(program: string, args: string[], user: {uid: number} | und
   return user ? ['runuser', ['-u', 'postgres', '--', program, ...args]] : [program, args]
 }
 
-const running = new Set<{pid: number}>()
+const running = new Set<{pid: number; dir: string}>()
 process.once('exit', () => {
   // A test run that dies before afterAll must not leave servers behind: fast shutdown.
   for (const server of running) {
@@ -101,6 +101,7 @@ process.once('exit', () => {
     } catch {
       // already gone
     }
+    rmSync(server.dir, {recursive: true, force: true})
   }
 })
 
@@ -165,7 +166,7 @@ export async function startPostgres(): Promise<PostgresServer> {
     throw new Error(`postgres found no free port:\n${log}`)
   }
   const postmaster = Number((await readFile(join(data, 'postmaster.pid'), 'utf8')).split('\n')[0])
-  const handle = {pid: postmaster}
+  const handle = {pid: postmaster, dir}
   running.add(handle)
   const exited = new Promise<void>((resolve) => (child.exitCode === null ? child.once('exit', () => resolve()) : resolve()))
   const host = '127.0.0.1'
