@@ -107,7 +107,10 @@ export function stale(schemas = generate()) {
   for (const [file, text] of Object.entries(schemas)) {
     const what = file === 'error.schema.json' ? 'the error document' : `rotor ${file.replace(/\.schema\.json$/, '').replaceAll('-', ' ')}`
     if (!present.has(file)) problems.push(`docs/json/${file} is missing (${what})`)
-    else if (readFileSync(join(SCHEMA_DIR, file), 'utf8') !== text) problems.push(`docs/json/${file} is stale: ${what}'s result type changed`)
+    else if (readFileSync(join(SCHEMA_DIR, file), 'utf8') !== text) {
+      const source = /from (\S+ in \S+);/.exec(text)?.[1]
+      problems.push(`docs/json/${file} is stale: the result type of ${what}${source ? ` (${source})` : ''} changed`)
+    }
   }
   for (const file of present) if (!(file in schemas)) problems.push(`docs/json/${file} belongs to no command any more`)
   return problems

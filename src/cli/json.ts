@@ -2,9 +2,10 @@
  * The JSON contract: every `--json` document, a command's result or an error, is one object on
  * stdout with `schemaVersion` and `warnings`. Each command declares its result type
  * (`BaseCommand<typeof X, XResult>`); `npm run schemas` (scripts/schemas.js) writes the JSON
- * Schema of each command's document under docs/json/ from these types. Kept free of imports:
- * the command-not-found hook uses it too.
+ * Schema of each command's document under docs/json/ from these types. Kept free of runtime
+ * imports: the command-not-found hook uses it too.
  */
+import type {ConfigProblem} from '../errors/kinds.js'
 
 /**
  * The version of the JSON documents' shape, the same for every command. It goes up by one when a
@@ -43,6 +44,12 @@ export interface JsonError {
   hint?: string
   /** The process's exit code (the table in `rotor --help`). */
   exitCode: number
+  /** CONFIG_INVALID: every problem in rotor.yaml, with file, line, column and key. */
+  problems?: ConfigProblem[]
+  /** FILE_SYSTEM: the file or folder that could not be read or written. */
+  path?: string
+  /** FILE_SYSTEM: Node's error code (ENOENT, EACCES, ...). */
+  errno?: string
 }
 
 /** A command's `--json` document when it failed: `{schemaVersion, error, warnings}`. */
