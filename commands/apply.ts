@@ -7,8 +7,13 @@ import {applyChanges, observeAndPlan} from '../src/run/session.js'
 import {Flags} from '@oclif/core'
 import {runChanges, fleetExitCode, changeResult, planExitCode} from '../src/cli/changes.js'
 import {readCoverage, unreadJson} from '../src/output/unread.js'
+import type {ChangeResult, DryRunResult} from '../src/cli/changes.js'
+import type {ReadCoverage} from '../src/output/unread.js'
 
-export default class Apply extends BaseCommand<typeof Apply> {
+/** `rotor apply --json`: the plan under --dry-run (with what could not be read), else the plan and the report. */
+export type ApplyResult = (DryRunResult & {unreadable?: ReadCoverage}) | ChangeResult
+
+export default class Apply extends BaseCommand<typeof Apply, ApplyResult> {
   static override summary = 'Create, rotate, repair and retire secrets so every store matches rotor.yaml.'
   static override description = `Observes every target, plans what is due now, and carries it out: rotor's main job, safe to run from cron as often as you like (it is idempotent and locked against overlapping runs).
 At a terminal it shows the plan and asks first; without one (cron, a pipeline) or under --json it refuses unless --yes is given (use --dry-run to only look).`
@@ -33,7 +38,7 @@ At a terminal it shows the plan and asks first; without one (cron, a pipeline) o
     }),
   }
 
-  async run() {
+  async run(): Promise<ApplyResult> {
     const config = await this.loadConfig()
     const secrets = pickSecrets(config, this.flags)
     const stores = this.stores(config, {createMissing: this.flags.recreate})

@@ -8,10 +8,24 @@ import {ExitCode} from '../src/exit-codes.js'
 import {readCoverage, unreadExitCode, unreadJson, unreadLines, unreadSummary} from '../src/output/unread.js'
 import {findOrphans} from '../src/run/orphans.js'
 import {selectSecrets} from '../src/run/select.js'
+import type {CheckReport} from '../src/check/index.js'
+import type {ReadCoverage} from '../src/output/unread.js'
+import type {OrphanReport} from '../src/run/orphans.js'
 
 const COLOUR: Record<Severity, (text: string) => string> = {info: ansis.dim, warning: ansis.yellow, error: ansis.red}
 
-export default class Check extends BaseCommand<typeof Check> {
+/** `rotor check --json`. */
+export type CheckResult = Omit<CheckReport, 'inventory'> & {
+  failOn: Severity | 'never'
+  /** True when a finding is at or above --fail-on. */
+  failed: boolean
+  /** Targets that could not be read (exit 1 or 3). */
+  unreadable?: ReadCoverage
+  /** Stores that could not be listed to look for orphans. */
+  unlisted?: OrphanReport['unlisted']
+}
+
+export default class Check extends BaseCommand<typeof Check, CheckResult> {
   static override summary = 'Check the security posture of the managed secrets; exits 6 on findings, for a pipeline gate.'
   static override description = `Findings with severities (info, warning, error): one value used by two secrets or two environments (compared by keyed hash, never printed), current versions older than maxAge (error), secrets with no cron schedule, generator policies below --min-entropy or without a checksum, valid versions rotor did not write, more valid versions than current, previous (during grace) and pending, secrets not read for --unused-days where the store records reads (AWS), and orphans: rotor-owned secrets under the configured paths that the config no longer names. Changes nothing. Exits 6 when a finding is at or above --fail-on; 1 when no target could be read and 3 when some could not (these win over 6).`
 
@@ -29,7 +43,7 @@ export default class Check extends BaseCommand<typeof Check> {
     orphans: orphansFlag,
   }
 
-  async run() {
+  async run(): Promise<CheckResult> {
     const config = await this.loadConfig()
     const secrets = selectSecrets(config, this.flags.select)
     const stores = this.stores(config)

@@ -8,8 +8,13 @@ import {renderPlan} from '../src/output/plan.js'
 import {copySecret, parseRef} from '../src/run/copy.js'
 import {observeDrift, syncChanges} from '../src/run/sync.js'
 import {runChanges, changeResult} from '../src/cli/changes.js'
+import type {ChangeResult, DryRunResult} from '../src/cli/changes.js'
+import type {SecretDriftJson} from '../src/output/drift.js'
 
-export default class Copy extends BaseCommand<typeof Copy> {
+/** `rotor copy --json`: the plan and the drift under --dry-run, else the plan and the report. */
+export type CopyResult = (DryRunResult & {drift: SecretDriftJson[]}) | ChangeResult
+
+export default class Copy extends BaseCommand<typeof Copy, CopyResult> {
   static override summary = 'Copy a secret from one store to others: a one-off copy or migration.'
   static override description = `Copies the source's current value (and its previous one while that is in its grace window) to every destination that does not hold it yet; a destination already holding it is left alone. The source is only read and may belong to another tool. A destination that exists without the managed-by: rotor tag is refused unless --adopt is given. Every write is audit-logged.`
 
@@ -26,7 +31,7 @@ export default class Copy extends BaseCommand<typeof Copy> {
     'dry-run': Flags.boolean({summary: 'Show what would be written and change nothing.', default: false}),
   }
 
-  async run() {
+  async run(): Promise<CopyResult> {
     const config = await this.loadConfig()
     const from = parseRef(this.flags.from, '--from')
     const to = this.flags.to.flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean).map((t) => parseRef(t, '--to'))

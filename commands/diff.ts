@@ -9,8 +9,26 @@ import {readCoverage, unreadExitCode, unreadJson, unreadLines, unreadSummary} fr
 import {findOrphans} from '../src/run/orphans.js'
 import {pickSecrets} from '../src/run/select.js'
 import {observeDrift} from '../src/run/sync.js'
+import type {SecretDriftJson} from '../src/output/drift.js'
+import type {ReadCoverage} from '../src/output/unread.js'
+import type {Blocker} from '../src/plan/types.js'
+import type {Orphan, OrphanReport} from '../src/run/orphans.js'
 
-export default class Diff extends BaseCommand<typeof Diff> {
+/** `rotor diff --json`. */
+export interface DiffResult {
+  at: string
+  /** True when any secret drifts. */
+  drift: boolean
+  secrets: SecretDriftJson[]
+  orphans: Orphan[]
+  blocked: Blocker[]
+  /** Targets that could not be read (exit 1 or 3). */
+  unreadable?: ReadCoverage
+  /** Stores that could not be listed to look for orphans. */
+  unlisted?: OrphanReport['unlisted']
+}
+
+export default class Diff extends BaseCommand<typeof Diff, DiffResult> {
   static override summary = 'Show drift between each secret and its targets: missing, stale, extra versions, unowned; and orphans.'
   static override description = `Reads every target and compares it with its primary. Rotation ids prove most versions equal without reading any value; where they cannot (adopted secrets, values another tool wrote) the values are read and compared by HMAC under a key made for this run. Values are never shown: at most a short fingerprint that means nothing outside this run.
 Drift kinds: missing, stale (another current value), previous-missing (the previous value in grace is not there), extra-versions (enabled versions rotor would retire), unowned, in-flight, unknown (values could not be compared), error. Each drifting secret names its fix: \`rotor sync\` only where sync can fix it.
@@ -30,7 +48,7 @@ Exits 1 when no target could be read, 3 when some could not; --detailed-exitcode
     orphans: orphansFlag,
   }
 
-  async run() {
+  async run(): Promise<DiffResult> {
     const config = await this.loadConfig()
     const secrets = pickSecrets(config, this.flags)
     const at = now()

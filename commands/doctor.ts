@@ -6,8 +6,17 @@ import {UsageError} from '../src/errors/index.js'
 import {ExitCode} from '../src/exit-codes.js'
 import {insecureTransportWarning} from '../src/util/transport.js'
 import type {DoctorCheck} from '../providers/types.js'
+import type {PlainTextUse} from '../src/config/transport.js'
 
-export default class Doctor extends BaseCommand<typeof Doctor> {
+/** `rotor doctor --json`. */
+export interface DoctorResult {
+  /** True when every check passed and no plain-text transport is refused. */
+  healthy: boolean
+  stores: Array<{store: string; type: string; checks: ReportedCheck[]}>
+  transport: PlainTextUse[]
+}
+
+export default class Doctor extends BaseCommand<typeof Doctor, DoctorResult> {
   static override summary = 'Check that rotor can reach every store and has the permissions it needs.'
   static override description = 'For each configured store: reachability, credentials, and the permissions rotor needs on the configured paths. Names what is missing. Never writes a secret. For a file store it also says its format: a v1 file is migrated to the v2 database by the next command that opens it (audited, the v1 file kept as PATH.v1.bak), and a store older than the last state seen of it (a restored backup) is refused until `rotor store accept-rollback`. Then transport: every store, verify or webhook URL that uses plain http:// to another host (a warning where `allowInsecureTransport: true` allows it, an error otherwise).'
 
@@ -15,7 +24,7 @@ export default class Doctor extends BaseCommand<typeof Doctor> {
 
   static override flags = {store: Flags.string({summary: 'Only this store.'})}
 
-  async run() {
+  async run(): Promise<DoctorResult> {
     const config = await this.loadConfig()
     const names = this.flags.store ? [this.flags.store] : Object.keys(config.stores)
     if (this.flags.store && !config.stores[this.flags.store]) {

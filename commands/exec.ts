@@ -7,7 +7,15 @@ import {currentValues} from '../src/exec/env.js'
 import {runWithEnv} from '../src/exec/run.js'
 import {selectSecrets} from '../src/run/select.js'
 
-export default class Exec extends BaseCommand<typeof Exec> {
+/** `rotor exec --json`: which variables the command got (never their values) and how it exited. */
+export interface ExecResult {
+  command: string
+  variables: Array<{secret: string; variable: string; target: string}>
+  masked: boolean
+  exitCode: number
+}
+
+export default class Exec extends BaseCommand<typeof Exec, ExecResult> {
   static override summary = "Run a command with the selected secrets' current values in its environment."
   static override description = `Each secret's current value (read from its primary target) goes into the variable named by its \`env:\` in rotor.yaml, or its name upper-cased with other characters as "_" (payments-api -> PAYMENTS_API). Values are never put in argv.
 
@@ -30,7 +38,7 @@ The values are masked in the command's stdout and stderr (which then are pipes, 
     mask: Flags.boolean({summary: "Mask the values in the command's stdout and stderr.", default: true, allowNo: true}),
   }
 
-  async run() {
+  async run(): Promise<ExecResult> {
     const {argv} = await this.parse(Exec)
     const [command, ...args] = argv as string[]
     if (!command) throw new UsageError('no command given', {hint: 'put the command after --: rotor exec --select NAME -- CMD ARGS...'})

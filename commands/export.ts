@@ -7,7 +7,20 @@ import {prepareOutputFile} from '../src/exec/output-file.js'
 import {selectSecrets} from '../src/run/select.js'
 import {writeFileAtomic} from '../src/util/atomic-write.js'
 
-export default class Export extends BaseCommand<typeof Export> {
+/** A variable written, and where its value came from. */
+export interface ExportedVariable {
+  secret: string
+  variable: string
+  /** `store:path` */
+  target: string
+}
+
+/** `rotor export --json`: with --reveal the values by variable, else the file written. */
+export type ExportResult =
+  | {format: string; variables: ExportedVariable[]; values: Record<string, string>}
+  | {format: string; file: string; mode: '0600'; variables: ExportedVariable[]}
+
+export default class Export extends BaseCommand<typeof Export, ExportResult> {
   static override summary = "Write the selected secrets' current values to a file with mode 0600."
   static override description = `--format env writes NAME='value' lines a POSIX shell can source (and dotenv reads); --format json writes one object. Variable names come from each secret's \`env:\`, or its name upper-cased. Printing values on stdout reveals them, so it needs --reveal.`
 
@@ -25,7 +38,7 @@ export default class Export extends BaseCommand<typeof Export> {
     select: selectFlag,
   }
 
-  async run() {
+  async run(): Promise<ExportResult> {
     if (!this.flags.output && !this.flags.reveal) {
       throw new UsageError('say where the values go: --output FILE, or --reveal to print them', {
         hint: 'rotor export --output .env.local (mode 0600)',

@@ -4,7 +4,16 @@ import {UsageError} from '../src/errors/index.js'
 import {ALPHABET_NAMES, CHECKSUMS, DEFAULT_POLICY, type GeneratorPolicy} from '../src/keys/types.js'
 import {describePolicy, generateKey, validatePolicy} from '../src/keys/index.js'
 
-export default class Generate extends BaseCommand<typeof Generate> {
+/** `rotor generate --json`. */
+export interface GenerateResult {
+  /** The new key. */
+  key: string
+  entropyBits: number
+  format: string
+  length: number
+}
+
+export default class Generate extends BaseCommand<typeof Generate, GenerateResult> {
   static override summary = 'Print one new key from the CSPRNG, and its entropy.'
   static override description = `The same generator rotor uses for rotations: rejection sampling over Node's CSPRNG (no modulo bias). The key is <prefix><random part><checksum>; the checksum (CRC-32 in 6 base62 characters) lets scanners recognise a leaked key. The key goes to stdout, its entropy to stderr. Nothing is stored.`
 
@@ -22,7 +31,7 @@ export default class Generate extends BaseCommand<typeof Generate> {
     checksum: Flags.string({summary: 'Checksum suffix.', options: [...CHECKSUMS], default: DEFAULT_POLICY.checksum}),
   }
 
-  async run() {
+  async run(): Promise<GenerateResult> {
     const policy: GeneratorPolicy = {
       ...DEFAULT_POLICY,
       length: this.flags.length,

@@ -3,8 +3,23 @@ import {BaseCommand} from '../src/cli/base-command.js'
 import {UsageError} from '../src/errors/index.js'
 import {describeVersionOf, readValueOf} from '../src/exec/env.js'
 import {secretByName} from '../src/run/select.js'
+import type {Role} from '../providers/types.js'
 
-export default class Get extends BaseCommand<typeof Get> {
+/** `rotor get --json`: the version's metadata, and its value only with --reveal. */
+export interface GetResult {
+  secret: string
+  /** `store:path` */
+  target: string
+  versionId?: string
+  role?: Role
+  createdAt?: string
+  /** With --reveal. */
+  value?: string
+  /** Without --reveal: the value was not read. */
+  redacted?: true
+}
+
+export default class Get extends BaseCommand<typeof Get, GetResult> {
   static override summary = "Read a secret's version; the value is shown only with --reveal."
   static override description = `Without --reveal, prints which version would be read and its metadata from the store's description: the value is not read at all (a read is audited by the cloud and moves AWS LastAccessedDate). With --reveal, prints the value alone on stdout (for piping), or in the JSON result.`
 
@@ -24,7 +39,7 @@ export default class Get extends BaseCommand<typeof Get> {
     target: Flags.string({summary: 'store:path to read from (default: the primary target).'}),
   }
 
-  async run() {
+  async run(): Promise<GetResult> {
     const config = await this.loadConfig()
     const secret = secretByName(config, this.args.name)
     const target = this.flags.target ? secret.targets.find((t) => `${t.store}:${t.path}` === this.flags.target) : secret.targets[0]
@@ -38,7 +53,7 @@ export default class Get extends BaseCommand<typeof Get> {
     // Without --reveal the value is not read at all: describing is enough, and a read is audited.
     const value = this.flags.reveal ? await readValueOf(secret.name, client, target.path, selector) : undefined
     const version = await describeVersionOf(secret.name, client, target.path, selector, {strict: !value})
-    const result = {
+    const result: GetResult = {
       secret: secret.name,
       target: `${target.store}:${target.path}`,
       versionId: version?.id,

@@ -4,8 +4,12 @@ import {BaseCommand} from '../src/cli/base-command.js'
 import {fromFsError} from '../src/errors/index.js'
 import {appendToConfig, findImportable, importSnippet} from '../src/run/import.js'
 import {writeFileAtomic} from '../src/util/atomic-write.js'
+import type {ImportReport} from '../src/run/import.js'
 
-export default class Import extends BaseCommand<typeof Import> {
+/** `rotor import --json`: the candidates found, and the config file written with --write. */
+export type ImportResult = ImportReport & {written?: string}
+
+export default class Import extends BaseCommand<typeof Import, ImportResult> {
   static override summary = 'List secrets a store holds that rotor.yaml does not name yet, as config entries that adopt them.'
   static override description = `Prints one entry per secret found (\`adopt: true\` for secrets rotor does not own yet, the target \`store:path\`, and a 90d maxAge to replace with the schedule you want). With --write, appends them to rotor.yaml under \`secrets:\`, keeping the file's comments. Nothing in any store changes: the next \`rotor apply\` takes the secrets over and keeps their values until they are due.`
 
@@ -21,7 +25,7 @@ export default class Import extends BaseCommand<typeof Import> {
     write: Flags.boolean({summary: 'Append the entries to rotor.yaml (comments kept) instead of printing them.', default: false}),
   }
 
-  async run() {
+  async run(): Promise<ImportResult> {
     const config = await this.loadConfig()
     const report = await findImportable(config, this.stores(config), this.flags.store, this.flags.prefix)
     for (const s of report.skipped) this.note(`skipped ${s.target}: ${s.reason}`)

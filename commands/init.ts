@@ -6,7 +6,15 @@ import {CLOUD_STARTERS, STARTER_CONFIG, type StarterStore} from '../src/cli/star
 import {resolveConfigPath} from '../src/config/load.js'
 import {UsageError} from '../src/errors/index.js'
 
-export default class Init extends BaseCommand<typeof Init> {
+/** `rotor init --json`. */
+export interface InitResult {
+  /** The config file written. */
+  file: string
+  /** With --store. */
+  store?: StarterStore
+}
+
+export default class Init extends BaseCommand<typeof Init, InitResult> {
   static override summary = 'Write a starter rotor.yaml: the local encrypted file store, or one cloud with --store.'
   static override description = 'Creates the file named by --config (default ./rotor.yaml); refuses to overwrite an existing one unless --force. With --store aws|vault|azure|gcp the starter uses that cloud, with comments on credentials and permissions; `rotor import --store NAME` then brings the secrets already there under rotor.'
 
@@ -17,7 +25,7 @@ export default class Init extends BaseCommand<typeof Init> {
     store: Flags.string({summary: 'Start with this cloud store instead of the local file store.', options: Object.keys(CLOUD_STARTERS)}),
   }
 
-  async run() {
+  async run(): Promise<InitResult> {
     const file = resolve(resolveConfigPath(this.flags.config))
     if (!this.flags.force && (await exists(file))) {
       throw new UsageError(`${file} already exists`, {hint: 'pass --force to overwrite it, or --config to write elsewhere'})

@@ -8,8 +8,17 @@ import {renderPlan, summarize} from '../src/output/plan.js'
 import {readCoverage, unreadJson} from '../src/output/unread.js'
 import {pickSecrets} from '../src/run/select.js'
 import {observeAndPlan} from '../src/run/session.js'
+import type {ReadCoverage} from '../src/output/unread.js'
+import type {ActionKind, Plan as PlannedChanges} from '../src/plan/types.js'
 
-export default class Plan extends BaseCommand<typeof Plan> {
+/** `rotor plan --json`: the plan, its actions counted by kind, and what could not be read. */
+export type PlanResult = PlannedChanges & {
+  summary: Record<ActionKind, number>
+  /** Targets that could not be read (exit 1 or 3). */
+  unreadable?: ReadCoverage
+}
+
+export default class Plan extends BaseCommand<typeof Plan, PlanResult> {
   static override summary = 'Show what `rotor apply` would do, without changing anything.'
   static override description = `Reads every target and prints the actions due: create, rotate, repair, retire. With --at, plans for another moment (the stores are read now), e.g. to see what next Monday's run will rotate. Exits 1 when no target could be read, 3 when some could not or a secret is blocked (as apply would), also with --detailed-exitcode (which gives 2 only when every target was read and nothing is blocked).`
 
@@ -26,7 +35,7 @@ export default class Plan extends BaseCommand<typeof Plan> {
     'detailed-exitcode': Flags.boolean({summary: 'Exit 2 when changes are pending, 0 when none (like terraform).', default: false}),
   }
 
-  async run() {
+  async run(): Promise<PlanResult> {
     const at = this.flags.at === undefined ? now() : parseTimeFlag('at', this.flags.at, now())
     const config = await this.loadConfig()
     const {plan, inventory} = await observeAndPlan(config, pickSecrets(config, this.flags), this.stores(config), at)

@@ -4,8 +4,15 @@ import {BaseCommand} from '../src/cli/base-command.js'
 import {selectFlag} from '../src/cli/flags.js'
 import {storePolicies} from '../src/policy/index.js'
 import {selectSecrets} from '../src/run/select.js'
+import type {StorePolicy} from '../src/policy/index.js'
 
-export default class Policy extends BaseCommand<typeof Policy> {
+/** `rotor policy --json`. */
+export interface PolicyResult {
+  readOnly: boolean
+  stores: StorePolicy[]
+}
+
+export default class Policy extends BaseCommand<typeof Policy, PolicyResult> {
   static override summary = 'Print the least-privilege access rotor needs for exactly the configured secrets.'
   static override description = `One document per store: an AWS IAM policy (JSON) scoped to the secrets' ARNs, a Vault policy (HCL) for the exact KV v2 paths, Azure role assignments at the scope of each secret, GCP IAM bindings with conditions (destroy permissions only for secrets with \`retire: destroy\`), or guidance for the file store. --read-only prints what an application that only reads the current and previous values needs (on AWS, GetSecretValue only by stage AWSCURRENT or AWSPREVIOUS). Reads no store and needs no credentials.`
 
@@ -21,7 +28,7 @@ export default class Policy extends BaseCommand<typeof Policy> {
     select: selectFlag,
   }
 
-  async run() {
+  async run(): Promise<PolicyResult> {
     const config = await this.loadConfig()
     const secrets = selectSecrets(config, this.flags.select)
     const policies = await storePolicies(config, secrets, {store: this.flags.store, readOnly: this.flags['read-only']})

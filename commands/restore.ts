@@ -10,8 +10,12 @@ import {restoreOptions, restoreRefusal} from '../src/run/restore.js'
 import {secretByName} from '../src/run/select.js'
 import {applyChanges, observeAndPlan} from '../src/run/session.js'
 import {runChanges, changeResult} from '../src/cli/changes.js'
+import type {ChangeResult, DryRunResult} from '../src/cli/changes.js'
 
-export default class Restore extends BaseCommand<typeof Restore> {
+/** `rotor restore --json`. */
+export type RestoreResult = DryRunResult | ChangeResult
+
+export default class Restore extends BaseCommand<typeof Restore, RestoreResult> {
   static override summary = "Put a lost primary's value back from another target, without minting a new one."
   static override description = `When the primary lost its value (a deleted store file or key, a fresh pod, an unmounted volume) while other targets still hold rotor's versions, \`apply\` refuses to create the secret anew. restore writes the newest rotor-owned current value (and the previous one while its grace window lasts) back on the primary, with their rotation ids and promotion record, so every target agrees again.
 The source is the target whose owned current version was promoted last, or the one --from names. Safe to run again: a rerun after an interruption finishes the restore, and a restored primary needs nothing.`
@@ -31,7 +35,7 @@ The source is the target whose owned current version was promoted last, or the o
     'dry-run': Flags.boolean({summary: 'Show the plan and change nothing.', default: false}),
   }
 
-  async run() {
+  async run(): Promise<RestoreResult> {
     const config = await this.loadConfig()
     const secret = secretByName(config, this.args.name)
     const planOptions = restoreOptions(secret, this.flags.from)

@@ -9,8 +9,12 @@ import {renderPlan} from '../src/output/plan.js'
 import {secretByName} from '../src/run/select.js'
 import {applyChanges, observeAndPlan} from '../src/run/session.js'
 import {runChanges, changeResult} from '../src/cli/changes.js'
+import type {ChangeResult, DryRunResult} from '../src/cli/changes.js'
 
-export default class Rollback extends BaseCommand<typeof Rollback> {
+/** `rotor rollback --json`. */
+export type RollbackResult = DryRunResult | ChangeResult
+
+export default class Rollback extends BaseCommand<typeof Rollback, RollbackResult> {
   static override summary = 'Make the previous value current again on every target, within its grace window.'
   static override description = `For a rotation that broke something: the previous value becomes current again on every target, and the value it replaces stays valid for a new grace window so nothing that already uses it breaks. Only possible while the previous version is still valid (its grace window); after that, rotate instead.
 Stores that can move a version back (file, memory) make the old version current again; the others get the previous value written as a new current version.`
@@ -26,7 +30,7 @@ Stores that can move a version back (file, memory) make the old version current 
     'dry-run': Flags.boolean({summary: 'Show the plan and change nothing.', default: false}),
   }
 
-  async run() {
+  async run(): Promise<RollbackResult> {
     const config = await this.loadConfig()
     const secret = secretByName(config, this.args.name)
     const planOptions = {rollback: new Set([secret.name])}

@@ -9,8 +9,12 @@ import {renderPlan} from '../src/output/plan.js'
 import {secretByName} from '../src/run/select.js'
 import {applyChanges, observeAndPlan} from '../src/run/session.js'
 import {runChanges, changeResult} from '../src/cli/changes.js'
+import type {ChangeResult, DryRunResult} from '../src/cli/changes.js'
 
-export default class Rotate extends BaseCommand<typeof Rotate> {
+/** `rotor rotate --json`. */
+export type RotateResult = DryRunResult | ChangeResult
+
+export default class Rotate extends BaseCommand<typeof Rotate, RotateResult> {
   static override summary = 'Rotate one secret now, due or not.'
   static override description = `Stages a new value on every target, promotes it, and keeps the old value valid for the grace window.
 --emergency is for a leaked key: grace 0, the old value is retired on every target at once, and a --reason is required for the audit log.`
@@ -31,7 +35,7 @@ export default class Rotate extends BaseCommand<typeof Rotate> {
     'dry-run': Flags.boolean({summary: 'Show the plan and change nothing.', default: false}),
   }
 
-  async run() {
+  async run(): Promise<RotateResult> {
     const config = await this.loadConfig()
     const secret = secretByName(config, this.args.name)
     const planOptions = {force: new Map([[secret.name, {emergency: this.flags.emergency ?? false, reason: this.flags.reason}]])}

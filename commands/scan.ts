@@ -7,8 +7,26 @@ import {ExitCode} from '../src/exit-codes.js'
 import {checkScanPaths, collectValues, installHook, parseSize, scan, suggestionFor, toSarif} from '../src/scan/index.js'
 import {describe} from '../src/scan/sarif.js'
 import {selectSecrets} from '../src/run/select.js'
+import type {HookResult} from '../src/scan/hook.js'
+import type {ScanOutcome, Skipped} from '../src/scan/index.js'
+import type {Leak} from '../src/scan/matcher.js'
+import type {Unreadable} from '../src/scan/values.js'
 
-export default class Scan extends BaseCommand<typeof Scan> {
+/** `rotor scan --json`: the leaks found (never a value), or the hook written with --install-hook. */
+export type ScanResult =
+  | {hook: HookResult}
+  | {
+      mode: 'files' | 'staged' | 'history'
+      leaks: Array<Leak & {suggestion: string}>
+      scanned: ScanOutcome['scanned'] & {values: number; secrets: number}
+      skipped: Skipped[]
+      /** Ignored paths left out (without --include-ignored). */
+      ignored?: number
+      /** Values that could not be read, so were not searched for. */
+      unreadable: Unreadable[]
+    }
+
+export default class Scan extends BaseCommand<typeof Scan, ScanResult> {
   static override summary = 'Find values of managed secrets in files, staged changes or git history.'
   static override description = `Reads every version rotor can read that is not destroyed (current, pending, previous, and retired ones the store still keeps) and looks for all of them at once, plain and encoded (base64 and base64url at any byte offset, so inside \`Authorization: Basic\` too; percent-encoded; hex; UTF-16LE/BE), plus keys in the format of any policy with \`checksum: crc32\` (prefix + valid checksum) even when rotor cannot read their value. Reports file, line, column, secret, role and encoding, never the value. Exits 4 when it finds a leak.
 
@@ -39,7 +57,7 @@ Without PATHS it scans the work tree (tracked and untracked files; ignored ones 
     select: selectFlag,
   }
 
-  async run() {
+  async run(): Promise<ScanResult> {
     const {argv} = await this.parse(Scan)
     const config = await this.loadConfig()
     if (this.flags['install-hook']) {
@@ -51,7 +69,7 @@ Without PATHS it scans the work tree (tracked and untracked files; ignored ones 
     if (maxFileBytes === undefined) {
       throw new UsageError(`--max-file-size: "${this.flags['max-file-size']}" is not a size`, {hint: 'e.g. 500000 (bytes), 800KB, 10MiB, 1GB'})
     }
-    const mode = this.flags.history ? 'history' : this.flags.staged ? 'staged' : 'files'
+    const mode: 'files' | 'staged' | 'history' = this.flags.history ? 'history' : this.flags.staged ? 'staged' : 'files'
     if (mode === 'files') await checkScanPaths(process.cwd(), argv as string[])
     const secrets = selectSecrets(config, this.flags.select)
     const collected = await collectValues(secrets, this.stores(config))

@@ -8,8 +8,17 @@ import {fromFsError} from '../src/errors/index.js'
 import {humanDuration} from '../src/output/time.js'
 import {SCHEDULE_FORMATS, type ScheduleFormat, scheduleFiles} from '../src/schedule/index.js'
 import {configFacts, currentRotor, runCadence} from '../src/schedule/runner.js'
+import type {ScheduleFile} from '../src/schedule/index.js'
+import type {RunCadence} from '../src/schedule/runner.js'
 
-export default class Schedule extends BaseCommand<typeof Schedule> {
+/** `rotor schedule --json`: how often to run, and the files to install. */
+export interface ScheduleResult {
+  cadence: RunCadence
+  format: ScheduleFormat
+  files: ScheduleFile[]
+}
+
+export default class Schedule extends BaseCommand<typeof Schedule, ScheduleResult> {
   static override summary = 'Print a crontab entry, systemd units, a Kubernetes CronJob or a GitHub Actions workflow that runs `rotor apply` often enough.'
   static override description = `The cadence is a quarter of the shortest grace window or rotation interval in the config (5 min to 1 h), so no rotation or retirement is late by more than that. Cron and systemd run this rotor by absolute path, so they work under cron's bare PATH. The Kubernetes CronJob reads rotor.yaml from a ConfigMap and keys from Secrets that must exist, and forbids overlapping runs; the workflow uses a concurrency group and OIDC login steps for the clouds the config uses. A file-store primary is refused for Kubernetes and GitHub Actions unless persistent storage is named: every run there starts from an empty disk.`
 
@@ -28,7 +37,7 @@ export default class Schedule extends BaseCommand<typeof Schedule> {
     'state-dir': Flags.string({summary: 'GitHub Actions: a directory on a self-hosted runner that survives between runs.'}),
   }
 
-  async run() {
+  async run(): Promise<ScheduleResult> {
     const config = await this.loadConfig()
     const cadence = runCadence(config)
     const configText = await readFile(config.file, 'utf8').catch((error: unknown) => {

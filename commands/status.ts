@@ -12,8 +12,26 @@ import {lastRun} from '../src/run/last-run.js'
 import {runLockHolder} from '../src/run/run-lock.js'
 import {pickSecrets} from '../src/run/select.js'
 import {observeAndPlan} from '../src/run/session.js'
+import type {SecretStatus} from '../src/output/status.js'
+import type {ReadCoverage} from '../src/output/unread.js'
+import type {UpcomingEvent} from '../src/notify/upcoming.js'
+import type {Blocker} from '../src/plan/types.js'
+import type {RunLockHolder} from '../src/run/run-lock.js'
 
-export default class Status extends BaseCommand<typeof Status> {
+/** `rotor status --json`. */
+export interface StatusResult {
+  at: string
+  secrets: SecretStatus[]
+  blocked: Blocker[]
+  /** With --upcoming: rotations and grace ends in the window, in time order. */
+  upcoming?: Array<Omit<UpcomingEvent, 'at'> & {at: string}>
+  /** Targets that could not be read (exit 1 or 3). */
+  unreadable?: ReadCoverage
+  /** The run that holds the run lock now. */
+  runningBy?: RunLockHolder
+}
+
+export default class Status extends BaseCommand<typeof Status, StatusResult> {
   static override summary = 'Show each secret and target: current version, age, next rotation, grace end, state.'
   static override description = `Reads the stores (never values) and shows where every secret stands, including rotations an earlier run left in flight and what the next \`rotor apply\` will do about them. \`--format prometheus\` prints the same facts, and the last run from the audit log, for node-exporter's textfile collector. \`--upcoming 7d\` lists the rotations and grace ends of the next 7 days in time order. Exits 1 when no target could be read, 3 when some could not.`
 
@@ -31,7 +49,7 @@ export default class Status extends BaseCommand<typeof Status> {
     upcoming: Flags.string({summary: 'List rotations and grace ends within this long from now, in time order (e.g. 7d).'}),
   }
 
-  async run() {
+  async run(): Promise<StatusResult> {
     if (this.flags.format === 'prometheus' && (this.jsonEnabled() || this.flags.upcoming)) {
       throw new UsageError('--format prometheus cannot be combined with --json or --upcoming')
     }

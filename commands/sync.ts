@@ -8,8 +8,13 @@ import {renderPlan} from '../src/output/plan.js'
 import {pickSecrets} from '../src/run/select.js'
 import {observeDrift, syncChanges} from '../src/run/sync.js'
 import {runChanges, fleetExitCode, changeResult} from '../src/cli/changes.js'
+import type {ChangeResult, DryRunResult} from '../src/cli/changes.js'
+import type {SecretDriftJson} from '../src/output/drift.js'
 
-export default class Sync extends BaseCommand<typeof Sync> {
+/** `rotor sync --json`: the plan and the drift under --dry-run, else the plan and the report. */
+export type SyncResult = (DryRunResult & {drift: SecretDriftJson[]}) | ChangeResult
+
+export default class Sync extends BaseCommand<typeof Sync, SyncResult> {
   static override summary = "Make every target hold its primary's current value (and its previous one while in grace), writing only what differs."
   static override description = `Compares every target with its primary (rotation ids first, values by HMAC only where ids cannot tell) and copies the primary's value to targets that are missing or hold another value; while the primary's previous value is in its grace window, a target gets that one first. It never writes a value a target already holds, never rotates and never touches a rotation in flight (run \`rotor apply\` for those). Extra enabled versions are retired.`
 
@@ -25,7 +30,7 @@ export default class Sync extends BaseCommand<typeof Sync> {
     'dry-run': Flags.boolean({summary: 'Show what would be written and change nothing.', default: false}),
   }
 
-  async run() {
+  async run(): Promise<SyncResult> {
     const config = await this.loadConfig()
     const secrets = pickSecrets(config, this.flags)
     const stores = this.stores(config)

@@ -39,7 +39,7 @@ export interface VersionResult {
   betterSqlite3: string | null
 }
 
-export default class Version extends BaseCommand<typeof Version> {
+export default class Version extends BaseCommand<typeof Version, VersionResult> {
   static override summary = 'Print the versions of rotor, Node.js and the cloud SDKs rotor carries.'
   static override description = '`rotor --version` prints one line; this command adds the SDK versions (for bug reports) and, with --json, a document.'
   static override examples = ['<%= config.bin %> version', '<%= config.bin %> version --json']

@@ -5,8 +5,16 @@ import {BaseCommand} from '../../src/cli/base-command.js'
 import {parseDuration} from '../../src/config/duration.js'
 import {now} from '../../src/clock.js'
 import {UsageError} from '../../src/errors/index.js'
+import type {AuditEntry} from '../../src/audit/types.js'
 
-export default class AuditShow extends BaseCommand<typeof AuditShow> {
+/** `rotor audit show --json`. */
+export interface AuditShowResult {
+  /** The audit log read. */
+  file: string
+  entries: AuditEntry[]
+}
+
+export default class AuditShow extends BaseCommand<typeof AuditShow, AuditShowResult> {
   static override summary = 'List audit log entries.'
   static override description = `Prints the entries of the audit log (never values: entries hold none), oldest first: an intent before each store change and its outcome after, linked by the intent's number. Check the log's integrity with \`rotor audit verify\`.`
 
@@ -22,7 +30,7 @@ export default class AuditShow extends BaseCommand<typeof AuditShow> {
     since: Flags.string({summary: 'Only entries from this time on: an ISO time, or a duration back from now (24h, 7d).'}),
   }
 
-  async run() {
+  async run(): Promise<AuditShowResult> {
     const file = this.flags.file ? resolve(this.flags.file) : (await this.loadConfig()).audit.path
     const since = this.flags.since === undefined ? undefined : parseSince(this.flags.since)
     const {entries, unreadableLines} = await listEntries(file, {secret: this.flags.secret, since})

@@ -5,8 +5,17 @@ import {parseExpectedHead, readStoreAnchors} from '../../src/audit/store-anchors
 import {BaseCommand} from '../../src/cli/base-command.js'
 import {UsageError} from '../../src/errors/index.js'
 import {ExitCode} from '../../src/exit-codes.js'
+import type {AuditVerifyResult as ChainCheck} from '../../src/audit/types.js'
 
-export default class AuditVerify extends BaseCommand<typeof AuditVerify> {
+/** `rotor audit verify --json`. */
+export type AuditVerifyCommandResult = ChainCheck & {
+  /** The audit log checked. */
+  file: string
+  /** Secrets whose anchor could not be read (exit 3). */
+  unreadableAnchors: string[]
+}
+
+export default class AuditVerify extends BaseCommand<typeof AuditVerify, AuditVerifyCommandResult> {
   static override summary = 'Check the audit log: its keyed chain, and the anchors the stores hold.'
   static override description = `Each entry holds the SHA-256 of the line before it and an HMAC-SHA-256 under the audit key (ROTOR_AUDIT_KEY, ROTOR_AUDIT_KEY_FILE, or the key file rotor created under its user directory), so an entry changed, removed, reordered or rebuilt without the key is found. After each change rotor records the seq and hash of the latest entry in the secret's primary store metadata (auditSeq, auditHead); verify reads every one it can (metadata only, never values) and so also finds a cut tail, a deleted or emptied log, and a fresh log put in place of a used one. Every problem is named; any problem exits 1, and an anchor that could not be read exits 3 (--no-anchors checks the chain alone).`
 
@@ -22,7 +31,7 @@ export default class AuditVerify extends BaseCommand<typeof AuditVerify> {
     anchors: Flags.boolean({summary: "Check the anchors in the secrets' primary stores (needs rotor.yaml).", default: true, allowNo: true}),
   }
 
-  async run() {
+  async run(): Promise<AuditVerifyCommandResult> {
     const expected = this.flags['expect-head'] === undefined ? undefined : parseExpectedHead(this.flags['expect-head'])
     if (typeof expected === 'string') throw new UsageError(expected)
     const config = this.flags.anchors || !this.flags.file ? await this.loadConfig() : undefined

@@ -7,7 +7,20 @@ import {canPrompt, confirm} from '../../src/cli/prompt.js'
 import {now} from '../../src/clock.js'
 import {UsageError} from '../../src/errors/index.js'
 
-export default class StoreAcceptRollback extends BaseCommand<typeof StoreAcceptRollback> {
+/** `rotor store accept-rollback --json`. */
+export interface StoreAcceptRollbackResult {
+  store: string
+  /** The store's generation now. */
+  generation: number
+  /** The generation rotor had seen before. */
+  seen: number
+  /** Where rotor records the generation it saw. */
+  seenFile: string
+  /** False when the store was not older than what was seen: nothing to accept. */
+  accepted: boolean
+}
+
+export default class StoreAcceptRollback extends BaseCommand<typeof StoreAcceptRollback, StoreAcceptRollbackResult> {
   static override summary = 'Accept a file store that is older than the last state rotor saw of it (a restored backup).'
   static override description = `Every write to a file store advances its generation, an authenticated counter inside the store, and rotor records the last generation it saw outside the store (in the user's state directory). A store whose generation is lower (a backup or snapshot put back, or a replaced file) is refused, because it may hand out values that were rotated away. When you restored it on purpose, this command records its current generation as the one seen, and the store opens again; \`rotor plan\` then shows what differs from the other targets. Recorded in the audit log. Changes no secret.`
 
@@ -19,7 +32,7 @@ export default class StoreAcceptRollback extends BaseCommand<typeof StoreAcceptR
 
   static override flags = {yes: yesFlag}
 
-  async run() {
+  async run(): Promise<StoreAcceptRollbackResult> {
     const config = await this.loadConfig()
     const store = pickFileStore(config, this.args.store, 'whose rollback to accept')
     if (!this.flags.yes) {

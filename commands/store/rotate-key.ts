@@ -7,8 +7,12 @@ import {yesFlag} from '../../src/cli/flags.js'
 import {canPrompt, confirm} from '../../src/cli/prompt.js'
 import {UsageError} from '../../src/errors/index.js'
 import {now} from '../../src/clock.js'
+import type {KeyRotation} from '../../providers/file/rotate-key.js'
 
-export default class StoreRotateKey extends BaseCommand<typeof StoreRotateKey> {
+/** `rotor store rotate-key --json`. */
+export type StoreRotateKeyResult = KeyRotation
+
+export default class StoreRotateKey extends BaseCommand<typeof StoreRotateKey, StoreRotateKeyResult> {
   static override summary = "Re-encrypt a file store under a new key, and replace its key file."
   static override description = `Every value stays as it is; only the key changes. Safe to interrupt: until the new key file is in place, the old key is kept as KEYFILE.old and the new one as KEYFILE.new, and rotor reads the store with whichever opens it; running the command again finishes the job. Recorded in the audit log. Copies of the store made before (backups) still need the old key.`
 
@@ -20,7 +24,7 @@ export default class StoreRotateKey extends BaseCommand<typeof StoreRotateKey> {
 
   static override flags = {yes: yesFlag}
 
-  async run() {
+  async run(): Promise<StoreRotateKeyResult> {
     const config = await this.loadConfig()
     const store = pickFileStore(config, this.args.store, 'whose key to rotate')
     if (!this.flags.yes) {

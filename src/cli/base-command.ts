@@ -2,7 +2,9 @@
  * Every rotor command extends this. It owns the global flags, loading the config, opening stores
  * and the audit log, the warnings (stderr lines, and `warnings` in the --json document), the
  * interrupt (SIGINT/SIGTERM) and the error funnel: every error leaves as the exit code of the one
- * table in src/exit-codes.ts, as text on stderr or as `{error, warnings}` under --json.
+ * table in src/exit-codes.ts, as text on stderr or as `{schemaVersion, error, warnings}` under --json.
+ * Each command declares the type of its result (`Result`): under --json it is printed with
+ * `schemaVersion` and `warnings` (src/cli/json.ts), and docs/json/ holds its JSON Schema.
  */
 import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
 import ansis from 'ansis'
@@ -22,10 +24,16 @@ import {registerConfigSecrets} from '../redact/config.js'
 import {neutraliseDebugSwitches} from './debug-switches.js'
 import {quietFlag} from './flags.js'
 import {Interrupt} from './interrupt.js'
+import {errorDocument, jsonDocument} from './json.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 
-export abstract class BaseCommand<T extends typeof Command> extends Command {
+/**
+ * `T`: the command's class (for its flags and args). `Result`: what `run` returns, the command's
+ * `--json` document without the envelope; an exported type in the command's file (`XResult`), from
+ * which `npm run schemas` writes docs/json/<command>.schema.json.
+ */
+export abstract class BaseCommand<T extends typeof Command, Result extends object> extends Command {
   static override enableJsonFlag = true
 
   static override baseFlags = {
@@ -44,6 +52,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** Every warning and note this command emitted (redacted), for `warnings` under --json. */
   private readonly warnings: string[] = []
   protected readonly interrupt = new Interrupt()
+
+  abstract override run(): Promise<Result>
 
   override async init(): Promise<void> {
     // Before any store (and so any SDK) loads: SDKs read their debug switches when they load.
@@ -137,10 +147,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return redacted
   }
 
-  /** One JSON document: the command's result plus every warning it emitted. */
+  /** One JSON document: `schemaVersion`, the command's result and every warning it emitted. */
   protected override toSuccessJson(result: unknown): unknown {
-    if (result === null || typeof result !== 'object' || Array.isArray(result)) return result
-    return {...result, warnings: this.warnings}
+    return jsonDocument(result, this.warnings)
   }
 
   /** Where runChanges (src/cli/changes.ts) prints: this command's stdout and redacted warnings. */
@@ -174,7 +183,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     const exit = exitCodeFor(error)
     process.exitCode = exit
     if (this.jsonEnabled()) {
-      this.logJson({error: redactDeep(errorJson(error, exit)), warnings: this.warnings})
+      this.logJson(errorDocument(redactDeep(errorJson(error, exit)), this.warnings))
       return
     }
     // Both already said what happened in one line (the interrupt in interrupted()).

@@ -129,7 +129,23 @@ export function planExitCode(plan: Plan, coverage: ReadCoverage, detailed: boole
   return detailed && plan.actions.length > 0 ? ExitCode.CHANGES_PENDING : ExitCode.OK
 }
 
-export const changeResult = (result: ChangeRun) => ({
+/** `--json` of a command that changed stores (apply, sync, copy, rotate, rollback, restore). */
+export interface ChangeResult {
+  dryRun: false
+  /** What the run set out to do. */
+  plan: Plan
+  /** What it did, action by action; absent when there was nothing to do. */
+  report?: RunReport
+  cancelled: boolean
+}
+
+/** `--json` of the same commands under --dry-run: the plan, nothing changed. */
+export interface DryRunResult {
+  dryRun: true
+  plan: Plan
+}
+
+export const changeResult = (result: ChangeRun): ChangeResult => ({
   dryRun: false,
   plan: result.plan,
   report: result.report,

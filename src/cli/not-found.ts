@@ -8,6 +8,7 @@ import {closest} from '../config/suggest.js'
 import {UsageError} from '../errors/index.js'
 import {errorJson, errorText} from '../errors/format.js'
 import {ExitCode} from '../exit-codes.js'
+import {errorDocument} from './json.js'
 
 const spaced = (id: string) => id.replaceAll(':', ' ')
 
@@ -24,7 +25,7 @@ export function unknownCommandError(config: Pick<Config, 'commandIDs' | 'topics'
 /** Prints the error as text on stderr, or as one JSON document under --json, and exits 64. */
 export function failUnknownCommand(config: Pick<Config, 'commandIDs' | 'topics'>, id: string, argv: readonly string[]): never {
   const error = unknownCommandError(config, id)
-  if (argv.includes('--json')) process.stdout.write(`${JSON.stringify({error: errorJson(error), warnings: []}, null, 2)}\n`)
+  if (argv.includes('--json')) process.stdout.write(`${JSON.stringify(errorDocument(errorJson(error), []), null, 2)}\n`)
   else process.stderr.write(errorText(error))
   throw new Errors.ExitError(ExitCode.USAGE)
 }

@@ -1,5 +1,5 @@
 import ansis from 'ansis'
-import type {SecretDrift, TargetDrift} from '../plan/drift.js'
+import type {DriftKind, SecretDrift, TargetDrift} from '../plan/drift.js'
 import {type Plan, refText} from '../plan/types.js'
 import type {Orphan} from '../run/orphans.js'
 
@@ -34,8 +34,31 @@ export function driftFix(d: SecretDrift, syncPlan: Plan): DriftFix | undefined {
   return {by: 'apply', command: 'rotor apply'}
 }
 
+/** One secret's row in `rotor diff --json` (and `sync`/`copy --dry-run`). */
+export interface SecretDriftJson {
+  secret: string
+  drift: boolean
+  /** What fixes the drift (diff only, when the secret drifts). */
+  fix?: DriftFix
+  targets: TargetDriftJson[]
+}
+
+export interface TargetDriftJson {
+  /** `store:path` */
+  target: string
+  primary: boolean
+  state: Array<DriftKind | 'in-sync'>
+  currentVersion?: string
+  /** How the current value was compared with the primary's. */
+  comparedBy?: TargetDrift['proof']
+  /** Short fingerprint of the current value, meaningful only within this run. */
+  fingerprint?: string
+  extraVersions?: string[]
+  detail?: string
+}
+
 /** One JSON-friendly row per secret: what `rotor diff --json` prints. Never a value. */
-export function driftJson(drift: SecretDrift[], syncPlan?: Plan) {
+export function driftJson(drift: SecretDrift[], syncPlan?: Plan): SecretDriftJson[] {
   return drift.map((d) => ({
     secret: d.name,
     drift: d.drift,
