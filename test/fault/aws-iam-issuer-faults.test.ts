@@ -8,6 +8,7 @@
 import {afterAll, describe, expect, it} from 'vitest'
 import {awsIamIssuerFactory} from '../../providers/issuers/aws-iam/factory.js'
 import type {Issued, IssuerClient} from '../../providers/issuers/types.js'
+import {ThrottledError, UnavailableError} from '../../src/errors/index.js'
 import {retry, type RetryPolicy} from '../../src/util/retry.js'
 import {type FaultProxy, startFaultProxy} from '../support/fault-proxy.js'
 import {authenticatesAs, createIamUser, iamKeys, type MotoServer, motoUnavailable, startMoto} from '../support/moto.js'
@@ -73,5 +74,33 @@ describe.skipIf(unavailable !== undefined)('aws-iam issuer under 30% IAM faults'
     expect(faulted).toBeGreaterThanOrEqual(5)
     // The lost answer's key was found and deleted, and said so.
     expect(warnings.some((w) => w.includes('its answer (the only copy of the secret) was lost'))).toBe(true)
+  })
+
+  it('maps each IAM fault onto rotor\'s error kinds: throttling -> ThrottledError, 5xx and resets -> retryable UnavailableError', async () => {
+    server ??= await startMoto()
+    proxy ??= await startFaultProxy(server.endpoint, 1)
+    proxy.faults.clear()
+    proxy.faults.failNext('ListAccessKeys', 'throttle', 'server-error', 'reset', 'drop-response')
+    const user = await createIamUser(server)
+    const settings = awsIamIssuerFactory.settings.parse({region: server.region, endpoint: proxy.endpoint})
+    const issuer = await awsIamIssuerFactory.create('ci-iam', settings, awsIamIssuerFactory.binding.parse({user}), {
+      baseDir: process.cwd(),
+      env: {AWS_ACCESS_KEY_ID: server.admin.accessKeyId, AWS_SECRET_ACCESS_KEY: server.admin.secretAccessKey},
+      now: () => new Date(),
+    })
+    const outcome = () =>
+      issuer.list().then(
+        () => undefined,
+        (e: unknown) => e as Error & {retryable?: boolean},
+      )
+    const throttled = await outcome()
+    expect(throttled).toBeInstanceOf(ThrottledError)
+    for (let i = 0; i < 3; i++) {
+      const error = await outcome()
+      expect(error).toBeInstanceOf(UnavailableError)
+      expect(error?.retryable).toBe(true)
+    }
+    await expect(issuer.list()).resolves.toEqual([])
+    await issuer.close()
   })
 })
