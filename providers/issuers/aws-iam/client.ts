@@ -13,9 +13,10 @@
  * secret was never seen, so it deletes it and mints again. Across processes (a kill after the
  * call), the engine's recovery does the same from the recorded intent time (ISSUERS.md, step 6).
  */
-import {CreateAccessKeyCommand, DeleteAccessKeyCommand, IAMClient, type IAMClientConfig, ListAccessKeysCommand, UpdateAccessKeyCommand} from '@aws-sdk/client-iam'
+import {CreateAccessKeyCommand, DeleteAccessKeyCommand, IAMClient, ListAccessKeysCommand, UpdateAccessKeyCommand} from '@aws-sdk/client-iam'
 import {GetCallerIdentityCommand, STSClient} from '@aws-sdk/client-sts'
 import {AuthError, ConflictError, isNotFound, isRotorError, NotFoundError, type RotorError, UnavailableError} from '../../../src/errors/index.js'
+import {awsSdkConfig} from '../../aws/sdk-config.js'
 import {type DoctorCheck, SecretValue} from '../../types.js'
 import type {IssueRequest, Issued, IssuerClient, IssuerContext, IssuerCredential} from '../types.js'
 import {sdkErrorName, translateIamError} from './errors.js'
@@ -34,26 +35,6 @@ interface PendingCreate {
   startedAt: number
 }
 
-export function iamSdkConfig(settings: AwsIamSettings, env: NodeJS.ProcessEnv): IAMClientConfig {
-  const useEnvKeys = !settings.profile && !env.AWS_PROFILE && env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
-  return {
-    region: settings.region,
-    maxAttempts: 1,
-    ...(settings.endpoint ? {endpoint: settings.endpoint} : {}),
-    ...(settings.profile ? {profile: settings.profile} : {}),
-    ...(useEnvKeys
-      ? {
-          credentials: {
-            accessKeyId: env.AWS_ACCESS_KEY_ID!,
-            secretAccessKey: env.AWS_SECRET_ACCESS_KEY!,
-            ...(env.AWS_SESSION_TOKEN ? {sessionToken: env.AWS_SESSION_TOKEN} : {}),
-          },
-        }
-      : {}),
-    requestHandler: {connectionTimeout: 5_000, requestTimeout: 30_000},
-  }
-}
-
 export class AwsIamIssuerClient implements IssuerClient {
   readonly capabilities = awsIamCapabilities
   readonly iam: IAMClient
@@ -68,7 +49,7 @@ export class AwsIamIssuerClient implements IssuerClient {
     readonly binding: AwsIamBinding,
     private readonly context: IssuerContext,
   ) {
-    this.iam = new IAMClient(iamSdkConfig(settings, context.env))
+    this.iam = new IAMClient(awsSdkConfig(settings, context.env))
   }
 
   private async call<T>(op: string, run: () => Promise<T>): Promise<T> {

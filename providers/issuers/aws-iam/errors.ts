@@ -2,6 +2,7 @@
  * IAM and STS errors -> rotor's error kinds, at the issuer's boundary. AWS messages name users,
  * key ids and actions, never a secret access key, so they are kept as details.
  */
+import {AUTH_FAILURES, NETWORK_CODES, type SdkErrorShape, SERVER_FAILURES as AWS_SERVER_FAILURES, THROTTLES as AWS_THROTTLES} from '../../aws/errors.js'
 import {AuthError, ConflictError, InvalidRequestError, NotFoundError, type RotorError, isRotorError, ThrottledError, UnavailableError} from '../../../src/errors/index.js'
 
 export interface IamCallContext {
@@ -11,29 +12,10 @@ export interface IamCallContext {
   user: string
 }
 
-interface SdkErrorShape {
-  name?: string
-  code?: string
-  message?: string
-  $fault?: 'client' | 'server'
-  $metadata?: {httpStatusCode?: number}
-  $response?: {headers?: Record<string, string | undefined>}
-}
-
-/** The key or the signature is refused: the credential does not authenticate. */
-const REFUSED_CREDENTIALS = new Set([
-  'InvalidClientTokenId',
-  'SignatureDoesNotMatch',
-  'IncompleteSignature',
-  'MissingAuthenticationToken',
-  'ExpiredToken',
-  'UnrecognizedClientException',
-  'InvalidAccessKeyId',
-  'AuthFailure',
-])
-const THROTTLES = new Set(['Throttling', 'ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded', 'RequestThrottled'])
-const SERVER_FAILURES = new Set(['ServiceFailure', 'ServiceFailureException', 'InternalFailure', 'InternalError', 'ServiceUnavailable', 'ServiceUnavailableException'])
-const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH'])
+/** The key or the signature is refused (the Query protocol's names next to the JSON ones): the credential does not authenticate. */
+const REFUSED_CREDENTIALS = new Set([...AUTH_FAILURES, 'IncompleteSignature', 'MissingAuthenticationToken', 'ExpiredToken', 'InvalidAccessKeyId', 'AuthFailure'])
+const THROTTLES = new Set([...AWS_THROTTLES, 'RequestThrottled'])
+const SERVER_FAILURES = new Set([...AWS_SERVER_FAILURES, 'ServiceFailure', 'ServiceFailureException', 'InternalError'])
 
 export const sdkErrorName = (error: unknown): string | undefined => ((error as SdkErrorShape | undefined)?.name ?? undefined)
 

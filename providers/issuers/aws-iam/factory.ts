@@ -7,7 +7,7 @@
  */
 import {z} from 'zod'
 import {parseDuration} from '../../../src/config/duration.js'
-import {insecureTransportMessage, isPlainTextRemote} from '../../../src/util/transport.js'
+import {awsConnection, insecureEndpoint} from '../../aws/factory.js'
 import type {IssuerCapabilities, IssuerFactory} from '../types.js'
 import {awsIamPolicy} from './policy.js'
 
@@ -15,28 +15,12 @@ export const DEFAULT_DELETE_AFTER = '7d'
 
 const settings = z
   .strictObject({
-    region: z
-      .string()
-      .regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'an AWS region such as eu-west-1')
-      .describe('Region for STS (IAM itself is global); also picks the partition (aws, aws-cn, aws-us-gov).'),
-    profile: z
-      .string()
-      .min(1)
-      .optional()
-      .describe('Named profile from ~/.aws/config and ~/.aws/credentials; default: the SDK default credential chain.'),
-    endpoint: z
-      .url({protocol: /^https?$/})
-      .optional()
-      .describe('One endpoint for IAM and STS instead of the public ones: a VPC endpoint or a local emulator (moto).'),
-    allowInsecureTransport: z
-      .boolean()
-      .default(false)
-      .describe('Allow plain http:// to a host other than this machine (loopback is always allowed). New secret keys would cross the network unencrypted.'),
+    region: awsConnection.region.describe('Region for STS (IAM itself is global); also picks the partition (aws, aws-cn, aws-us-gov).'),
+    profile: awsConnection.profile,
+    endpoint: awsConnection.endpoint.describe('One endpoint for IAM and STS instead of the public ones: a VPC endpoint or a local emulator (moto).'),
+    allowInsecureTransport: awsConnection.allowInsecureTransport,
   })
-  .refine((s) => s.allowInsecureTransport || s.endpoint === undefined || !isPlainTextRemote(s.endpoint), {
-    error: (issue) => insecureTransportMessage('the endpoint', String((issue.input as {endpoint?: string}).endpoint)),
-    path: ['endpoint'],
-  })
+  .refine(...insecureEndpoint)
   .describe('AWS IAM access keys of one IAM user per secret. Credentials come from the SDK default chain: environment, profile/SSO, web identity, or an instance/task role.')
 
 export type AwsIamSettings = z.infer<typeof settings>
