@@ -3,13 +3,13 @@
  * so a wrong, deleted or inactive key is refused (test/support/moto.ts). `authenticates` is an STS
  * call signed with the key, straight to moto: independent of the issuer's own `check`.
  */
-import {CreateAccessKeyCommand} from '@aws-sdk/client-iam'
+import {CreateAccessKeyCommand, PutUserPolicyCommand} from '@aws-sdk/client-iam'
 import {afterAll, describe, expect, it} from 'vitest'
 import {awsIamCapabilities, awsIamIssuerFactory} from '../../providers/issuers/aws-iam/factory.js'
 import {issuerRegistry} from '../../providers/issuers/registry.js'
 import type {IssuerClient} from '../../providers/issuers/types.js'
 import {SecretValue} from '../../providers/types.js'
-import {AuthError, ConflictError} from '../../src/errors/index.js'
+import {AuthError, ConflictError, NotFoundError} from '../../src/errors/index.js'
 import {adminIam, authenticatesAs, createIamUser, iamKeys, type MotoServer, motoUnavailable, startMoto} from '../support/moto.js'
 import {runIssuerConformance} from './issuer-suite.js'
 
@@ -80,6 +80,50 @@ describe.skipIf(unavailable !== undefined)('aws-iam issuer on moto', () => {
     expect((error as Error).message).not.toContain(otherKey.value.fields()!.secretAccessKey)
     await expect(issuer.check(new SecretValue('not-an-access-key'))).rejects.toBeInstanceOf(AuthError)
     await Promise.all([issuer.close(), otherIssuer.close()])
+  })
+
+  it('check refuses an Inactive key and accepts it again after reactivate; a deleted key cannot be reactivated', async () => {
+    const server = await moto()
+    const user = await createIamUser(server)
+    const issuer = await client(user, server)
+    const issued = await issuer.issue({rotationId: 'rot-inactive', keep: []})
+    await issuer.revoke(issued.id, 'deactivate')
+    await expect(issuer.check(issued.value)).rejects.toBeInstanceOf(AuthError)
+    await issuer.reactivate!(issued.id)
+    await expect(issuer.check(issued.value)).resolves.toBeUndefined()
+    await issuer.revoke(issued.id, 'delete')
+    await expect(issuer.reactivate!(issued.id)).rejects.toBeInstanceOf(NotFoundError)
+    await issuer.close()
+  })
+
+  it('doctor names each IAM permission the admin lacks, and the user keeps its keys', async () => {
+    const server = await moto()
+    const user = await createIamUser(server)
+    const iam = await adminIam(server)
+    const limited = await createIamUser(server, 'rotor-limited')
+    await iam.send(
+      new PutUserPolicyCommand({
+        UserName: limited,
+        PolicyName: 'list-only',
+        PolicyDocument: JSON.stringify({Version: '2012-10-17', Statement: [{Effect: 'Allow', Action: ['iam:ListAccessKeys'], Resource: '*'}]}),
+      }),
+    )
+    const key = (await iam.send(new CreateAccessKeyCommand({UserName: limited}))).AccessKey!
+    iam.destroy()
+    const settings = awsIamIssuerFactory.settings.parse({region: server.region, endpoint: server.endpoint})
+    const issuer = await awsIamIssuerFactory.create('ci-iam', settings, awsIamIssuerFactory.binding.parse({user}), {
+      baseDir: process.cwd(),
+      env: {AWS_ACCESS_KEY_ID: key.AccessKeyId!, AWS_SECRET_ACCESS_KEY: key.SecretAccessKey!},
+      now: () => new Date(),
+    })
+    const checks = await issuer.doctor()
+    expect(checks).toContainEqual(expect.objectContaining({check: `iam:ListAccessKeys on user ${user}`, ok: true}))
+    for (const action of ['UpdateAccessKey', 'DeleteAccessKey']) {
+      const check = checks.find((c) => c.check === `iam:${action} on user ${user}`)
+      expect(check?.ok).toBe(false)
+      expect(check?.hint).toContain(`iam:${action}`)
+    }
+    await issuer.close()
   })
 
   it('doctor names a missing IAM user instead of passing', async () => {
