@@ -42,6 +42,7 @@ import type {AwsSettings} from './factory.js'
 import {awsCapabilities} from './runtime.js'
 import {AWSCURRENT, AWSPENDING, type AwsVersion, creationTags, metaTags, roleOf, snapshotOf, splitTags, stageFor, versionInfo} from './mapping.js'
 import {requestTokenFor} from './tokens.js'
+import {awsSdkConfig} from './sdk-config.js'
 
 /** How many secrets non-batched reads work on at once. */
 const DESCRIBE_CONCURRENCY = 8
@@ -379,21 +380,5 @@ export class AwsStoreClient implements StoreClient {
  * given (ProviderContext.env), which is process.env outside tests, so tests need not mutate it.
  */
 export function sdkConfig(settings: AwsSettings, env: NodeJS.ProcessEnv): SecretsManagerClientConfig {
-  const useEnvKeys = !settings.profile && !env.AWS_PROFILE && env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
-  return {
-    region: settings.region,
-    maxAttempts: 1,
-    ...(settings.endpoint ? {endpoint: settings.endpoint} : {}),
-    ...(settings.profile ? {profile: settings.profile} : {}),
-    ...(useEnvKeys
-      ? {
-          credentials: {
-            accessKeyId: env.AWS_ACCESS_KEY_ID!,
-            secretAccessKey: env.AWS_SECRET_ACCESS_KEY!,
-            ...(env.AWS_SESSION_TOKEN ? {sessionToken: env.AWS_SESSION_TOKEN} : {}),
-          },
-        }
-      : {}),
-    requestHandler: {connectionTimeout: 5_000, requestTimeout: 30_000},
-  }
+  return awsSdkConfig(settings, env)
 }

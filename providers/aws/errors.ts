@@ -21,7 +21,7 @@ export interface CallContext {
   path?: string
 }
 
-interface SdkErrorShape {
+export interface SdkErrorShape {
   name?: string
   code?: string
   message?: string
@@ -30,7 +30,7 @@ interface SdkErrorShape {
   $response?: {headers?: Record<string, string | undefined>}
 }
 
-const AUTH_FAILURES = new Set([
+export const AUTH_FAILURES = new Set([
   'UnrecognizedClientException',
   'InvalidSignatureException',
   'IncompleteSignatureException',
@@ -39,9 +39,9 @@ const AUTH_FAILURES = new Set([
   'InvalidClientTokenId',
   'SignatureDoesNotMatch',
 ])
-const THROTTLES = new Set(['ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded', 'Throttling', 'SlowDown'])
-const SERVER_FAILURES = new Set(['InternalServiceError', 'InternalFailure', 'ServiceUnavailable', 'ServiceUnavailableException'])
-const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH'])
+export const THROTTLES = new Set(['ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded', 'Throttling', 'SlowDown'])
+export const SERVER_FAILURES = new Set(['InternalServiceError', 'InternalFailure', 'ServiceUnavailable', 'ServiceUnavailableException'])
+export const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH'])
 
 export const restoreHint = (path: string | undefined) =>
   `the secret is scheduled for deletion; restore it with \`aws secretsmanager restore-secret --secret-id ${path ?? '<name>'}\` (RestoreSecret) before rotor can use it`
