@@ -56,7 +56,7 @@ export class CommandIssuerClient implements IssuerClient {
 
   async list(): Promise<IssuerCredential[]> {
     if (!this.settings.list) return []
-    const result = await this.run('list', this.settings.list, {}, [])
+    const result = await this.run('list', this.settings.list, {})
     this.ensureDone('list', result, [])
     const credentials: IssuerCredential[] = []
     result.stdout.split(/\r?\n/).forEach((line, index) => {
@@ -86,7 +86,6 @@ export class CommandIssuerClient implements IssuerClient {
       'accept',
       this.settings.accept,
       {ROTOR_CREDENTIAL_ID: id, ROTOR_SECRET_VALUE: secret, ROTOR_ROTATION_ID: request.rotationId, ROTOR_KEEP_IDS: request.keep.join(' ')},
-      [secret],
     )
     this.ensureDone('accept', result, [secret])
     const printed = printedId(result.stdout)
@@ -104,7 +103,7 @@ export class CommandIssuerClient implements IssuerClient {
 
   async check(value: SecretValue): Promise<void> {
     const {id, secret} = this.parts(value, AuthError)
-    const result = await this.run('check', this.settings.check, {ROTOR_CREDENTIAL_ID: id, ROTOR_SECRET_VALUE: secret}, [secret])
+    const result = await this.run('check', this.settings.check, {ROTOR_CREDENTIAL_ID: id, ROTOR_SECRET_VALUE: secret})
     if (result.code === 0) return
     const tail = outputTail(result.stderr, [secret])
     const detail = `${describeEnd(result, this.timeoutMs)}${tail ? `: ${tail}` : ''}`
@@ -120,7 +119,7 @@ export class CommandIssuerClient implements IssuerClient {
 
   async revoke(id: string, _mode: 'deactivate' | 'delete'): Promise<void> {
     // No reversible step (capabilities.deactivates is false): both modes delete.
-    const result = await this.run('revoke', this.settings.revoke, {ROTOR_CREDENTIAL_ID: id, ROTOR_REVOKE_MODE: 'delete'}, [])
+    const result = await this.run('revoke', this.settings.revoke, {ROTOR_CREDENTIAL_ID: id, ROTOR_REVOKE_MODE: 'delete'})
     this.ensureDone('revoke', result, [])
   }
 
@@ -180,7 +179,7 @@ export class CommandIssuerClient implements IssuerClient {
     return {id: fields.id, secret: fields.value}
   }
 
-  private async run(action: Action, argv: string[], values: Record<string, string>, secrets: string[]): Promise<ProgramResult> {
+  private async run(action: Action, argv: string[], values: Record<string, string>): Promise<ProgramResult> {
     const env = childEnv({
       env: this.context.env,
       config: this.context.config,
