@@ -6,7 +6,7 @@
  */
 import {SecretValue} from '../../providers/types.js'
 
-const PLACEHOLDER = /\{\{\s*([A-Za-z][A-Za-z0-9_]*)\s*(?:\|\s*([a-z]+)\s*)?\}\}/g
+const PLACEHOLDER = /\{\{\s*([A-Za-z][A-Za-z0-9_]*)\s*(?:\|\s*([A-Za-z0-9_]+)\s*)?\}\}/g
 const FILTERS = ['url'] as const
 
 export interface Placeholder {
