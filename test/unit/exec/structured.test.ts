@@ -7,6 +7,8 @@ import {InvalidRequestError, UsageError} from '../../../src/errors/index.js'
 import {SecretValue} from '../../../providers/types.js'
 import {ValueReader} from '../../../src/engine/values.js'
 import type {StoreSet} from '../../../src/engine/stores.js'
+import {MAX_LENGTH, MAX_PREFIX_LENGTH} from '../../../src/keys/index.js'
+import {providerKinds, registry} from '../../../providers/registry.js'
 
 const secret = (extra: Partial<SecretConfig>): SecretConfig => ({name: 'app-db', generator: {} as never, graceMs: 0, retire: 'disable', labels: {}, adopt: false, targets: [], ...extra})
 const PASSWORD = 'p@ss/w0rd:Structured-91xQ'
@@ -90,5 +92,14 @@ describe('fingerprints of structured values', () => {
     expect(reader.fingerprint(a)).toBe(reader.fingerprint(reordered))
     expect(reader.fingerprint(a)).not.toBe(reader.fingerprint(otherUser))
     expect(reader.fingerprint(new SecretValue('plain-value-1234'))).not.toBe(reader.fingerprint(a))
+  })
+})
+
+describe('structured values in stores', () => {
+  it('fit every store: the longest generated password, JSON-escaped throughout, with long field values', () => {
+    const worst = SecretValue.fromFields({username: 'u'.repeat(63), password: '\\'.repeat(MAX_LENGTH + MAX_PREFIX_LENGTH), accessKeyId: 'A'.repeat(128)})
+    for (const kind of providerKinds) {
+      expect(Buffer.byteLength(worst.reveal()), kind).toBeLessThanOrEqual(registry[kind].capabilities.maxValueBytes)
+    }
   })
 })
