@@ -86,4 +86,21 @@ secrets:
     expect(scan.stdout).not.toContain(fields.value)
     expect(JSON.parse(scan.stdout).leaks).toEqual([expect.objectContaining({file: 'notes.txt', secret: 'partner-key', field: 'value'})])
   })
+
+  it('rotates into the other slot, keeps both valid for grace, then revokes the old one at the service', async () => {
+    const old = JSON.parse((await cli(['get', 'partner-key', '--reveal'])).stdout) as {id: string; value: string}
+    const rotate = await cli(['apply', '--yes'], '2026-04-02T04:00:00Z')
+    expect(rotate.code, rotate.stderr + rotate.stdout).toBe(0)
+    const current = JSON.parse((await cli(['get', 'partner-key', '--reveal'], '2026-04-02T04:00:00Z')).stdout) as {id: string; value: string}
+    expect(current.id).toBe('shop-b')
+    expect(service.ids()).toEqual(['shop-a', 'shop-b'])
+    expect(await service.authenticates(old.id, old.value)).toBe(true)
+    expect(await service.authenticates(current.id, current.value)).toBe(true)
+
+    const retire = await cli(['apply', '--yes'], '2026-04-05T04:00:00Z')
+    expect(retire.code, retire.stderr + retire.stdout).toBe(0)
+    expect(service.ids()).toEqual(['shop-b'])
+    expect(await service.authenticates(old.id, old.value)).toBe(false)
+    expect(await service.authenticates(current.id, current.value)).toBe(true)
+  })
 })
