@@ -88,13 +88,17 @@ export function runProgram(run: ProgramRun): Promise<ProgramResult> {
     // A program that exits leaves nothing behind: a background child holding its pipes open
     // would otherwise keep `close` from firing until the timeout.
     child.on('exit', killGroup)
+    // Its own group does not get the terminal's Ctrl-C: when rotor goes, the group goes too.
+    process.once('exit', killGroup)
     child.on('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer)
+      process.off('exit', killGroup)
       const reason = error.code === 'ENOENT' ? 'not found' : error.code === 'EACCES' ? 'permission denied (not an executable file)' : (error.code ?? error.message)
       reject(new ProgramStartError(name, reason, {cause: error}))
     })
     child.on('close', (code, signal) => {
       clearTimeout(timer)
+      process.off('exit', killGroup)
       resolve({code, signal, timedOut, stdout: stdout.slice(0, MAX_OUTPUT_CHARS), stderr})
     })
   })
