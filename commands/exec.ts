@@ -17,7 +17,7 @@ export interface ExecResult {
 
 export default class Exec extends BaseCommand<typeof Exec, ExecResult> {
   static override summary = "Run a command with the selected secrets' current values in its environment."
-  static override description = `Each secret's current value (read from its primary target) goes into the variable named by its \`env:\` in rotor.yaml, or its name upper-cased with other characters as "_" (payments-api -> PAYMENTS_API). Values are never put in argv.
+  static override description = `Each secret's current value (read from its primary target) goes into the variable named by its \`env:\` in rotor.yaml, or its name upper-cased with other characters as "_" (payments-api -> PAYMENTS_API); a secret with a \`template:\` hands over the rendered template there. \`env:\` may instead map variables to fields of a structured value (\`env: {DB_USER: username, DB_PASSWORD: password, DATABASE_URL: template}\`). Values are never put in argv.
 
 The command gets only PATH, HOME, USER, LANG, LC_*, TZ, TMPDIR, TERM and SHELL from rotor's environment, plus the variables the selected secrets name in \`passEnv:\` and those given with --pass-env, plus the values. rotor's own credentials (ROTOR_FILE_KEY or a file store's keyEnv, VAULT_*, AWS_*, AZURE_*, GOOGLE_*, CLOUDSDK_*, ROTOR_AUDIT_KEY*, webhook variables) are never passed.
 
@@ -56,10 +56,13 @@ The values are masked in the command's stdout and stderr (which then are pipes, 
     // Refused before any value is read.
     checkPassEnv(passEnv, config)
     const values = await currentValues(secrets, this.stores(config))
+    // Set on purpose from a secret (AWS_ACCESS_KEY_ID from an aws-iam secret's field), so allowed
+    // even where passEnv would refuse the name: these are the secret's values, not rotor's credentials.
     const revealed = Object.fromEntries(values.map((v) => [v.variable, v.value.reveal()]))
     const env = childEnv({env: process.env, config, passEnv, values: revealed})
-    const exitCode = await runWithEnv(command, args, env, {mask: this.flags.mask ? Object.values(revealed) : []})
+    const exitCode = await runWithEnv(command, args, env, {mask: this.flags.mask ? values.flatMap((v) => v.masks) : []})
     process.exitCode = exitCode
-    return {command, variables: values.map((v) => ({secret: v.secret, variable: v.variable, target: v.target})), masked: this.flags.mask, exitCode}
+    const variables = values.map((v) => ({secret: v.secret, variable: v.variable, target: v.target, ...(v.field ? {field: v.field} : {})}))
+    return {command, variables, masked: this.flags.mask, exitCode}
   }
 }

@@ -22,7 +22,7 @@ export type ExportResult =
 
 export default class Export extends BaseCommand<typeof Export, ExportResult> {
   static override summary = "Write the selected secrets' current values to a file with mode 0600."
-  static override description = `--format env writes NAME='value' lines a POSIX shell can source (and dotenv reads); --format json writes one object. Variable names come from each secret's \`env:\`, or its name upper-cased. Printing values on stdout reveals them, so it needs --reveal.`
+  static override description = `--format env writes NAME='value' lines a POSIX shell can source (and dotenv reads); --format json writes one object. Variable names come from each secret's \`env:\`, or its name upper-cased; an \`env:\` map writes one variable per field of a structured value (or \`template\`). Printing values on stdout reveals them, so it needs --reveal.`
 
   static override examples = [
     '<%= config.bin %> export --output .env.local',
@@ -49,7 +49,7 @@ export default class Export extends BaseCommand<typeof Export, ExportResult> {
     if (output?.warning) this.warn(output.warning)
     const values = await currentValues(selectSecrets(config, this.flags.select), this.stores(config))
     const text = this.flags.format === 'json' ? toJsonFile(values) : toEnvFile(values)
-    const variables = values.map((v) => ({secret: v.secret, variable: v.variable, target: v.target}))
+    const variables = values.map((v) => ({secret: v.secret, variable: v.variable, target: v.target, ...(v.field ? {field: v.field} : {})}))
     if (this.flags.reveal) {
       if (!this.jsonEnabled()) process.stdout.write(text)
       return {format: this.flags.format, variables, values: Object.fromEntries(values.map((v) => [v.variable, v.value.reveal()]))}

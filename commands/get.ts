@@ -1,7 +1,8 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../src/cli/base-command.js'
 import {UsageError} from '../src/errors/index.js'
-import {describeVersionOf, readValueOf} from '../src/exec/env.js'
+import {TEMPLATE_FIELD} from '../src/config/fields.js'
+import {checkField, describeVersionOf, readValueOf, valueOfField} from '../src/exec/env.js'
 import {secretByName} from '../src/run/select.js'
 import type {Role} from '../providers/types.js'
 
@@ -21,12 +22,14 @@ export interface GetResult {
 
 export default class Get extends BaseCommand<typeof Get, GetResult> {
   static override summary = "Read a secret's version; the value is shown only with --reveal."
-  static override description = `Without --reveal, prints which version would be read and its metadata from the store's description: the value is not read at all (a read is audited by the cloud and moves AWS LastAccessedDate). With --reveal, prints the value alone on stdout (for piping), or in the JSON result.`
+  static override description = `Without --reveal, prints which version would be read and its metadata from the store's description: the value is not read at all (a read is audited by the cloud and moves AWS LastAccessedDate). With --reveal, prints the value alone on stdout (for piping), or in the JSON result: a structured value (a secret with an issuer) as its JSON text, one field of it with --field, or the secret's template filled in with --template.`
 
   static override examples = [
     '<%= config.bin %> get payments-api',
     '<%= config.bin %> get payments-api --reveal',
     '<%= config.bin %> get payments-api --role previous --reveal --json',
+    '<%= config.bin %> get app-db --reveal --field password',
+    '<%= config.bin %> get app-db --reveal --template',
     '<%= config.bin %> get payments-api --target vault:payments/api-key --version 3 --reveal',
   ]
 
@@ -37,6 +40,8 @@ export default class Get extends BaseCommand<typeof Get, GetResult> {
     role: Flags.string({summary: 'Which version to read.', options: ['current', 'previous', 'pending'], default: 'current', exclusive: ['version']}),
     version: Flags.string({summary: 'Read this version id instead of a role.'}),
     target: Flags.string({summary: 'store:path to read from (default: the primary target).'}),
+    field: Flags.string({summary: 'Print this field of a structured value (`username`, `password`); needs --reveal.', dependsOn: ['reveal'], exclusive: ['template']}),
+    template: Flags.boolean({summary: "Print the secret's `template:` filled in with the value's fields; needs --reveal.", dependsOn: ['reveal']}),
   }
 
   async run(): Promise<GetResult> {
@@ -51,11 +56,16 @@ export default class Get extends BaseCommand<typeof Get, GetResult> {
     const client = await this.stores(config).get(target.store)
     const selector = this.flags.version ? {versionId: this.flags.version} : {role: this.flags.role as 'current' | 'previous' | 'pending'}
     // Without --reveal the value is not read at all: describing is enough, and a read is audited.
-    const value = this.flags.reveal ? await readValueOf(secret.name, client, target.path, selector) : undefined
+    const field = this.flags.template ? TEMPLATE_FIELD : this.flags.field
+    if (field !== undefined) checkField(secret, field)
+    const stored = this.flags.reveal ? await readValueOf(secret.name, client, target.path, selector) : undefined
+    const ref = `${target.store}:${target.path}`
+    const value = stored && field !== undefined ? valueOfField(secret, ref, stored, field) : stored
     const version = await describeVersionOf(secret.name, client, target.path, selector, {strict: !value})
     const result: GetResult = {
       secret: secret.name,
-      target: `${target.store}:${target.path}`,
+      target: ref,
+      ...(field !== undefined ? {field} : {}),
       versionId: version?.id,
       role: version?.role,
       createdAt: version?.createdAt.toISOString(),

@@ -6,6 +6,7 @@
 import {getFactory, isProviderKind} from '../../providers/registry.js'
 import {DEFAULT_POLICY, validatePolicy, type GeneratorPolicy} from '../keys/index.js'
 import {formatDuration, parseDuration} from './duration.js'
+import {withValueFields} from './fields.js'
 import {errorMap} from './issues.js'
 import type {KeyPath} from './locate.js'
 import type {PathProblem} from './problems.js'
@@ -43,6 +44,7 @@ export function checkConfig(data: unknown, secretOrder: string[]): Checked {
   const root = asMap(data)
   const rawStores = asMap(root.stores)
   const rawSecrets = asMap(root.secrets)
+  const rawIssuers = asMap(root.issuers)
   const problems: PathProblem[] = []
 
   const stores: Record<string, StoreConfig> = {}
@@ -59,7 +61,10 @@ export function checkConfig(data: unknown, secretOrder: string[]): Checked {
     if (!isPlainMap(raw) || !NAME_PATTERN.test(name)) continue
     problems.push(...checkSecret(name, raw))
     const parsed = secretSchema.safeParse(raw, {error: errorMap})
-    if (parsed.success) secrets.push(toSecretConfig(name, parsed.data))
+    if (!parsed.success) continue
+    const secret = toSecretConfig(name, parsed.data)
+    problems.push(...withValueFields(secret, raw, rawIssuers))
+    secrets.push(secret)
   }
 
   problems.push(...checkTargets(rawStores, rawSecrets, secretOrder))
@@ -111,7 +116,9 @@ export function toSecretConfig(name: string, parsed: ParsedSecret): SecretConfig
   if (parsed.maxAge !== undefined) secret.maxAgeMs = parsed.maxAge
   if (parsed.environment !== undefined) secret.environment = parsed.environment
   if (parsed.verify !== undefined) secret.verify = toVerify(parsed.verify)
-  if (parsed.env !== undefined) secret.env = parsed.env
+  if (typeof parsed.env === 'string') secret.env = parsed.env
+  else if (parsed.env !== undefined) secret.envFields = parsed.env
+  if (parsed.template !== undefined) secret.template = parsed.template
   if (parsed.passEnv !== undefined) secret.passEnv = parsed.passEnv
   return secret
 }

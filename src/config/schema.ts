@@ -294,9 +294,22 @@ export const secretSchema = z
       .describe('Where the secret is written, as `store:path`; the first is the primary.'),
     verify: verifySchema.optional(),
     env: z
+      .union([
+        z
+          .string()
+          .regex(ENV_NAME, {error: 'an environment variable name such as PAYMENTS_API_KEY'})
+          .describe('One variable: it gets the rendered `template` when there is one, else the value (JSON text for a structured value).'),
+        z
+          .record(z.string().regex(ENV_NAME, {error: 'variable names use A-Z, a-z, 0-9 and "_", not starting with a digit'}), z.string().min(1))
+          .refine((map) => Object.keys(map).length > 0, {error: 'map at least one variable to a field'})
+          .describe('Variable -> field of the value (`username`, `password`, `value`), or `template` for the rendered template.'),
+      ])
+      .describe('Environment variables for `rotor exec` and `rotor export`: one name, or a map VARIABLE: field. Default: the secret name upper-cased, other characters as "_".')
+      .optional(),
+    template: z
       .string()
-      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {error: 'an environment variable name such as PAYMENTS_API_KEY'})
-      .describe('Environment variable name for `rotor exec` and `rotor export`. Default: the secret name upper-cased, other characters as "_".')
+      .min(1)
+      .describe('One string made of the value\'s fields for consumers that need it, e.g. `postgresql://{{username}}:{{password | url}}@db:5432/app`. A secret without an issuer has one field, `value`.')
       .optional(),
     passEnv: passEnv('`rotor exec` and this secret\'s `verify.command`').optional(),
   })

@@ -87,6 +87,15 @@ export interface SecretConfig {
   verify?: VerifyConfig
   /** Variable name for `rotor exec` / `rotor export`; default from the name (src/exec/env.ts). */
   env?: string
+  /** `env` as a map: variable -> field of the value, or `template` (src/exec/env.ts). */
+  envFields?: Record<string, string>
+  /** One string made of the value's fields: `{{field}}` and `{{field | url}}` (src/exec/template.ts). */
+  template?: string
+  /**
+   * The fields of a structured value (the issuer kind's `fields`: `username`, `password`); absent
+   * for a plain value, whose one field is `value`.
+   */
+  fields?: string[]
   /** Variables of rotor's environment passed to `rotor exec` and `verify.command` children of this secret. */
   passEnv?: string[]
 }

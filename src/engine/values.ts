@@ -36,8 +36,14 @@ export class ValueReader {
     return this.prints
   }
 
+  /**
+   * A structured value is fingerprinted field by field (sorted by name), so every field counts and
+   * two stores that hold the same fields in another JSON spelling (key order, spaces) agree.
+   */
   fingerprint(value: SecretValue): string {
-    return createHmac('sha256', this.key).update(value.reveal()).digest('hex')
+    const fields = value.fields()
+    const text = fields ? JSON.stringify(Object.entries(fields).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : value.reveal()
+    return createHmac('sha256', this.key).update(fields ? `fields:${text}` : text).digest('hex')
   }
 
   /** A value read earlier in this run, if any. */

@@ -4,15 +4,21 @@
  */
 import type {SecretConfig} from '../config/types.js'
 import type {StoreSet} from '../engine/stores.js'
-import {isNotFound, NotFoundError, UsageError} from '../errors/index.js'
+import {PLAIN_FIELD, TEMPLATE_FIELD} from '../config/fields.js'
+import {InvalidRequestError, isNotFound, NotFoundError, UsageError} from '../errors/index.js'
 import {mapLimit} from '../util/pool.js'
-import type {SecretValue, StoreClient, VersionInfo, VersionSelector} from '../../providers/types.js'
+import {SecretValue, type StoreClient, type VersionInfo, type VersionSelector} from '../../providers/types.js'
+import {renderTemplate} from './template.js'
 
 export interface HandedValue {
   secret: string
   variable: string
   target: string
+  /** The field the variable holds (`password`, `template`); absent for the whole value. */
+  field?: string
   value: SecretValue
+  /** Every text of the secret a child could print: the variable's, and each field of a structured value. */
+  masks: string[]
 }
 
 /** `payments-api` -> `PAYMENTS_API`; a leading digit gets a `_` so the name stays valid. */
@@ -23,30 +29,91 @@ export function defaultEnvName(secretName: string): string {
 
 export const envNameOf = (secret: SecretConfig) => secret.env ?? defaultEnvName(secret.name)
 
+/** Which variable gets what: an `env` map as written; otherwise one variable with the template, or the value. */
+export function variablesOf(secret: SecretConfig): Array<{variable: string; field?: string}> {
+  if (secret.envFields) return Object.entries(secret.envFields).map(([variable, field]) => ({variable, field}))
+  return [{variable: envNameOf(secret), ...(secret.template !== undefined ? {field: TEMPLATE_FIELD} : {})}]
+}
+
 /** Fails before reading anything when two selected secrets would fill the same variable. */
 export function checkEnvNames(secrets: SecretConfig[]): void {
   const seen = new Map<string, string>()
   for (const secret of secrets) {
-    const variable = envNameOf(secret)
-    const other = seen.get(variable)
-    if (other) {
-      throw new UsageError(`secrets ${other} and ${secret.name} both use the variable ${variable}`, {
-        hint: 'set a distinct `env:` on one of them in rotor.yaml, or --select only one',
-      })
+    for (const {variable} of variablesOf(secret)) {
+      const other = seen.get(variable)
+      if (other && other !== secret.name) {
+        throw new UsageError(`secrets ${other} and ${secret.name} both use the variable ${variable}`, {
+          hint: 'set a distinct `env:` on one of them in rotor.yaml, or --select only one',
+        })
+      }
+      seen.set(variable, secret.name)
     }
-    seen.set(variable, secret.name)
   }
 }
 
 export async function currentValues(secrets: SecretConfig[], stores: StoreSet): Promise<HandedValue[]> {
   if (secrets.length === 0) throw new UsageError('no secrets selected', {hint: 'check --select, or add secrets to rotor.yaml'})
   checkEnvNames(secrets)
-  return mapLimit(secrets, 8, async (secret) => {
+  const read = await mapLimit(secrets, 8, async (secret) => {
     const primary = secret.targets[0]
     const client = await stores.get(primary.store)
     const value = await readValueOf(secret.name, client, primary.path, {role: 'current'})
-    return {secret: secret.name, variable: envNameOf(secret), target: `${primary.store}:${primary.path}`, value}
+    return handOut(secret, `${primary.store}:${primary.path}`, value)
   })
+  return read.flat()
+}
+
+/** The variables of one secret from its stored value. */
+export function handOut(secret: SecretConfig, target: string, value: SecretValue): HandedValue[] {
+  const masks = [value.reveal(), ...Object.values((secret.fields ? value.fields() : undefined) ?? {})]
+  return variablesOf(secret).map(({variable, field}) => {
+    const handed = field === undefined ? value : valueOfField(secret, target, value, field)
+    return {secret: secret.name, variable, target, ...(field !== undefined ? {field} : {}), value: handed, masks: [handed.reveal(), ...masks]}
+  })
+}
+
+/**
+ * One field of a stored value (`get --field`, an `env` map): a field of a structured value, the
+ * rendered `template`, or `value` for a plain one. Each result is a SecretValue, so the redactor
+ * knows it.
+ */
+export function valueOfField(secret: SecretConfig, target: string, value: SecretValue, field: string): SecretValue {
+  const fields = fieldsOf(secret, target, value)
+  if (field === TEMPLATE_FIELD) {
+    if (secret.template === undefined) throw new UsageError(`${secret.name} has no template`, {hint: 'add `template:` to the secret in rotor.yaml'})
+    return renderTemplate(secret.template, fields)
+  }
+  const text = fields[field]
+  if (text === undefined) {
+    throw new UsageError(`${secret.name} has no field ${JSON.stringify(field)}`, {hint: `its fields: ${Object.keys(fields).join(', ')}`})
+  }
+  return new SecretValue(text)
+}
+
+/** Refuses a field the secret's value cannot have, before anything is read. */
+export function checkField(secret: SecretConfig, field: string): void {
+  if (field === TEMPLATE_FIELD) {
+    if (secret.template === undefined) throw new UsageError(`${secret.name} has no template`, {hint: 'add `template:` to the secret in rotor.yaml'})
+    return
+  }
+  const fields = secret.fields ?? [PLAIN_FIELD]
+  if (!fields.includes(field)) {
+    throw new UsageError(`${secret.name} has no field ${JSON.stringify(field)}`, {hint: `its fields: ${fields.join(', ')}`})
+  }
+}
+
+/** The fields of a stored value: its issuer's fields (all present), or `value` for a plain secret. */
+export function fieldsOf(secret: SecretConfig, target: string, value: SecretValue): Record<string, string> {
+  if (!secret.fields) return {[PLAIN_FIELD]: value.reveal()}
+  const fields = value.fields()
+  const missing = fields ? secret.fields.filter((f) => typeof fields[f] !== 'string') : secret.fields
+  if (!fields || missing.length > 0) {
+    throw new InvalidRequestError(
+      `${secret.name}: the value in ${target} is not the structured value its issuer gives (fields ${secret.fields.join(', ')}; missing ${missing.join(', ')})`,
+      {hint: `it was written by another tool, or before \`issuer:\` was set; \`rotor rotate ${secret.name}\` replaces it`},
+    )
+  }
+  return fields
 }
 
 /**

@@ -12,7 +12,7 @@ import {type BlobRef, blobSizes, git, historyBlobs, ignoredPaths, readBlobs, rep
 import type {Leak} from './matcher.js'
 import {LeakMatcher} from './matcher.js'
 import {formatSize} from './size.js'
-import type {KnownValue} from './values.js'
+import {type KnownValue, withFields} from './values.js'
 
 export {installHook} from './hook.js'
 export {collectValues} from './values.js'
@@ -72,7 +72,7 @@ export async function checkScanPaths(cwd: string, paths: string[]): Promise<void
 }
 
 export async function scan(input: ScanInput): Promise<ScanOutcome> {
-  const matcher = new LeakMatcher(input.values, input.secrets)
+  const matcher = new LeakMatcher(withFields(input.values), input.secrets)
   const limit = input.maxFileBytes ?? MAX_FILE_BYTES
   if (input.mode === 'files') return scanFiles(matcher, input, limit)
   const cwd = input.mode === 'staged' ? await repoRoot(input.cwd) : input.cwd

@@ -38,6 +38,8 @@ export interface Leak extends Location {
   secrets: string[]
   /** In UTF-16 code units of the decoded text, as `column`. */
   length: number
+  /** The field of a structured value that was found on its own (`password`); absent for the whole value. */
+  field?: string
 }
 
 /** A match in bytes: [start, end) byte offsets. */
@@ -163,5 +165,6 @@ function toLeak(hit: ByteHit, where: Location, encoding: Encoding, length: numbe
     target: best.target,
     secrets: [...new Set(hit.sites.map((s) => s.secret))],
     length,
+    ...(best.field ? {field: best.field} : {}),
   }
 }

@@ -69,5 +69,6 @@ export function describe(leak: Leak): string {
   const where = leak.commit ? ` (commit ${leak.commit.slice(0, 12)})` : ''
   const encoded = leak.encoding === 'plain' ? '' : `, ${leak.encoding}-encoded`
   if (leak.kind === 'format') return `key in the format of ${leak.secrets.join(', ')}${encoded}${where}`
-  return `${leak.role} version${leak.versionId ? ` ${leak.versionId}` : ''} of ${leak.secret}${encoded}${where}`
+  const field = leak.field ? `field ${leak.field} of the ` : ''
+  return `${field}${leak.role} version${leak.versionId ? ` ${leak.versionId}` : ''} of ${leak.secret}${encoded}${where}`
 }

@@ -10,7 +10,8 @@ import type {StoreSet} from '../engine/stores.js'
 import {isNotFound} from '../errors/index.js'
 import type {Inventory} from '../plan/types.js'
 import {mapLimit} from '../util/pool.js'
-import {readsRetired, type Role, type SecretValue, type StoreClient, type VersionInfo} from '../../providers/types.js'
+import {MIN_REDACTED_LENGTH} from '../redact/index.js'
+import {readsRetired, type Role, SecretValue, type StoreClient, type VersionInfo} from '../../providers/types.js'
 
 export interface ValueSite {
   secret: string
@@ -20,6 +21,8 @@ export interface ValueSite {
   role: Role
   rotationId?: string
   createdAt: Date
+  /** The field of a structured value this is (`password`), when scan looks for fields on their own. */
+  field?: string
 }
 
 export interface KnownValue {
@@ -101,6 +104,32 @@ export async function collectValues(secrets: SecretConfig[], stores: StoreSet, c
   const values = [...byValue.values()]
   for (const v of values) v.sites.sort((a, b) => ROLE_RANK[a.role] - ROLE_RANK[b.role] || a.secret.localeCompare(b.secret))
   return {values, inventory, unreadable, skipped}
+}
+
+/**
+ * The values plus each field of every structured value (`{"username": ..., "password": ...}`) on
+ * its own: a password pasted alone into a file is as much a leak as the JSON it came in. Fields
+ * shorter than the redactor's minimum are left out (they would match ordinary text). Only scan
+ * uses this; `check`'s shared-value finding compares whole values.
+ */
+export function withFields(values: KnownValue[]): KnownValue[] {
+  const byText = new Map(values.map((known) => [known.value.reveal(), known]))
+  const out = [...values]
+  for (const known of values) {
+    for (const [field, text] of Object.entries(known.value.fields() ?? {})) {
+      if (text.length < MIN_REDACTED_LENGTH) continue
+      const sites = known.sites.map((site) => ({...site, field}))
+      const seen = byText.get(text)
+      if (seen) {
+        seen.sites.push(...sites.filter((site) => !seen.sites.some((s) => s.target === site.target && s.versionId === site.versionId && s.field === site.field)))
+        continue
+      }
+      const entry = {value: new SecretValue(text), sites}
+      byText.set(text, entry)
+      out.push(entry)
+    }
+  }
+  return out
 }
 
 /** An enabled version by id; a disabled one only through the store's retired-value reader. */
