@@ -119,10 +119,13 @@ const FLOAT_EXP = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/
 const FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/
 /** Plain scalars that can only be strings: the first character rules out every other tag. */
 const MAYBE_NOT_STRING = /^[-+.0-9~nNtTfF]/
+/** Everything any tag other than string accepts (a quick test before the tag-by-tag one). */
+const ANY_OTHER_TAG =
+  /^(?:~|[Nn]ull|NULL|[Tt]rue|TRUE|[Ff]alse|FALSE|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?)?$/
 
 /** The value of a plain scalar under the core schema. */
 export function resolvePlain(text: string): unknown {
-  if (!MAYBE_NOT_STRING.test(text)) return text
+  if (!MAYBE_NOT_STRING.test(text) || !ANY_OTHER_TAG.test(text)) return text
   if (NULL.test(text)) return null
   if (BOOL.test(text)) return text[0] === 't' || text[0] === 'T'
   if (INT_OCT.test(text)) return Number.parseInt(text.slice(2), 8)
@@ -136,12 +139,21 @@ export function resolvePlain(text: string): unknown {
 /** Longest implicit key the library accepts is 1024 characters from its start to the `:`. */
 const MAX_KEY = 1000
 
+/** The key path to a collection, as links up to the top: a path array only for a message. */
+type Trail = {up: Trail; segment: string | number} | undefined
+
+function pathOf(trail: Trail, last: string | number): Array<string | number> {
+  const path = [last]
+  for (let link = trail; link; link = link.up) path.push(link.segment)
+  return path.reverse()
+}
+
 interface Block {
   indent: number
   kind: 'map' | 'seq'
   value: Record<string, unknown> | unknown[]
   node?: ScanMap | ScanSeq
-  path: Array<string | number>
+  trail: Trail
 }
 
 /** A `key:` with nothing after it yet: its value is a nested block, or null. */
@@ -205,7 +217,7 @@ class Scanner {
         if (indent !== 0) bail()
         sawContent = true
         if (root) root.start = at
-        stack.push({indent: 0, kind: 'map', value: data, node: root, path: []})
+        stack.push({indent: 0, kind: 'map', value: data, node: root, trail: undefined})
       }
 
       const isItem = first === DASH && (at + 1 === lineEnd || text.charCodeAt(at + 1) === SPACE)
@@ -213,9 +225,10 @@ class Scanner {
         const parent = pending.parent
         if (indent > parent.indent || (indent === parent.indent && isItem && parent.kind === 'map')) {
           // The pending key's value is a nested block starting on this line.
+          const trail = {up: parent.trail, segment: pending.key}
           const block: Block = isItem
-            ? {indent, kind: 'seq', value: [], node: this.positions ? {kind: 'seq', start: at, items: []} : undefined, path: [...parent.path, pending.key]}
-            : {indent, kind: 'map', value: {}, node: this.positions ? newMap(at) : undefined, path: [...parent.path, pending.key]}
+            ? {indent, kind: 'seq', value: [], node: this.positions ? {kind: 'seq', start: at, items: []} : undefined, trail}
+            : {indent, kind: 'map', value: {}, node: this.positions ? newMap(at) : undefined, trail}
           this.setPair(parent, pending.key, pending.keyStart, block.value, block.node)
           stack.push(block)
         } else {
@@ -243,13 +256,13 @@ class Scanner {
         const keyEnd = this.keyEnd(itemAt)
         if (keyEnd >= 0) {
           // `- key: value`: the item is a map whose keys line up with this first one.
-          const block: Block = {indent: itemAt - lineStart, kind: 'map', value: {}, node: this.positions ? newMap(itemAt) : undefined, path: [...top.path, items.length]}
+          const block: Block = {indent: itemAt - lineStart, kind: 'map', value: {}, node: this.positions ? newMap(itemAt) : undefined, trail: {up: top.trail, segment: items.length}}
           items.push(block.value)
           ;(top.node as ScanSeq | undefined)?.items.push(block.node!)
           stack.push(block)
           pending = this.pair(block, itemAt, keyEnd)
         } else {
-          const value = this.value(itemAt, [...top.path, items.length])
+          const value = this.value(itemAt, top.trail, items.length)
           items.push(value.value)
           ;(top.node as ScanSeq | undefined)?.items.push(value.node!)
         }
@@ -302,7 +315,7 @@ class Scanner {
     if (valueAt === this.lineEnd || this.text.charCodeAt(valueAt) === HASH) {
       return {parent: block, key, keyStart: at, at: colon + 1}
     }
-    const value = this.value(valueAt, [...block.path, key])
+    const value = this.value(valueAt, block.trail, key)
     this.setPair(block, key, at, value.value, value.node)
     return undefined
   }
@@ -327,7 +340,7 @@ class Scanner {
     const map = block.value as Record<string, unknown>
     if (Object.hasOwn(map, key)) {
       const first = block.node ? (block.node as ScanMap).keyStarts[(block.node as ScanMap).index.get(key)!] : -1
-      this.duplicates.push({path: [...block.path, key], at: keyStart, first})
+      this.duplicates.push({path: pathOf(block.trail, key), at: keyStart, first})
       return
     }
     map[key] = value
@@ -341,14 +354,14 @@ class Scanner {
   }
 
   /** A value in block context from `at` to the end of the line (a trailing comment allowed). */
-  value(at: number, path: Array<string | number>): {value: unknown; node?: ScanNode} {
+  value(at: number, up: Trail, segment: string | number): {value: unknown; node?: ScanNode} {
     const {text} = this
     const c = text.charCodeAt(at)
     let end: number
     let result: {value: unknown; node?: ScanNode}
     if (c === LBRACKET || c === LBRACE) {
-      const flow = new FlowReader(this, path)
-      result = flow.collection(at)
+      const flow = new FlowReader(this)
+      result = flow.collection(at, {up, segment})
       end = flow.at
     } else if (c === DQUOTE || c === SQUOTE) {
       const close = this.quoteEnd(at, this.lineEnd)
@@ -411,13 +424,11 @@ function newMap(start: number): ScanMap {
 class FlowReader {
   at = 0
   readonly #scanner: Scanner
-  readonly #path: Array<string | number>
-  constructor(scanner: Scanner, path: Array<string | number>) {
+  constructor(scanner: Scanner) {
     this.#scanner = scanner
-    this.#path = path
   }
 
-  collection(at: number, path = this.#path): {value: unknown; node?: ScanNode} {
+  collection(at: number, trail: Trail): {value: unknown; node?: ScanNode} {
     const {text, positions} = this.#scanner
     const open = text.charCodeAt(at)
     this.at = at + 1
@@ -430,7 +441,7 @@ class FlowReader {
         return {value: items, node}
       }
       for (;;) {
-        const item = this.#value([...path, items.length])
+        const item = this.#value(trail, items.length)
         items.push(item.value)
         node?.items.push(item.node!)
         if (this.#next(RBRACKET)) return {value: items, node}
@@ -458,9 +469,9 @@ class FlowReader {
       if (text.charCodeAt(this.at) !== COLON || text.charCodeAt(this.at + 1) !== SPACE) bail()
       this.at += 2
       this.#spaces()
-      const value = this.#value([...path, key])
+      const value = this.#value(trail, key)
       if (Object.hasOwn(map, key)) {
-        this.#scanner.duplicates.push({path: [...path, key], at: keyStart, first: node ? node.keyStarts[node.index.get(key)!] : -1})
+        this.#scanner.duplicates.push({path: pathOf(trail, key), at: keyStart, first: node ? node.keyStarts[node.index.get(key)!] : -1})
       } else {
         map[key] = value.value
         if (node) {
@@ -492,12 +503,12 @@ class FlowReader {
     return false
   }
 
-  #value(path: Array<string | number>): {value: unknown; node?: ScanNode} {
+  #value(up: Trail, segment: string | number): {value: unknown; node?: ScanNode} {
     const scanner = this.#scanner
     const {text, positions} = scanner
     const start = this.at
     const c = text.charCodeAt(start)
-    if (c === LBRACKET || c === LBRACE) return this.collection(start, path)
+    if (c === LBRACKET || c === LBRACE) return this.collection(start, {up, segment})
     if (c === DQUOTE || c === SQUOTE) {
       const close = scanner.quoteEnd(start, scanner.lineEnd)
       this.at = close

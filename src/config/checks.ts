@@ -38,8 +38,11 @@ const isPlainMap = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value)
 const asMap = (value: unknown): Record<string, unknown> => (isPlainMap(value) ? value : {})
 
-/** `data` is the whole file after interpolation; `secretOrder` the secret names in file order. */
-export function checkConfig(data: unknown, secretOrder: string[]): Checked {
+/**
+ * `data` is the whole file after interpolation; `secretOrder` the secret names in file order;
+ * `parsedSecrets` the secrets already parsed with secretSchema (or its equal), not parsed again.
+ */
+export function checkConfig(data: unknown, secretOrder: string[], parsedSecrets?: ReadonlyMap<string, ParsedSecret>): Checked {
   const root = asMap(data)
   const rawStores = asMap(root.stores)
   const rawSecrets = asMap(root.secrets)
@@ -57,8 +60,9 @@ export function checkConfig(data: unknown, secretOrder: string[]): Checked {
   for (const name of secretOrder) {
     const raw = rawSecrets[name]
     if (!isPlainMap(raw) || !NAME_PATTERN.test(name)) continue
-    problems.push(...checkSecret(name, raw))
-    const parsed = secretSchema.safeParse(raw, {error: errorMap})
+    const known = parsedSecrets?.get(name)
+    problems.push(...checkSecret(name, raw, known))
+    const parsed = known ? {success: true as const, data: known} : secretSchema.safeParse(raw, {error: errorMap})
     if (parsed.success) secrets.push(toSecretConfig(name, parsed.data))
   }
 
@@ -131,14 +135,15 @@ function toSchedule({cron, timezone}: {cron: string; timezone: string}): Schedul
 type Field<K extends keyof ParsedSecret> = {ok: true; value: ParsedSecret[K] | undefined} | {ok: false}
 
 /** One field of a secret parsed on its own, so its checks run even when a sibling is broken. */
-function field<K extends keyof ParsedSecret & keyof typeof secretSchema.shape>(raw: Record<string, unknown>, key: K): Field<K> {
+function field<K extends keyof ParsedSecret & keyof typeof secretSchema.shape>(raw: Record<string, unknown>, key: K, known?: ParsedSecret): Field<K> {
+  if (known) return {ok: true, value: known[key]}
   if (raw[key] === undefined) return {ok: true, value: undefined}
   const parsed = secretSchema.shape[key].safeParse(raw[key], {error: errorMap})
   return parsed.success ? {ok: true, value: parsed.data as ParsedSecret[K]} : {ok: false}
 }
 
 /** Schedule, grace and generator checks for one secret, from its raw (interpolated) fields. */
-function checkSecret(name: string, raw: Record<string, unknown>): PathProblem[] {
+function checkSecret(name: string, raw: Record<string, unknown>, known?: ParsedSecret): PathProblem[] {
   const base: KeyPath = ['secrets', name]
   const problems: PathProblem[] = []
 
@@ -146,7 +151,7 @@ function checkSecret(name: string, raw: Record<string, unknown>): PathProblem[] 
     problems.push({path: base, anchor: 'key', message: 'set schedule, maxAge or both, so rotor knows when to rotate it'})
   }
 
-  const scheduleField = field(raw, 'schedule')
+  const scheduleField = field(raw, 'schedule', known)
   let schedule = scheduleField.ok && scheduleField.value ? toSchedule(scheduleField.value) : undefined
   if (schedule) {
     const found = scheduleProblems(schedule)
@@ -157,8 +162,8 @@ function checkSecret(name: string, raw: Record<string, unknown>): PathProblem[] 
     }
   }
 
-  const maxAge = field(raw, 'maxAge')
-  const grace = field(raw, 'grace')
+  const maxAge = field(raw, 'maxAge', known)
+  const grace = field(raw, 'grace', known)
   if (scheduleField.ok && maxAge.ok && grace.ok && (schedule || raw.schedule === undefined)) {
     const problem = graceProblem(name, {
       schedule,
@@ -169,7 +174,7 @@ function checkSecret(name: string, raw: Record<string, unknown>): PathProblem[] 
     if (problem) problems.push(problem)
   }
 
-  const generator = field(raw, 'generator')
+  const generator = field(raw, 'generator', known)
   if (generator.ok && generator.value) {
     const written = asMap(raw.generator)
     for (const message of validatePolicy(toPolicy(generator.value))) {

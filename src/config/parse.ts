@@ -9,7 +9,8 @@ import {errorMap, issuesToProblems} from './issues.js'
 import {formatKeyPath, Locator, type KeyPath, type Position, type SourceIndex} from './locate.js'
 import {sortProblems, toConfigProblems, type PathProblem} from './problems.js'
 import {ScanLocator} from './scan-locate.js'
-import {configSchema, DEFAULT_AUDIT_PATH} from './schema.js'
+import {quickSecret} from './quick-secret.js'
+import {configSchema, DEFAULT_AUDIT_PATH, NAME_PATTERN, type ParsedSecret} from './schema.js'
 import type {RotorConfig} from './types.js'
 import {versionProblem} from './version.js'
 
@@ -39,15 +40,19 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
     reported.add(pathId(['version']))
   }
 
+  // Secrets in the common form are parsed without zod; zod parses the rest of the file.
+  const {quick, rest} = splitSecrets(data)
   const schema = configSchema()
-  const result = schema.safeParse(data, {error: errorMap})
+  const result = schema.safeParse(rest, {error: errorMap})
   if (!result.success) {
     const schemaProblems = issuesToProblems(result.error.issues, schema, data)
     problems.push(...schemaProblems.filter((problem) => !isUnderAny(problem.path, reported)))
+  } else {
+    for (const [name, secret] of Object.entries(result.data.secrets)) quick.set(name, secret)
   }
 
   const secretOrder = locator.keysAt(['secrets'])
-  const checked = checkConfig(data, secretOrder)
+  const checked = checkConfig(data, secretOrder, quick)
   problems.push(...checked.problems)
 
   if (problems.length > 0 || !result.success) {
@@ -109,6 +114,24 @@ function readYaml(text: string, file: string): {raw: unknown; locator: SourceInd
     const message = `YAML error: ${(error as Error).message}`
     throw new ConfigError([{file, line: 1, column: 1, key: '', message}], {cause: error})
   }
+}
+
+/**
+ * The secrets quickSecret can parse, by name, and the file without them for zod. A secret whose
+ * name breaks the naming rule stays with zod, which reports it.
+ */
+function splitSecrets(data: unknown): {quick: Map<string, ParsedSecret>; rest: unknown} {
+  const quick = new Map<string, ParsedSecret>()
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return {quick, rest: data}
+  const secrets = (data as Record<string, unknown>).secrets
+  if (secrets === null || typeof secrets !== 'object' || Array.isArray(secrets)) return {quick, rest: data}
+  const others: Array<[string, unknown]> = []
+  for (const [name, raw] of Object.entries(secrets)) {
+    const parsed = NAME_PATTERN.test(name) ? quickSecret(raw) : undefined
+    if (parsed) quick.set(name, parsed)
+    else others.push([name, raw])
+  }
+  return {quick, rest: {...data, secrets: Object.fromEntries(others)}}
 }
 
 /** A key path as a set member; segments compare as strings, as isUnder compares them. */
