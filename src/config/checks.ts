@@ -9,7 +9,7 @@ import {formatDuration, parseDuration} from './duration.js'
 import {errorMap} from './issues.js'
 import type {KeyPath} from './locate.js'
 import type {PathProblem} from './problems.js'
-import {canonicalTimezone, cronFields, expandCronMacro, rotationIntervalMs, scheduleProblems} from './schedule.js'
+import {canonicalTimezone, cronFields, expandCronMacro, rotationIntervalMs, scheduleProblems, type ScheduleProblem} from './schedule.js'
 import {
   DEFAULT_GRACE,
   DEFAULT_UPCOMING_WITHIN,
@@ -22,6 +22,7 @@ import {
   type ParsedNotify,
   type ParsedSecret,
 } from './schema.js'
+import {WELL_FORMED_TARGET} from './quick-secret.js'
 import {didYouMean} from './suggest.js'
 import type {NotifyConfig, ScheduleConfig, SecretConfig, StoreConfig, VerifyConfig} from './types.js'
 
@@ -104,7 +105,7 @@ export function toSecretConfig(name: string, parsed: ParsedSecret): SecretConfig
   const secret: SecretConfig = {
     name,
     generator: toPolicy(parsed.generator),
-    graceMs: parsed.grace ?? parseDuration(DEFAULT_GRACE),
+    graceMs: parsed.grace ?? DEFAULT_GRACE_MS,
     retire: parsed.retire,
     labels: parsed.labels,
     adopt: parsed.adopt,
@@ -128,9 +129,26 @@ function toPolicy(fields: ParsedSecret['generator']): GeneratorPolicy {
   return policy
 }
 
-function toSchedule({cron, timezone}: {cron: string; timezone: string}): ScheduleConfig {
-  return {cron: cronFields(expandCronMacro(cron)).join(' '), timezone: canonicalTimezone(timezone) ?? timezone}
+/** Normalised schedules and their problems by written cron and zone: a fleet repeats a few. */
+const schedules = new Map<string, {schedule: ScheduleConfig; problems: ScheduleProblem[]}>()
+const SCHEDULE_CACHE_LIMIT = 1000
+
+function checkedSchedule(cron: string, timezone: string): {schedule: ScheduleConfig; problems: ScheduleProblem[]} {
+  const key = `${timezone}\u0000${cron}`
+  let found = schedules.get(key)
+  if (!found) {
+    const schedule = {cron: cronFields(expandCronMacro(cron)).join(' '), timezone: canonicalTimezone(timezone) ?? timezone}
+    found = {schedule, problems: scheduleProblems(schedule)}
+    if (schedules.size < SCHEDULE_CACHE_LIMIT) schedules.set(key, found)
+  }
+  return found
 }
+
+function toSchedule({cron, timezone}: {cron: string; timezone: string}): ScheduleConfig {
+  return {...checkedSchedule(cron, timezone).schedule}
+}
+
+const DEFAULT_GRACE_MS = parseDuration(DEFAULT_GRACE)
 
 type Field<K extends keyof ParsedSecret> = {ok: true; value: ParsedSecret[K] | undefined} | {ok: false}
 
@@ -152,9 +170,10 @@ function checkSecret(name: string, raw: Record<string, unknown>, known?: ParsedS
   }
 
   const scheduleField = field(raw, 'schedule', known)
-  let schedule = scheduleField.ok && scheduleField.value ? toSchedule(scheduleField.value) : undefined
-  if (schedule) {
-    const found = scheduleProblems(schedule)
+  const checked = scheduleField.ok && scheduleField.value ? checkedSchedule(scheduleField.value.cron, scheduleField.value.timezone) : undefined
+  let schedule = checked ? {...checked.schedule} : undefined
+  if (checked) {
+    const found = checked.problems
     if (found.length > 0) schedule = undefined
     for (const problem of found) {
       const path = typeof raw.schedule === 'string' ? [...base, 'schedule'] : [...base, 'schedule', problem.field]
@@ -168,7 +187,7 @@ function checkSecret(name: string, raw: Record<string, unknown>, known?: ParsedS
     const problem = graceProblem(name, {
       schedule,
       maxAgeMs: maxAge.value,
-      graceMs: grace.value ?? parseDuration(DEFAULT_GRACE),
+      graceMs: grace.value ?? DEFAULT_GRACE_MS,
       explicit: grace.value !== undefined,
     })
     if (problem) problems.push(problem)
@@ -244,25 +263,28 @@ export function checkTargets(
   for (const secret of secretOrder) {
     const targets = asMap(rawSecrets[secret]).targets
     if (!Array.isArray(targets)) continue
-    const seenHere = new Map<string, number>()
+    // This secret's targets so far and their indexes: a few, searched in place (no Map each).
+    const seenIds: string[] = []
+    const seenAt: number[] = []
     targets.forEach((ref: unknown, index) => {
-      if (typeof ref !== 'string' || targetRefProblem(ref) !== undefined) return
+      if (typeof ref !== 'string' || (!WELL_FORMED_TARGET.test(ref) && targetRefProblem(ref) !== undefined)) return
       const colon = ref.indexOf(':')
       const use: TargetUse = {secret, index, store: ref.slice(0, colon), path: ref.slice(colon + 1)}
       const path = ['secrets', secret, 'targets', index]
-      const id = `${use.store}:${use.path}`
+      const id = ref // `${store}:${path}`, as written
 
       if (!Object.hasOwn(rawStores, use.store)) {
         const known = storeNames.length > 0 ? `; defined stores: ${storeNames.join(', ')}` : '; no stores are defined'
         problems.push({path, message: `unknown store "${use.store}" in target "${ref}"${known}${didYouMean(use.store, storeNames)}`})
         return
       }
-      const earlier = seenHere.get(id)
-      if (earlier !== undefined) {
-        problems.push({path, message: `duplicate target "${id}"; already listed as targets[${earlier}]`})
+      const seen = seenIds.indexOf(id)
+      if (seen >= 0) {
+        problems.push({path, message: `duplicate target "${id}"; already listed as targets[${seenAt[seen]}]`})
         return
       }
-      seenHere.set(id, index)
+      seenIds.push(id)
+      seenAt.push(index)
       const owner = owners.get(id)
       if (owner) {
         problems.push({

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
-import {quickSecret} from '../../../src/config/quick-secret.js'
-import {secretSchema} from '../../../src/config/schema.js'
+import {quickSecret, WELL_FORMED_TARGET} from '../../../src/config/quick-secret.js'
+import {secretSchema, targetRefProblem} from '../../../src/config/schema.js'
 
 function prng(seed: number): () => number {
   let state = seed >>> 0 || 1
@@ -76,5 +76,21 @@ describe('quickSecret', () => {
     expect(quickSecret({targets: ['one:a'], generator: {length: 40}})).toBeUndefined()
     expect(quickSecret({targets: ['one:a'], issuer: 'db'})).toBeUndefined()
     expect(quickSecret({targets: ['one:a'], maxAge: '30d'})).toEqual({targets: [{store: 'one', path: 'a'}], maxAge: 30 * 24 * 3600 * 1000, retire: 'disable', labels: {}, adopt: false})
+  })
+
+  it('accepts a target exactly when targetRefProblem finds nothing wrong with it', () => {
+    const parts = ['one', 'a', '.', '..', '...', '', '/', ':', 'A', '_x', '-', 'b.c', '..x', 'x..', '日', ' ']
+    let good = 0
+    for (let seed = 1; seed <= 20000; seed++) {
+      const random = prng(seed)
+      const count = 1 + Math.floor(random() * 6)
+      let ref = ''
+      for (let i = 0; i < count; i++) ref += pick(random, parts)
+      if (random() < 0.7) ref = `${pick(random, ['one', 'two-x', 'One', '', 'a.b'])}:${ref}`
+      const ok = targetRefProblem(ref) === undefined
+      if (ok) good++
+      expect(WELL_FORMED_TARGET.test(ref), ref).toBe(ok)
+    }
+    expect(good).toBeGreaterThan(1000)
   })
 })
