@@ -183,8 +183,11 @@ class Scanner {
   readonly text: string
   readonly positions: boolean
   readonly duplicates: ScanDuplicate[] = []
-  /** Start and end (exclusive, before the newline) of the current line. */
+  /** End (exclusive, before the newline) of the current line. */
   lineEnd = 0
+  /** The node of the value read last (with positions only): a side channel, not an object per value. */
+  node: ScanNode | undefined
+  flow: FlowReader | undefined
   constructor(text: string, positions: boolean) {
     this.text = text
     this.positions = positions
@@ -262,9 +265,8 @@ class Scanner {
           stack.push(block)
           pending = this.pair(block, itemAt, keyEnd)
         } else {
-          const value = this.value(itemAt, top.trail, items.length)
-          items.push(value.value)
-          ;(top.node as ScanSeq | undefined)?.items.push(value.node!)
+          items.push(this.value(itemAt, top.trail, items.length))
+          ;(top.node as ScanSeq | undefined)?.items.push(this.node!)
         }
       } else {
         if (isItem) bail()
@@ -316,7 +318,7 @@ class Scanner {
       return {parent: block, key, keyStart: at, at: colon + 1}
     }
     const value = this.value(valueAt, block.trail, key)
-    this.setPair(block, key, at, value.value, value.node)
+    this.setPair(block, key, at, value, this.node)
     return undefined
   }
 
@@ -354,19 +356,20 @@ class Scanner {
   }
 
   /** A value in block context from `at` to the end of the line (a trailing comment allowed). */
-  value(at: number, up: Trail, segment: string | number): {value: unknown; node?: ScanNode} {
+  value(at: number, up: Trail, segment: string | number): unknown {
     const {text} = this
     const c = text.charCodeAt(at)
     let end: number
-    let result: {value: unknown; node?: ScanNode}
+    let result: unknown
     if (c === LBRACKET || c === LBRACE) {
-      const flow = new FlowReader(this)
+      const flow = (this.flow ??= new FlowReader(this))
       result = flow.collection(at, {up, segment})
       end = flow.at
     } else if (c === DQUOTE || c === SQUOTE) {
       const close = this.quoteEnd(at, this.lineEnd)
       end = close
-      result = {value: this.quoted(at, close), node: this.positions ? {kind: 'scalar', start: at, end: close} : undefined}
+      result = this.quoted(at, close)
+      this.node = this.positions ? {kind: 'scalar', start: at, end: close} : undefined
     } else {
       if (isIndicatorStart(c) && !(c === DASH && at + 1 < this.lineEnd && text.charCodeAt(at + 1) !== SPACE)) bail()
       // Plain: to a ` #` comment or the end of the line.
@@ -383,7 +386,8 @@ class Scanner {
       let last = stop
       while (text.charCodeAt(last - 1) === SPACE) last--
       const raw = text.slice(at, last)
-      return {value: resolvePlain(raw), node: this.positions ? {kind: 'scalar', start: at, end: last} : undefined}
+      this.node = this.positions ? {kind: 'scalar', start: at, end: last} : undefined
+      return resolvePlain(raw)
     }
     // After a quoted scalar or a flow collection: spaces, then the end of the line or a comment.
     let i = end
@@ -428,7 +432,8 @@ class FlowReader {
     this.#scanner = scanner
   }
 
-  collection(at: number, trail: Trail): {value: unknown; node?: ScanNode} {
+  /** Reads the collection at `at`; its node (with positions) is left in the scanner's `node`. */
+  collection(at: number, trail: Trail): unknown {
     const {text, positions} = this.#scanner
     const open = text.charCodeAt(at)
     this.at = at + 1
@@ -438,20 +443,24 @@ class FlowReader {
       const node: ScanSeq | undefined = positions ? {kind: 'seq', start: at, items: []} : undefined
       if (text.charCodeAt(this.at) === RBRACKET) {
         this.at++
-        return {value: items, node}
+        this.#scanner.node = node
+        return items
       }
       for (;;) {
-        const item = this.#value(trail, items.length)
-        items.push(item.value)
-        node?.items.push(item.node!)
-        if (this.#next(RBRACKET)) return {value: items, node}
+        items.push(this.#value(trail, items.length))
+        node?.items.push(this.#scanner.node!)
+        if (this.#next(RBRACKET)) {
+          this.#scanner.node = node
+          return items
+        }
       }
     }
     const map: Record<string, unknown> = {}
     const node: ScanMap | undefined = positions ? newMap(at) : undefined
     if (text.charCodeAt(this.at) === RBRACE) {
       this.at++
-      return {value: map, node}
+      this.#scanner.node = node
+      return map
     }
     for (;;) {
       const keyStart = this.at
@@ -473,15 +482,18 @@ class FlowReader {
       if (Object.hasOwn(map, key)) {
         this.#scanner.duplicates.push({path: pathOf(trail, key), at: keyStart, first: node ? node.keyStarts[node.index.get(key)!] : -1})
       } else {
-        map[key] = value.value
+        map[key] = value
         if (node) {
           node.index.set(key, node.keys.length)
           node.keys.push(key)
           node.keyStarts.push(keyStart)
-          node.values.push(value.node!)
+          node.values.push(this.#scanner.node!)
         }
       }
-      if (this.#next(RBRACE)) return {value: map, node}
+      if (this.#next(RBRACE)) {
+        this.#scanner.node = node
+        return map
+      }
     }
   }
 
@@ -503,7 +515,7 @@ class FlowReader {
     return false
   }
 
-  #value(up: Trail, segment: string | number): {value: unknown; node?: ScanNode} {
+  #value(up: Trail, segment: string | number): unknown {
     const scanner = this.#scanner
     const {text, positions} = scanner
     const start = this.at
@@ -512,10 +524,12 @@ class FlowReader {
     if (c === DQUOTE || c === SQUOTE) {
       const close = scanner.quoteEnd(start, scanner.lineEnd)
       this.at = close
-      return {value: scanner.quoted(start, close), node: positions ? {kind: 'scalar', start, end: close} : undefined}
+      scanner.node = positions ? {kind: 'scalar', start, end: close} : undefined
+      return scanner.quoted(start, close)
     }
     const raw = this.#plain(false)
-    return {value: resolvePlain(raw), node: positions ? {kind: 'scalar', start, end: start + raw.length} : undefined}
+    scanner.node = positions ? {kind: 'scalar', start, end: start + raw.length} : undefined
+    return resolvePlain(raw)
   }
 
   /** A plain scalar in flow context; stops at `,`, a closing bracket, or `: ` (a key's end). */

@@ -126,7 +126,8 @@ function splitSecrets(data: unknown): {quick: Map<string, ParsedSecret>; rest: u
   const secrets = (data as Record<string, unknown>).secrets
   if (secrets === null || typeof secrets !== 'object' || Array.isArray(secrets)) return {quick, rest: data}
   const others: Array<[string, unknown]> = []
-  for (const [name, raw] of Object.entries(secrets)) {
+  for (const name of Object.keys(secrets)) {
+    const raw = (secrets as Record<string, unknown>)[name]
     const parsed = NAME_PATTERN.test(name) ? quickSecret(raw) : undefined
     if (parsed) quick.set(name, parsed)
     else others.push([name, raw])
