@@ -4,19 +4,7 @@ import {scanYaml} from '../../../src/config/block-yaml.js'
 import {findDuplicateKeys} from '../../../src/config/duplicates.js'
 import {keyText, Locator, type KeyPath} from '../../../src/config/locate.js'
 import {ScanLocator} from '../../../src/config/scan-locate.js'
-
-/** A small deterministic PRNG, so a failing case is reproducible from its seed. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0 || 1
-  return () => {
-    state ^= state << 13
-    state >>>= 0
-    state ^= state >>> 17
-    state ^= state << 5
-    state >>>= 0
-    return state / 2 ** 32
-  }
-}
+import {pick, prng} from './helpers.js'
 
 // Scalars that resolve to every core-schema type, and text that is only almost plain.
 const SCALARS = [
@@ -29,10 +17,6 @@ const SCALARS = [
   '[one:app/a, two:app/b]', '{cron: "0 3 1 1 *", timezone: Europe/Berlin}', '${VAR}', '"${VAR}"', 'a   ', '  a',
 ]
 const KEYS = ['a', 'b', 'c', 'name', 'secrets', 's000001', 's000001', '1', '"1"', "'q'", '"a b"', 'a b', 'true', 'null', '~', 'x:y', '-k', '__proto__', '<<', '12', 'k ', '"k"', 'ünï']
-
-function pick<T>(random: () => number, items: readonly T[]): T {
-  return items[Math.floor(random() * items.length)]
-}
 
 /** What fleet configs are made of, picked more often so that most files stay in the subset. */
 const COMMON = ['a', 'one:app/s000001', '0 3 1 1 *', '90d', '1', 'true', '~', '"q r: s"', "'it''s'", '[x, y]', '{cron: "0 3 1 1 *", timezone: Europe/Berlin}', '{x: 1, y: [a, b]}', 'a b']

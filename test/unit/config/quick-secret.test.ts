@@ -1,19 +1,7 @@
 import {describe, expect, it} from 'vitest'
 import {quickSecret, WELL_FORMED_TARGET} from '../../../src/config/quick-secret.js'
 import {secretSchema, targetRefProblem} from '../../../src/config/schema.js'
-
-function prng(seed: number): () => number {
-  let state = seed >>> 0 || 1
-  return () => {
-    state ^= state << 13
-    state >>>= 0
-    state ^= state >>> 17
-    state ^= state << 5
-    state >>>= 0
-    return state / 2 ** 32
-  }
-}
-const pick = <T>(random: () => number, items: readonly T[]): T => items[Math.floor(random() * items.length)]
+import {pick, prng} from './helpers.js'
 
 // Values for each field: valid ones and near misses of every kind.
 const VALUES: Record<string, unknown[]> = {
