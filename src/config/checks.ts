@@ -10,7 +10,7 @@ import {withValueFields} from './fields.js'
 import {errorMap} from './issues.js'
 import type {KeyPath} from './locate.js'
 import type {PathProblem} from './problems.js'
-import {canonicalTimezone, cronFields, expandCronMacro, rotationIntervalMs, scheduleProblems} from './schedule.js'
+import {canonicalTimezone, cronFields, expandCronMacro, rotationIntervalMs, scheduleProblems, type ScheduleProblem} from './schedule.js'
 import {
   DEFAULT_GRACE,
   DEFAULT_UPCOMING_WITHIN,
@@ -23,6 +23,7 @@ import {
   type ParsedNotify,
   type ParsedSecret,
 } from './schema.js'
+import {WELL_FORMED_TARGET} from './quick-secret.js'
 import {didYouMean} from './suggest.js'
 import type {NotifyConfig, ScheduleConfig, SecretConfig, StoreConfig, VerifyConfig} from './types.js'
 
@@ -39,8 +40,11 @@ const isPlainMap = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value)
 const asMap = (value: unknown): Record<string, unknown> => (isPlainMap(value) ? value : {})
 
-/** `data` is the whole file after interpolation; `secretOrder` the secret names in file order. */
-export function checkConfig(data: unknown, secretOrder: string[]): Checked {
+/**
+ * `data` is the whole file after interpolation; `secretOrder` the secret names in file order;
+ * `parsedSecrets` the secrets already parsed with secretSchema (or its equal), not parsed again.
+ */
+export function checkConfig(data: unknown, secretOrder: string[], parsedSecrets?: ReadonlyMap<string, ParsedSecret>): Checked {
   const root = asMap(data)
   const rawStores = asMap(root.stores)
   const rawSecrets = asMap(root.secrets)
@@ -59,8 +63,9 @@ export function checkConfig(data: unknown, secretOrder: string[]): Checked {
   for (const name of secretOrder) {
     const raw = rawSecrets[name]
     if (!isPlainMap(raw) || !NAME_PATTERN.test(name)) continue
-    problems.push(...checkSecret(name, raw))
-    const parsed = secretSchema.safeParse(raw, {error: errorMap})
+    const known = parsedSecrets?.get(name)
+    problems.push(...checkSecret(name, raw, known))
+    const parsed = known ? {success: true as const, data: known} : secretSchema.safeParse(raw, {error: errorMap})
     if (!parsed.success) continue
     const secret = toSecretConfig(name, parsed.data)
     problems.push(...withValueFields(secret, raw, rawIssuers))
@@ -105,7 +110,7 @@ export function toSecretConfig(name: string, parsed: ParsedSecret): SecretConfig
   const secret: SecretConfig = {
     name,
     generator: toPolicy(parsed.generator),
-    graceMs: parsed.grace ?? parseDuration(DEFAULT_GRACE),
+    graceMs: parsed.grace ?? DEFAULT_GRACE_MS,
     retire: parsed.retire,
     labels: parsed.labels,
     adopt: parsed.adopt,
@@ -131,21 +136,39 @@ function toPolicy(fields: ParsedSecret['generator']): GeneratorPolicy {
   return policy
 }
 
-function toSchedule({cron, timezone}: {cron: string; timezone: string}): ScheduleConfig {
-  return {cron: cronFields(expandCronMacro(cron)).join(' '), timezone: canonicalTimezone(timezone) ?? timezone}
+/** Normalised schedules and their problems by written cron and zone: a fleet repeats a few. */
+const schedules = new Map<string, {schedule: ScheduleConfig; problems: ScheduleProblem[]}>()
+const SCHEDULE_CACHE_LIMIT = 1000
+
+function checkedSchedule(cron: string, timezone: string): {schedule: ScheduleConfig; problems: ScheduleProblem[]} {
+  const key = `${timezone}\u0000${cron}`
+  let found = schedules.get(key)
+  if (!found) {
+    const schedule = {cron: cronFields(expandCronMacro(cron)).join(' '), timezone: canonicalTimezone(timezone) ?? timezone}
+    found = {schedule, problems: scheduleProblems(schedule)}
+    if (schedules.size < SCHEDULE_CACHE_LIMIT) schedules.set(key, found)
+  }
+  return found
 }
+
+function toSchedule({cron, timezone}: {cron: string; timezone: string}): ScheduleConfig {
+  return {...checkedSchedule(cron, timezone).schedule}
+}
+
+const DEFAULT_GRACE_MS = parseDuration(DEFAULT_GRACE)
 
 type Field<K extends keyof ParsedSecret> = {ok: true; value: ParsedSecret[K] | undefined} | {ok: false}
 
 /** One field of a secret parsed on its own, so its checks run even when a sibling is broken. */
-function field<K extends keyof ParsedSecret & keyof typeof secretSchema.shape>(raw: Record<string, unknown>, key: K): Field<K> {
+function field<K extends keyof ParsedSecret & keyof typeof secretSchema.shape>(raw: Record<string, unknown>, key: K, known?: ParsedSecret): Field<K> {
+  if (known) return {ok: true, value: known[key]}
   if (raw[key] === undefined) return {ok: true, value: undefined}
   const parsed = secretSchema.shape[key].safeParse(raw[key], {error: errorMap})
   return parsed.success ? {ok: true, value: parsed.data as ParsedSecret[K]} : {ok: false}
 }
 
 /** Schedule, grace and generator checks for one secret, from its raw (interpolated) fields. */
-function checkSecret(name: string, raw: Record<string, unknown>): PathProblem[] {
+function checkSecret(name: string, raw: Record<string, unknown>, known?: ParsedSecret): PathProblem[] {
   const base: KeyPath = ['secrets', name]
   const problems: PathProblem[] = []
 
@@ -153,10 +176,11 @@ function checkSecret(name: string, raw: Record<string, unknown>): PathProblem[] 
     problems.push({path: base, anchor: 'key', message: 'set schedule, maxAge or both, so rotor knows when to rotate it'})
   }
 
-  const scheduleField = field(raw, 'schedule')
-  let schedule = scheduleField.ok && scheduleField.value ? toSchedule(scheduleField.value) : undefined
-  if (schedule) {
-    const found = scheduleProblems(schedule)
+  const scheduleField = field(raw, 'schedule', known)
+  const checked = scheduleField.ok && scheduleField.value ? checkedSchedule(scheduleField.value.cron, scheduleField.value.timezone) : undefined
+  let schedule = checked ? {...checked.schedule} : undefined
+  if (checked) {
+    const found = checked.problems
     if (found.length > 0) schedule = undefined
     for (const problem of found) {
       const path = typeof raw.schedule === 'string' ? [...base, 'schedule'] : [...base, 'schedule', problem.field]
@@ -164,19 +188,19 @@ function checkSecret(name: string, raw: Record<string, unknown>): PathProblem[] 
     }
   }
 
-  const maxAge = field(raw, 'maxAge')
-  const grace = field(raw, 'grace')
+  const maxAge = field(raw, 'maxAge', known)
+  const grace = field(raw, 'grace', known)
   if (scheduleField.ok && maxAge.ok && grace.ok && (schedule || raw.schedule === undefined)) {
     const problem = graceProblem(name, {
       schedule,
       maxAgeMs: maxAge.value,
-      graceMs: grace.value ?? parseDuration(DEFAULT_GRACE),
+      graceMs: grace.value ?? DEFAULT_GRACE_MS,
       explicit: grace.value !== undefined,
     })
     if (problem) problems.push(problem)
   }
 
-  const generator = field(raw, 'generator')
+  const generator = field(raw, 'generator', known)
   if (generator.ok && generator.value) {
     const written = asMap(raw.generator)
     for (const message of validatePolicy(toPolicy(generator.value))) {
@@ -246,25 +270,28 @@ export function checkTargets(
   for (const secret of secretOrder) {
     const targets = asMap(rawSecrets[secret]).targets
     if (!Array.isArray(targets)) continue
-    const seenHere = new Map<string, number>()
+    // This secret's targets so far and their indexes: a few, searched in place (no Map each).
+    const seenIds: string[] = []
+    const seenAt: number[] = []
     targets.forEach((ref: unknown, index) => {
-      if (typeof ref !== 'string' || targetRefProblem(ref) !== undefined) return
+      if (typeof ref !== 'string' || (!WELL_FORMED_TARGET.test(ref) && targetRefProblem(ref) !== undefined)) return
       const colon = ref.indexOf(':')
       const use: TargetUse = {secret, index, store: ref.slice(0, colon), path: ref.slice(colon + 1)}
       const path = ['secrets', secret, 'targets', index]
-      const id = `${use.store}:${use.path}`
+      const id = ref // `${store}:${path}`, as written
 
       if (!Object.hasOwn(rawStores, use.store)) {
         const known = storeNames.length > 0 ? `; defined stores: ${storeNames.join(', ')}` : '; no stores are defined'
         problems.push({path, message: `unknown store "${use.store}" in target "${ref}"${known}${didYouMean(use.store, storeNames)}`})
         return
       }
-      const earlier = seenHere.get(id)
-      if (earlier !== undefined) {
-        problems.push({path, message: `duplicate target "${id}"; already listed as targets[${earlier}]`})
+      const seen = seenIds.indexOf(id)
+      if (seen >= 0) {
+        problems.push({path, message: `duplicate target "${id}"; already listed as targets[${seenAt[seen]}]`})
         return
       }
-      seenHere.set(id, index)
+      seenIds.push(id)
+      seenAt.push(index)
       const owner = owners.get(id)
       if (owner) {
         problems.push({

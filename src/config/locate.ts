@@ -32,7 +32,27 @@ interface Found {
   complete: boolean
 }
 
-export class Locator {
+/**
+ * Where the parts of a config file are, by key path: what problems need to point at the text.
+ * Locator answers over the `yaml` library's document; ScanLocator (scan-locate.ts) over the
+ * fast reader's tree. Both give the same answers for a file both can read.
+ */
+export interface SourceIndex {
+  /** Where the value at `path` starts; an empty value (`grace:`) points at its key. */
+  value(path: KeyPath): Position
+  /** Where the key naming `path` starts (a list item is its own key). */
+  key(path: KeyPath): Position
+  /** Where `token` first appears inside the string at `path`; the value's start otherwise. */
+  within(path: KeyPath, token: string): Position
+  /** Where `offset` (a character index in the source) is. */
+  offset(offset: number): Position
+  /** Whether the path exists in the document (its value may be null). */
+  has(path: KeyPath): boolean
+  /** Keys of the map at `path` in source order. */
+  keysAt(path: KeyPath): string[]
+}
+
+export class Locator implements SourceIndex {
   readonly #doc: Document
   readonly #lines: LineCounter
   readonly #text: string

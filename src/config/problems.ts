@@ -1,5 +1,5 @@
 import type {ConfigProblem} from '../errors/index.js'
-import {formatKeyPath, type KeyPath, type Locator, type Position} from './locate.js'
+import {formatKeyPath, type KeyPath, type Position, type SourceIndex} from './locate.js'
 
 /**
  * A problem before it has a line and column. `anchor` says which text to point at: the value
@@ -14,7 +14,7 @@ export interface PathProblem {
 }
 
 /** Positions resolved, duplicates dropped, sorted by line then column. */
-export function toConfigProblems(problems: PathProblem[], file: string, locator: Locator): ConfigProblem[] {
+export function toConfigProblems(problems: PathProblem[], file: string, locator: SourceIndex): ConfigProblem[] {
   const seen = new Set<string>()
   const out: ConfigProblem[] = []
   for (const problem of problems) {

@@ -43,3 +43,20 @@ export function expectOneProblem(
   expect(problems).toEqual([{file: 'rotor.yaml', line, column, key, message: expect.stringContaining(fragment)}])
   return problems[0]
 }
+
+/** A small deterministic PRNG (xorshift32), so a failing generated case is reproducible from its seed. */
+export function prng(seed: number): () => number {
+  let state = seed >>> 0 || 1
+  return () => {
+    state ^= state << 13
+    state >>>= 0
+    state ^= state >>> 17
+    state ^= state << 5
+    state >>>= 0
+    return state / 2 ** 32
+  }
+}
+
+export function pick<T>(random: () => number, items: readonly T[]): T {
+  return items[Math.floor(random() * items.length)]
+}
