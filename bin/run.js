@@ -13,7 +13,8 @@ if (argv[0] === '--version') {
   process.stdout.write(`rotor/${version} ${process.platform}-${process.arch} node-${process.version}\n`)
   process.exit(0)
 }
-const {Errors, flush, run} = await import('@oclif/core')
+// oclif, bundled with rotor's commands (scripts/build.js): one file instead of its module tree.
+const {flush, run} = await import('../dist/cli/oclif.js')
 
 /**
  * One error path for the whole process: an error no command caught, an unhandled rejection or an
@@ -40,7 +41,9 @@ try {
   await run(argv, import.meta.url)
   await flush()
 } catch (error) {
-  if (error instanceof Errors.ExitError) {
+  // `this.exit(n)`: from a rotor command, or from a plugin's command (autocomplete, help) that
+  // loaded the @oclif/core installed next to it, whose ExitError is another class.
+  if (error?.code === 'EEXIT' && typeof error?.oclif?.exit === 'number') {
     await flush()
     process.exitCode = error.oclif.exit
   } else {
