@@ -5,12 +5,18 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
 /**
  * `rotor --version` is what scripts and installers call to check rotor is there: answered here,
  * in oclif's exact format, without loading oclif or any command (half of start-up otherwise).
+ * Plain `rotor version` likewise prints the version lines (src/cli/version-info.ts, the same
+ * module the command uses); with any flag (--json, --help) it goes through oclif.
  */
 const argv = process.argv.slice(2)
-if (argv[0] === '--version') {
+if (argv.length === 1 && (argv[0] === '--version' || argv[0] === 'version')) {
   const {readFileSync} = await import('node:fs')
   const {version} = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
-  process.stdout.write(`rotor/${version} ${process.platform}-${process.arch} node-${process.version}\n`)
+  if (argv[0] === '--version') process.stdout.write(`rotor/${version} ${process.platform}-${process.arch} node-${process.version}\n`)
+  else {
+    const {versionInfo, versionLines} = await import('../dist/cli/version.js')
+    process.stdout.write(`${versionLines(versionInfo(version)).join('\n')}\n`)
+  }
   process.exit(0)
 }
 // oclif, bundled with rotor's commands (scripts/build.js): one file instead of its module tree.

@@ -3,8 +3,9 @@
 // - One ESM entry per thing oclif loads: `commands.js` (the explicit command index, generated here
 //   from the commands/ directory, so a new command file needs no index edit; eager for `oclif
 //   manifest`, then replaced by the lazy `commands-lazy.js` so each command is its own chunk),
-//   `help.js`, the hooks, `oclif.js` (the bundled @oclif/core's `run` for bin/run.js) and `fail.js`
-//   (the error formatter bin/run.js loads only when something goes wrong).
+//   `help.js`, the hooks, `oclif.js` (the bundled @oclif/core's `run` for bin/run.js), `version.js`
+//   (plain `rotor version`, answered by bin/run.js without oclif) and `fail.js` (the error
+//   formatter bin/run.js loads only when something goes wrong).
 // - Code splitting: what several entries share goes into shared chunks, and every `import()`
 //   (each cloud SDK behind providers/runtimes.ts) becomes its own chunk, loaded only when a
 //   config uses that kind. `rotor --version` and `rotor status` on a file store read no SDK.
@@ -104,7 +105,7 @@ const cjsDirname = {
 }
 
 /** What bin/run.js takes from the bundled @oclif/core. */
-const OCLIF_ENTRY = "export {Errors, flush, run} from '@oclif/core'\n"
+const OCLIF_ENTRY = "export {Config, Errors, flush, run} from '@oclif/core'\n"
 
 /**
  * zod's `z` namespace re-exports every locale's messages (300 kB of the config-loading chunk, on
@@ -130,11 +131,11 @@ const generatedIndex = {
   },
 }
 
-/** The versions of the cloud SDKs being bundled, for `rotor version` (commands/version.ts). */
+/** The versions of the cloud SDKs and of @oclif/core being bundled, for `rotor version` (src/cli/version-info.ts). */
 function sdkVersions() {
-  const source = readFileSync(join(root, 'commands/version.ts'), 'utf8')
+  const source = readFileSync(join(root, 'src/cli/version-info.ts'), 'utf8')
   const list = /SDK_PACKAGES = \[([^\]]*)\]/.exec(source)?.[1] ?? ''
-  const names = [...list.matchAll(/'([^']+)'/g)].map((m) => m[1])
+  const names = [...[...list.matchAll(/'([^']+)'/g)].map((m) => m[1]), '@oclif/core']
   return Object.fromEntries(names.map((name) => [name, JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version]))
 }
 
@@ -149,6 +150,7 @@ export async function bundle({metafile = false} = {}) {
       help: 'src/cli/help.ts',
       'hooks/command-not-found': 'src/cli/hooks/command-not-found.ts',
       fail: 'src/cli/fail.ts',
+      version: 'src/cli/version-info.ts',
     },
     outdir,
     bundle: true,
