@@ -19,6 +19,14 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === 'version')) {
   }
   process.exit(0)
 }
+// `rotor __complete secrets|stores`: the names shell completion offers (src/cli/complete.ts).
+if (argv[0] === '__complete') {
+  const {runComplete} = await import('../dist/cli/complete.js')
+  const result = await runComplete(argv.slice(1))
+  process.stdout.write(result.stdout)
+  process.stderr.write(result.stderr)
+  process.exit(result.code)
+}
 // oclif, bundled with rotor's commands (scripts/build.js): one file instead of its module tree.
 const {flush, run} = await import('../dist/cli/oclif.js')
 

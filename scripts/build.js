@@ -4,7 +4,8 @@
 //   from the commands/ directory, so a new command file needs no index edit; eager for `oclif
 //   manifest`, then replaced by the lazy `commands-lazy.js` so each command is its own chunk),
 //   `help.js`, the hooks, `oclif.js` (the bundled @oclif/core's `run` for bin/run.js), `version.js`
-//   (plain `rotor version`, answered by bin/run.js without oclif) and `fail.js` (the error
+//   (plain `rotor version`, answered by bin/run.js without oclif), `complete.js` (`rotor __complete`,
+//   the names shell completion offers, likewise without oclif) and `fail.js` (the error
 //   formatter bin/run.js loads only when something goes wrong).
 // - Code splitting: what several entries share goes into shared chunks, and every `import()`
 //   (each cloud SDK behind providers/runtimes.ts) becomes its own chunk, loaded only when a
@@ -149,6 +150,8 @@ export async function bundle({metafile = false} = {}) {
       oclif: 'rotor:oclif',
       help: 'src/cli/help.ts',
       'hooks/command-not-found': 'src/cli/hooks/command-not-found.ts',
+      'hooks/completion': 'src/cli/hooks/completion.ts',
+      complete: 'src/cli/complete.ts',
       fail: 'src/cli/fail.ts',
       version: 'src/cli/version-info.ts',
     },
