@@ -55,11 +55,13 @@ export interface ChangeOptions {
  * Without a terminal to ask at, or under --json (a pipeline must say what it wants), a run that
  * changes stores needs --yes, as terraform needs -auto-approve. --dry-run never gets here.
  */
-export function requireConsent(out: Pick<ChangeOutput, 'json' | 'yes'>, command = 'this command'): void {
+export function requireConsent(out: Pick<ChangeOutput, 'json' | 'yes'>, command = 'this command', {dryRun = true}: {dryRun?: boolean} = {}): void {
   if (out.yes) return
-  if (out.json) throw new UsageError(`${command} changes stores; under --json it needs --yes`, {hint: `pass --yes to apply without asking, or --dry-run to only look`})
+  // A command without --dry-run (`rotor store rotate-key`) is not offered one.
+  const look = dryRun ? ', or --dry-run to only look' : ''
+  if (out.json) throw new UsageError(`${command} changes stores; under --json it needs --yes`, {hint: `pass --yes to apply without asking${look}`})
   if (!canPrompt()) {
-    throw new UsageError(`${command} changes stores and there is no terminal to confirm at`, {hint: `pass --yes to apply without asking (as in cron or a pipeline), or --dry-run to only look`})
+    throw new UsageError(`${command} changes stores and there is no terminal to confirm at`, {hint: `pass --yes to apply without asking (as in cron or a pipeline)${look}`})
   }
 }
 
