@@ -147,6 +147,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected changeOutput(): ChangeOutput {
     return {
       json: this.jsonEnabled(),
+      quiet: this.quiet(),
       yes: (this.flags as {yes?: boolean}).yes === true,
       log: (text) => this.log(text),
       warn: (message) => this.warn(message),

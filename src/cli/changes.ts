@@ -31,6 +31,8 @@ export interface ChangeHooks {
 
 export interface ChangeOutput {
   json: boolean
+  /** --quiet: no progress bars (a question at a terminal is still asked). */
+  quiet?: boolean
   /** --yes was given: never ask. */
   yes: boolean
   log: (text: string) => void
@@ -67,9 +69,9 @@ export function requireConsent(out: Pick<ChangeOutput, 'json' | 'yes'>, command 
 
 export async function runChanges<R extends ChangeRun>(out: ChangeOutput, options: ChangeOptions, start: (hooks: ChangeHooks) => Promise<R>): Promise<R> {
   requireConsent(out, out.command)
-  // The bars draw only at a terminal and never under --json.
-  const reading = new ProgressBar('reading', {json: out.json})
-  const working = new ProgressBar(options.working ?? 'applying', {json: out.json})
+  // The bars draw only at a terminal, never under --json or --quiet.
+  const reading = new ProgressBar('reading', {json: out.json, quiet: out.quiet})
+  const working = new ProgressBar(options.working ?? 'applying', {json: out.json, quiet: out.quiet})
   if (options.reading !== undefined) reading.start(options.reading)
   const interactive = !out.yes && !out.json && canPrompt()
   out.interrupt.install((signal) => {

@@ -3,12 +3,12 @@
  * consent as every store-changing command (--yes, or a terminal to ask at; under --json only
  * --yes), and an audit intent before the change with its outcome after.
  */
-import {spawnSync} from 'node:child_process'
 import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
-import {json, ROOT, runCli} from '../support/cli.js'
+import {json, runCli} from '../support/cli.js'
+import {atTerminal} from '../support/terminal.js'
 
 let dir: string
 const run = (args: string[]) => runCli(args, {cwd: dir})
@@ -29,17 +29,6 @@ afterEach(async () => {
   await rm(dir, {recursive: true, force: true})
 })
 
-/** Runs the built CLI at a terminal (a pseudo-terminal from util-linux `script`) that types `input`. */
-function atTerminal(args: string[], input = ''): {status: number | null; output: string} {
-  const command = [process.execPath, join(ROOT, 'bin/run.js'), ...args].map((a) => `'${a}'`).join(' ')
-  const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1', XDG_CONFIG_HOME: join(dir, '.user-config')}
-  delete env.ROTOR_HOME
-  delete env.ROTOR_CONFIG
-  delete env.ROTOR_FILE_KEY
-  const result = spawnSync('script', ['-qec', command, '/dev/null'], {cwd: dir, env, encoding: 'utf8', input, timeout: 120_000})
-  return {status: result.status, output: result.stdout.replace(/\r/g, '')}
-}
-
 describe.each([['rotate-key'], ['accept-rollback']])('rotor store %s', (command) => {
   it('without --yes and without a terminal, refuses as every store-changing command does and changes nothing', async () => {
     const before = await readFile(storeFile())
@@ -56,7 +45,7 @@ describe.each([['rotate-key'], ['accept-rollback']])('rotor store %s', (command)
 
   it('under --json needs --yes even at a terminal, and answers with a JSON error instead of a prompt', async () => {
     const before = await readFile(storeFile())
-    const result = atTerminal(['store', command, '--json'])
+    const result = atTerminal(['store', command, '--json'], dir)
     expect(result.status, result.output).toBe(64)
     expect(result.output).not.toContain('[y/N]')
     const doc = JSON.parse(result.output.slice(result.output.indexOf('{'))) as {error: {code: string; message: string}}
@@ -77,7 +66,7 @@ describe.each([['rotate-key'], ['accept-rollback']])('rotor store %s', (command)
 
 it('rotor store rotate-key asks at a terminal and, answered no, changes nothing', async () => {
   const before = await readFile(storeFile())
-  const result = atTerminal(['store', 'rotate-key'], 'n\n')
+  const result = atTerminal(['store', 'rotate-key'], dir, 'n\n')
   expect(result.output).toContain('Re-encrypt file store local under a new key? [y/N]')
   expect(result.status).toBe(130)
   expect(await readFile(storeFile())).toEqual(before)
