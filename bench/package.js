@@ -6,9 +6,9 @@
 //   node bench/package.js [--runs N] [--no-install]   (needs `npm run build`; scripts/bench.js does it)
 // Writes bench/package-results.json and prints a table. Figures, not assertions.
 import {execFileSync, spawn, spawnSync} from 'node:child_process'
-import {cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
+import {cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {cpus, tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {dirname, join} from 'node:path'
 import {performance} from 'node:perf_hooks'
 import {fileURLToPath} from 'node:url'
 
@@ -18,28 +18,48 @@ const argAfter = (flag, fallback) => (process.argv.includes(flag) ? process.argv
 const runs = Number(argAfter('--runs', process.env.BENCH_RUNS ?? 15))
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
-/** Runs without blocking this process's event loop (the AWS emulator lives in it). */
+/**
+ * CPU time of a child (user + system, from /usr/bin/time) besides wall time: on a machine shared
+ * by many processes wall time mostly measures waiting; CPU time is what start-up costs. The same
+ * wrapper runs every command, bare Node too, so the ratios compare like with like.
+ */
+const TIME = ['/usr/bin/time', '-f', '%U %S', '-o']
+const haveTime = spawnSync(TIME[0], ['-f', '%U', 'true']).status === 0
+const cpuFile = join(mkdtempSync(join(tmpdir(), 'rotor-bench-cpu-')), 'cpu')
+
+/** Runs without blocking this process's event loop (the AWS emulator lives in it). Returns {ms, cpuMs}. */
 function timeOnce([file, ...args], options) {
   return new Promise((resolve, reject) => {
+    const argv = haveTime ? [...TIME.slice(1), cpuFile, file, ...args] : args
     const started = performance.now()
-    const child = spawn(file, args, {...options, stdio: ['ignore', 'ignore', 'pipe']})
+    const child = spawn(haveTime ? TIME[0] : file, argv, {...options, stdio: ['ignore', 'ignore', 'pipe']})
     let stderr = ''
     child.stderr.on('data', (d) => (stderr += d))
     child.on('error', reject)
-    child.on('close', (code) => (code === 0 ? resolve(performance.now() - started) : reject(new Error(`${file} ${args.join(' ')} exited ${code}: ${stderr}`))))
+    child.on('close', (code) => {
+      const ms = performance.now() - started
+      if (code !== 0) return reject(new Error(`${file} ${args.join(' ')} exited ${code}: ${stderr}`))
+      const cpuMs = haveTime ? readFileSync(cpuFile, 'utf8').trim().split(/\s+/).slice(-2).reduce((sum, s) => sum + Number(s) * 1000, 0) : undefined
+      resolve({ms, cpuMs})
+    })
   })
 }
 
-/** commands: {label: argv}; returns {label: median ms}. */
+/** commands: {label: argv}; returns {label: median ms} and, in `cpu`, {label: median CPU ms}. */
 async function interleaved(commands, options) {
   const samples = Object.fromEntries(Object.keys(commands).map((k) => [k, []]))
+  const cpu = Object.fromEntries(Object.keys(commands).map((k) => [k, []]))
   for (let i = 0; i < runs + 2; i++) {
     for (const [label, argv] of Object.entries(commands)) {
-      const ms = await timeOnce(argv, options)
-      if (i >= 2) samples[label].push(ms)
+      const t = await timeOnce(argv, options)
+      if (i >= 2) {
+        samples[label].push(t.ms)
+        if (t.cpuMs !== undefined) cpu[label].push(t.cpuMs)
+      }
     }
   }
-  return Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]))
+  const medians = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]))
+  return {...medians, cpu: Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, v.length > 0 ? median(v) : undefined]))}
 }
 
 const env = {...process.env, NO_COLOR: '1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true'}
@@ -82,7 +102,15 @@ if (awsCli.status === 0) {
     {cwd: getWork, env: awsEnv},
   )
   await aws.close?.()
-  get = {rotorMs: medians.rotor, awsCliMs: medians.aws, ratio: medians.rotor / medians.aws, awsCli: awsCli.stdout.trim() || awsCli.stderr.trim()}
+  get = {
+    rotorMs: medians.rotor,
+    awsCliMs: medians.aws,
+    ratio: medians.rotor / medians.aws,
+    rotorCpuMs: medians.cpu.rotor,
+    awsCliCpuMs: medians.cpu.aws,
+    cpuRatio: medians.cpu.rotor / medians.cpu.aws,
+    awsCli: awsCli.stdout.trim() || awsCli.stderr.trim(),
+  }
 }
 
 // --- installed size: npm pack, then npm i -g into a temporary prefix, offline --------------------
@@ -107,10 +135,22 @@ if (!process.argv.includes('--no-install')) {
   }
 }
 rmSync(work, {recursive: true, force: true})
+rmSync(dirname(cpuFile), {recursive: true, force: true})
 
 const results = {
   machine: {node: process.version, cpus: cpus().length, runs},
-  startup: {bareNodeMs: startup.bare, versionMs: startup.version, versionRatio: startup.version / startup.bare, statusJsonMs: startup.status, statusJsonRatio: startup.status / startup.bare},
+  startup: {
+    bareNodeMs: startup.bare,
+    versionMs: startup.version,
+    versionRatio: startup.version / startup.bare,
+    statusJsonMs: startup.status,
+    statusJsonRatio: startup.status / startup.bare,
+    // CPU time (user + system): what start-up costs whatever else the machine is doing.
+    bareNodeCpuMs: startup.cpu.bare,
+    versionCpuRatio: startup.cpu.version / startup.cpu.bare,
+    statusJsonCpuMs: startup.cpu.status,
+    statusJsonCpuRatio: startup.cpu.status / startup.cpu.bare,
+  },
   get,
   install,
   targets: {versionRatio: 2, statusJsonRatio: 2.5, getRatio: 0.4, installedMb: 40},
@@ -119,14 +159,15 @@ writeFileSync(join(root, 'bench/package-results.json'), `${JSON.stringify(result
 
 const f = (x) => x.toFixed(1)
 console.log(`\npackage: node ${process.version}, ${cpus().length} cores, median of ${runs} interleaved runs`)
+const cpuCol = (label, ratio) => (startup.cpu[label] === undefined ? '' : `   cpu ${f(startup.cpu[label]).padStart(6)} ms${ratio === undefined ? '' : ` ${f(ratio).padStart(5)}x`}`)
 console.log('measure                                 ms     ratio    target')
-console.log(`node -e ''                         ${f(startup.bare).padStart(7)}`)
-console.log(`rotor --version                    ${f(startup.version).padStart(7)}   ${f(results.startup.versionRatio).padStart(5)}x   <= 2x bare node`)
-console.log(`rotor status --json (quick-start)  ${f(startup.status).padStart(7)}   ${f(results.startup.statusJsonRatio).padStart(5)}x   <= 2.5x bare node`)
+console.log(`node -e ''                         ${f(startup.bare).padStart(7)}                    ${cpuCol('bare')}`)
+console.log(`rotor --version                    ${f(startup.version).padStart(7)}   ${f(results.startup.versionRatio).padStart(5)}x   <= 2x bare node  ${cpuCol('version', results.startup.versionCpuRatio)}`)
+console.log(`rotor status --json (quick-start)  ${f(startup.status).padStart(7)}   ${f(results.startup.statusJsonRatio).padStart(5)}x   <= 2.5x bare node${cpuCol('status', results.startup.statusJsonCpuRatio)}`)
 if (get.skipped) console.log(`rotor get --reveal vs aws CLI: skipped (${get.skipped})`)
 else {
   console.log(`aws secretsmanager get-secret-value ${f(get.awsCliMs).padStart(6)}`)
-  console.log(`rotor get NAME --reveal            ${f(get.rotorMs).padStart(7)}   ${f(get.ratio).padStart(5)}x   <= 0.4x the aws CLI`)
+  console.log(`rotor get NAME --reveal            ${f(get.rotorMs).padStart(7)}   ${f(get.ratio).padStart(5)}x   <= 0.4x the aws CLI${get.rotorCpuMs === undefined ? '' : `   cpu ${f(get.rotorCpuMs)} vs ${f(get.awsCliCpuMs)} ms: ${f(get.cpuRatio)}x`}`)
 }
 if (install.installedMb !== undefined) console.log(`installed size (${install.command}): ${f(install.installedMb)} MB in ${install.packages} packages, tarball ${install.tarballKb} kB (target < 40 MB)`)
 else console.log(`installed size: ${install.skipped ?? `install failed:\n${install.failed}`}`)

@@ -5,15 +5,30 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
 /**
  * `rotor --version` is what scripts and installers call to check rotor is there: answered here,
  * in oclif's exact format, without loading oclif or any command (half of start-up otherwise).
+ * Plain `rotor version` likewise prints the version lines (src/cli/version-info.ts, the same
+ * module the command uses); with any flag (--json, --help) it goes through oclif.
  */
 const argv = process.argv.slice(2)
-if (argv[0] === '--version') {
+if (argv.length === 1 && (argv[0] === '--version' || argv[0] === 'version')) {
   const {readFileSync} = await import('node:fs')
   const {version} = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
-  process.stdout.write(`rotor/${version} ${process.platform}-${process.arch} node-${process.version}\n`)
+  if (argv[0] === '--version') process.stdout.write(`rotor/${version} ${process.platform}-${process.arch} node-${process.version}\n`)
+  else {
+    const {versionInfo, versionLines} = await import('../dist/cli/version.js')
+    process.stdout.write(`${versionLines(versionInfo(version)).join('\n')}\n`)
+  }
   process.exit(0)
 }
-const {Errors, flush, run} = await import('@oclif/core')
+// `rotor __complete secrets|stores`: the names shell completion offers (src/cli/complete.ts).
+if (argv[0] === '__complete') {
+  const {runComplete} = await import('../dist/cli/complete.js')
+  const result = await runComplete(argv.slice(1))
+  process.stdout.write(result.stdout)
+  process.stderr.write(result.stderr)
+  process.exit(result.code)
+}
+// oclif, bundled with rotor's commands (scripts/build.js): one file instead of its module tree.
+const {flush, run} = await import('../dist/cli/oclif.js')
 
 /**
  * One error path for the whole process: an error no command caught, an unhandled rejection or an
@@ -40,7 +55,9 @@ try {
   await run(argv, import.meta.url)
   await flush()
 } catch (error) {
-  if (error instanceof Errors.ExitError) {
+  // `this.exit(n)`: from a rotor command, or from a plugin's command (autocomplete, help) that
+  // loaded the @oclif/core installed next to it, whose ExitError is another class.
+  if (error?.code === 'EEXIT' && typeof error?.oclif?.exit === 'number') {
     await flush()
     process.exitCode = error.oclif.exit
   } else {

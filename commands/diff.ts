@@ -52,7 +52,7 @@ Exits 1 when no target could be read, 3 when some could not; --detailed-exitcode
     const config = await this.loadConfig()
     const secrets = pickSecrets(config, this.flags)
     const at = now()
-    const bar = new ProgressBar('reading', {json: this.jsonEnabled()})
+    const bar = new ProgressBar('reading', {json: this.jsonEnabled(), quiet: this.quiet()})
     bar.start(secrets.reduce((n, s) => n + s.targets.length, 0))
     const stores = this.stores(config)
     const {drift, plan, inventory} = await observeDrift(config, secrets, stores, at, undefined, undefined, (n) => bar.tick(n))

@@ -36,7 +36,7 @@ export default class Sync extends BaseCommand<typeof Sync, SyncResult> {
     const stores = this.stores(config)
     const targets = secrets.reduce((n, s) => n + s.targets.length, 0)
     if (this.flags['dry-run']) {
-      const reading = new ProgressBar('reading', {json: this.jsonEnabled()})
+      const reading = new ProgressBar('reading', {json: this.jsonEnabled(), quiet: this.quiet()})
       reading.start(targets)
       const {drift, plan} = await observeDrift(config, secrets, stores, now(), undefined, undefined, (n) => reading.tick(n))
       reading.stop()

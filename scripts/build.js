@@ -1,18 +1,22 @@
 // Bundles the CLI into dist/cli/ with esbuild: what `npm pack` ships and what bin/run.js runs.
 //
 // - One ESM entry per thing oclif loads: `commands.js` (the explicit command index, generated here
-//   from the commands/ directory, so a new command file needs no index edit), `help.js`, the
-//   hooks, and `fail.js` (the error formatter bin/run.js loads only when something goes wrong).
+//   from the commands/ directory, so a new command file needs no index edit; eager for `oclif
+//   manifest`, then replaced by the lazy `commands-lazy.js` so each command is its own chunk),
+//   `help.js`, the hooks, `oclif.js` (the bundled @oclif/core's `run` for bin/run.js), `version.js`
+//   (plain `rotor version`, answered by bin/run.js without oclif), `complete.js` (`rotor __complete`,
+//   the names shell completion offers, likewise without oclif) and `fail.js` (the error
+//   formatter bin/run.js loads only when something goes wrong).
 // - Code splitting: what several entries share goes into shared chunks, and every `import()`
 //   (each cloud SDK behind providers/runtimes.ts) becomes its own chunk, loaded only when a
 //   config uses that kind. `rotor --version` and `rotor status` on a file store read no SDK.
-// - External: @oclif/core and its plugins (oclif loads them from node_modules itself, and one copy
-//   of its classes must be shared) and native modules (better-sqlite3).
+// - External: oclif's plugins (oclif loads them from node_modules when their commands run) and
+//   native modules (better-sqlite3). @oclif/core is bundled (see EXTERNAL).
 // - No source maps: the TypeScript sources are not shipped, so a map would point at nothing.
 //
 // `node scripts/build.js --metafile` also writes dist/cli/meta.json (which module went where).
 import {build} from 'esbuild'
-import {readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {readFile} from 'node:fs/promises'
 import {join, relative, sep} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -20,8 +24,20 @@ import {fileURLToPath} from 'node:url'
 const root = fileURLToPath(new URL('..', import.meta.url))
 const outdir = join(root, 'dist/cli')
 
-/** Must stay outside the bundle: oclif's own packages (loaded by oclif from node_modules) and native code. */
-export const EXTERNAL = ['@oclif/core', '@oclif/plugin-help', '@oclif/plugin-autocomplete', 'better-sqlite3', 'pg-native']
+/**
+ * What @oclif/core requires only to run a plugin from its TypeScript sources in development
+ * (NODE_ENV=development or test, never in the package): left as `require()` calls that fail and
+ * are caught, instead of bundling the TypeScript compiler (6 MB) into oclif's chunk.
+ */
+const DEV_ONLY = ['typescript', 'ts-node', 'tsx']
+
+/**
+ * Must stay outside the bundle: oclif's plugins (oclif loads them from node_modules when their own
+ * commands run, with the @oclif/core installed next to them) and native code. @oclif/core itself is
+ * bundled: rotor's commands, help class and hooks share that one copy, and bin/run.js takes `run`
+ * from it (dist/cli/oclif.js), so start-up reads a few files instead of walking ~150 CommonJS modules.
+ */
+export const EXTERNAL = ['@oclif/plugin-help', '@oclif/plugin-autocomplete', 'better-sqlite3', 'pg-native', ...DEV_ONLY]
 
 /** `commands/config/validate.ts` -> `config:validate`, oclif's id for it. */
 export function commandFiles(dir = join(root, 'commands')) {
@@ -40,11 +56,37 @@ export function commandFiles(dir = join(root, 'commands')) {
   return found
 }
 
-/** The generated index: `export const COMMANDS = {id: Class, ...}` (oclif's explicit strategy). */
+/**
+ * The generated index: `export const COMMANDS = {id: Class, ...}` (oclif's explicit strategy). This
+ * eager form imports every command; `oclif manifest` reads it (flags, args, descriptions).
+ */
 export function commandIndexSource(files = commandFiles()) {
   const imports = files.map((f, i) => `import c${i} from ${JSON.stringify(f.path)}`)
   const entries = files.map((f, i) => `  ${JSON.stringify(f.id)}: c${i},`)
   return `${imports.join('\n')}\nexport const COMMANDS = {\n${entries.join('\n')}\n}\n`
+}
+
+/**
+ * The lazy index the package runs: each command is a stand-in whose `run` imports that command's
+ * own chunk, so `rotor status` compiles the status command and what it needs, not all twenty-odd
+ * commands. oclif needs nothing else from it: help, completion and the command list come from
+ * oclif.manifest.json, and oclif calls `run` on what findCommand returned (it sets `id` and
+ * `plugin` on the stand-in first; they are handed on to the real class).
+ */
+export function lazyCommandIndexSource(files = commandFiles()) {
+  const entries = files.map((f) => `  ${JSON.stringify(f.id)}: lazy(() => import(${JSON.stringify(f.path)})),`)
+  return [
+    'const lazy = (load) => ({',
+    '  async run(argv, config) {',
+    '    const command = (await load()).default',
+    '    command.id = this.id',
+    '    command.plugin = this.plugin',
+    '    return command.run(argv, config)',
+    '  },',
+    '})',
+    `export const COMMANDS = {\n${entries.join('\n')}\n}`,
+    '',
+  ].join('\n')
 }
 
 /**
@@ -63,19 +105,38 @@ const cjsDirname = {
   },
 }
 
-const generatedIndex = {
-  name: 'rotor-command-index',
+/** What bin/run.js takes from the bundled @oclif/core. */
+const OCLIF_ENTRY = "export {Config, Errors, flush, run} from '@oclif/core'\n"
+
+/**
+ * zod's `z` namespace re-exports every locale's messages (300 kB of the config-loading chunk, on
+ * the path of every command that reads rotor.yaml). rotor speaks English only and never calls
+ * `z.config(z.locales.xx())`: the bundle keeps `en`, the one zod itself installs by default.
+ */
+const zodEnglishOnly = {
+  name: 'rotor-zod-english-only',
   setup(b) {
-    b.onResolve({filter: /^rotor:commands$/}, () => ({path: 'commands-index', namespace: 'rotor'}))
-    b.onLoad({filter: /.*/, namespace: 'rotor'}, () => ({contents: commandIndexSource(), loader: 'ts', resolveDir: root}))
+    b.onLoad({filter: /[\\/]node_modules[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/}, () => ({contents: 'export {default as en} from "./en.js"\n', loader: 'js'}))
   },
 }
 
-/** The versions of the cloud SDKs being bundled, for `rotor version` (commands/version.ts). */
+const generatedIndex = {
+  name: 'rotor-command-index',
+  setup(b) {
+    b.onResolve({filter: /^rotor:(commands|commands-lazy|oclif)$/}, ({path}) => ({path: path.slice('rotor:'.length), namespace: 'rotor'}))
+    b.onLoad({filter: /.*/, namespace: 'rotor'}, ({path}) => ({
+      contents: path === 'commands' ? commandIndexSource() : path === 'commands-lazy' ? lazyCommandIndexSource() : OCLIF_ENTRY,
+      loader: 'ts',
+      resolveDir: root,
+    }))
+  },
+}
+
+/** The versions of the cloud SDKs and of @oclif/core being bundled, for `rotor version` (src/cli/version-info.ts). */
 function sdkVersions() {
-  const source = readFileSync(join(root, 'commands/version.ts'), 'utf8')
+  const source = readFileSync(join(root, 'src/cli/version-info.ts'), 'utf8')
   const list = /SDK_PACKAGES = \[([^\]]*)\]/.exec(source)?.[1] ?? ''
-  const names = [...list.matchAll(/'([^']+)'/g)].map((m) => m[1])
+  const names = [...[...list.matchAll(/'([^']+)'/g)].map((m) => m[1]), '@oclif/core']
   return Object.fromEntries(names.map((name) => [name, JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version]))
 }
 
@@ -85,9 +146,14 @@ export async function bundle({metafile = false} = {}) {
     absWorkingDir: root,
     entryPoints: {
       commands: 'rotor:commands',
+      'commands-lazy': 'rotor:commands-lazy',
+      oclif: 'rotor:oclif',
       help: 'src/cli/help.ts',
       'hooks/command-not-found': 'src/cli/hooks/command-not-found.ts',
+      'hooks/completion': 'src/cli/hooks/completion.ts',
+      complete: 'src/cli/complete.ts',
       fail: 'src/cli/fail.ts',
+      version: 'src/cli/version-info.ts',
     },
     outdir,
     bundle: true,
@@ -106,10 +172,22 @@ export async function bundle({metafile = false} = {}) {
     define: {'globalThis.__ROTOR_SDK_VERSIONS__': JSON.stringify(sdkVersions())},
     metafile: true,
     logLevel: 'warning',
-    plugins: [generatedIndex, cjsDirname],
+    plugins: [generatedIndex, cjsDirname, zodEnglishOnly],
   })
   if (metafile) writeFileSync(join(outdir, 'meta.json'), JSON.stringify(result.metafile))
   return result
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) await bundle({metafile: process.argv.includes('--metafile')})
+/**
+ * `--lazy-index`, the last step of `npm run build` (after `oclif manifest` has read the eager
+ * index): dist/cli/commands.js becomes the lazy index. Both were built together, so they import
+ * the same chunks from the same folder.
+ */
+export function useLazyIndex() {
+  renameSync(join(outdir, 'commands-lazy.js'), join(outdir, 'commands.js'))
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  if (process.argv.includes('--lazy-index')) useLazyIndex()
+  else await bundle({metafile: process.argv.includes('--metafile')})
+}

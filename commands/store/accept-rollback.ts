@@ -1,11 +1,7 @@
 import {Args} from '@oclif/core'
-import type {FileSettings} from '../../providers/file/factory.js'
-import {pickFileStore} from '../../providers/file/pick-store.js'
 import {BaseCommand} from '../../src/cli/base-command.js'
 import {yesFlag} from '../../src/cli/flags.js'
-import {canPrompt, confirm} from '../../src/cli/prompt.js'
-import {now} from '../../src/clock.js'
-import {UsageError} from '../../src/errors/index.js'
+import {changeFileStore} from '../../src/cli/store-maintenance.js'
 
 /** `rotor store accept-rollback --json`. */
 export interface StoreAcceptRollbackResult {
@@ -34,44 +30,27 @@ export default class StoreAcceptRollback extends BaseCommand<typeof StoreAcceptR
 
   async run(): Promise<StoreAcceptRollbackResult> {
     const config = await this.loadConfig()
-    const store = pickFileStore(config, this.args.store, 'whose rollback to accept')
-    if (!this.flags.yes) {
-      if (!canPrompt()) throw new UsageError('accept-rollback accepts an older copy of the store; pass --yes to confirm without a terminal')
-      if (!(await confirm(`Accept the current, older, contents of file store ${store.name}?`))) throw new UsageError('cancelled; nothing was changed')
-    }
-    const audit = await this.audit(config)
-    const {FileStoreClient} = await import('../../providers/file/client.js')
-    const client = await FileStoreClient.open(store.name, store.settings as FileSettings, {
-      baseDir: config.baseDir,
-      env: process.env,
-      now,
-      warn: (message) => this.warn(message),
-      auditPath: config.audit.path,
-      audit: (entry) => audit.append(entry),
+    const {store, result} = await changeFileStore(config, this.changeOutput(), () => this.audit(config), {
+      action: 'accept-rollback',
+      store: this.args.store,
+      purpose: 'whose rollback to accept',
+      question: (name) => `Accept the current, older, contents of file store ${name}?`,
+      change: async (picked, context) => {
+        const {FileStoreClient} = await import('../../providers/file/client.js')
+        const client = await FileStoreClient.open(picked.name, picked.settings, context)
+        try {
+          return await client.acceptRollback()
+        } finally {
+          await client.close()
+        }
+      },
+      reason: (r) => (r.accepted ? `generation ${r.generation} accepted; ${r.seen} was seen` : `nothing to accept: generation ${r.generation}, ${r.seen} was seen`),
     })
-    const record = {secret: '*', target: `${store.name}:*`, action: 'accept-rollback', reason: 'manual'} as const
-    const intent = await audit.append({...record, outcome: 'intent'})
-    try {
-      const result = await client.acceptRollback()
-      await audit.append({
-        ...record,
-        reason: result.accepted ? `generation ${result.generation} accepted; ${result.seen} was seen` : `nothing to accept: generation ${result.generation}, ${result.seen} was seen`,
-        outcome: 'ok',
-        intent: intent.seq,
-      })
-      if (!this.jsonEnabled()) {
-        this.log(
-          result.accepted
-            ? `accepted file store ${store.name} at generation ${result.generation} (${result.seen} had been seen); run \`rotor plan\` to see what differs from the other targets`
-            : `file store ${store.name} is not older than what was seen (generation ${result.generation}, ${result.seen} seen): nothing to accept`,
-        )
-      }
-      return {store: store.name, ...result}
-    } catch (error) {
-      await audit.append({...record, outcome: 'failed', error: (error as Error).message, intent: intent.seq}).catch(() => undefined)
-      throw error
-    } finally {
-      await client.close()
-    }
+    this.log(
+      result.accepted
+        ? `accepted file store ${store} at generation ${result.generation} (${result.seen} had been seen); run \`rotor plan\` to see what differs from the other targets`
+        : `file store ${store} is not older than what was seen (generation ${result.generation}, ${result.seen} seen): nothing to accept`,
+    )
+    return {store, ...result}
   }
 }

@@ -1,12 +1,8 @@
 import {Args} from '@oclif/core'
-import type {FileSettings} from '../../providers/file/factory.js'
-import {pickFileStore} from '../../providers/file/pick-store.js'
 import {rotateFileKey} from '../../providers/file/rotate-key.js'
 import {BaseCommand} from '../../src/cli/base-command.js'
 import {yesFlag} from '../../src/cli/flags.js'
-import {canPrompt, confirm} from '../../src/cli/prompt.js'
-import {UsageError} from '../../src/errors/index.js'
-import {now} from '../../src/clock.js'
+import {changeFileStore} from '../../src/cli/store-maintenance.js'
 import type {KeyRotation} from '../../providers/file/rotate-key.js'
 
 /** `rotor store rotate-key --json`. */
@@ -26,32 +22,15 @@ export default class StoreRotateKey extends BaseCommand<typeof StoreRotateKey, S
 
   async run(): Promise<StoreRotateKeyResult> {
     const config = await this.loadConfig()
-    const store = pickFileStore(config, this.args.store, 'whose key to rotate')
-    if (!this.flags.yes) {
-      if (!canPrompt()) throw new UsageError('rotate-key re-encrypts the store; pass --yes to confirm without a terminal')
-      if (!(await confirm(`Re-encrypt file store ${store.name} under a new key?`))) throw new UsageError('cancelled; nothing was changed')
-    }
-    const audit = await this.audit(config)
-    const record = {secret: '*', target: `${store.name}:*`, action: 'rotate-key', reason: 'manual'} as const
-    try {
-      const rotation = await rotateFileKey(store.name, store.settings as FileSettings, {
-        baseDir: config.baseDir,
-        env: process.env,
-        now,
-        warn: (message) => this.warn(message),
-        auditPath: config.audit.path,
-        // A v1 store is migrated first, in its own audited step.
-        audit: (entry) => audit.append(entry),
-      })
-      await audit.append({...record, outcome: 'ok'})
-      if (!this.jsonEnabled()) {
-        this.log(`${rotation.resumed ? 'finished an interrupted key rotation of' : 're-encrypted'} file store ${store.name} under a new key`)
-        this.log(`key file: ${rotation.keyFile} (back it up; backups of the store made before need the old key)`)
-      }
-      return rotation
-    } catch (error) {
-      await audit.append({...record, outcome: 'failed', error: (error as Error).message}).catch(() => undefined)
-      throw error
-    }
+    const {store, result: rotation} = await changeFileStore(config, this.changeOutput(), () => this.audit(config), {
+      action: 'rotate-key',
+      store: this.args.store,
+      purpose: 'whose key to rotate',
+      question: (name) => `Re-encrypt file store ${name} under a new key?`,
+      change: (picked, context) => rotateFileKey(picked.name, picked.settings, context),
+    })
+    this.log(`${rotation.resumed ? 'finished an interrupted key rotation of' : 're-encrypted'} file store ${store} under a new key`)
+    this.log(`key file: ${rotation.keyFile} (back it up; backups of the store made before need the old key)`)
+    return rotation
   }
 }

@@ -156,6 +156,7 @@ export abstract class BaseCommand<T extends typeof Command, Result extends objec
   protected changeOutput(): ChangeOutput {
     return {
       json: this.jsonEnabled(),
+      quiet: this.quiet(),
       yes: (this.flags as {yes?: boolean}).yes === true,
       log: (text) => this.log(text),
       warn: (message) => this.warn(message),

@@ -31,6 +31,8 @@ export interface ChangeHooks {
 
 export interface ChangeOutput {
   json: boolean
+  /** --quiet: no progress bars (a question at a terminal is still asked). */
+  quiet?: boolean
   /** --yes was given: never ask. */
   yes: boolean
   log: (text: string) => void
@@ -55,19 +57,21 @@ export interface ChangeOptions {
  * Without a terminal to ask at, or under --json (a pipeline must say what it wants), a run that
  * changes stores needs --yes, as terraform needs -auto-approve. --dry-run never gets here.
  */
-export function requireConsent(out: Pick<ChangeOutput, 'json' | 'yes'>, command = 'this command'): void {
+export function requireConsent(out: Pick<ChangeOutput, 'json' | 'yes'>, command = 'this command', {dryRun = true}: {dryRun?: boolean} = {}): void {
   if (out.yes) return
-  if (out.json) throw new UsageError(`${command} changes stores; under --json it needs --yes`, {hint: `pass --yes to apply without asking, or --dry-run to only look`})
+  // A command without --dry-run (`rotor store rotate-key`) is not offered one.
+  const look = dryRun ? ', or --dry-run to only look' : ''
+  if (out.json) throw new UsageError(`${command} changes stores; under --json it needs --yes`, {hint: `pass --yes to apply without asking${look}`})
   if (!canPrompt()) {
-    throw new UsageError(`${command} changes stores and there is no terminal to confirm at`, {hint: `pass --yes to apply without asking (as in cron or a pipeline), or --dry-run to only look`})
+    throw new UsageError(`${command} changes stores and there is no terminal to confirm at`, {hint: `pass --yes to apply without asking (as in cron or a pipeline)${look}`})
   }
 }
 
 export async function runChanges<R extends ChangeRun>(out: ChangeOutput, options: ChangeOptions, start: (hooks: ChangeHooks) => Promise<R>): Promise<R> {
   requireConsent(out, out.command)
-  // The bars draw only at a terminal and never under --json.
-  const reading = new ProgressBar('reading', {json: out.json})
-  const working = new ProgressBar(options.working ?? 'applying', {json: out.json})
+  // The bars draw only at a terminal, never under --json or --quiet.
+  const reading = new ProgressBar('reading', {json: out.json, quiet: out.quiet})
+  const working = new ProgressBar(options.working ?? 'applying', {json: out.json, quiet: out.quiet})
   if (options.reading !== undefined) reading.start(options.reading)
   const interactive = !out.yes && !out.json && canPrompt()
   out.interrupt.install((signal) => {

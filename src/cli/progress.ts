@@ -1,6 +1,6 @@
 /**
- * A one-line progress bar on stderr, redrawn in place. Only at a terminal and never under --json:
- * without a TTY (cron, CI, pipes) nothing is written at all, so logs stay clean.
+ * A one-line progress bar on stderr, redrawn in place. Only at a terminal, never under --json and
+ * never under --quiet: without a TTY (cron, CI, pipes) nothing is written at all, so logs stay clean.
  */
 export interface ProgressStream {
   isTTY?: boolean
@@ -16,10 +16,10 @@ export class ProgressBar {
 
   constructor(
     private readonly label: string,
-    options: {json?: boolean; stream?: ProgressStream} = {},
+    options: {json?: boolean; quiet?: boolean; stream?: ProgressStream} = {},
     private readonly stream: ProgressStream = options.stream ?? process.stderr,
   ) {
-    this.enabled = stream.isTTY === true && !options.json
+    this.enabled = stream.isTTY === true && !options.json && !options.quiet
   }
 
   start(total: number): void {

@@ -6,6 +6,47 @@
 import {spawn} from 'node:child_process'
 import {basename, dirname} from 'node:path'
 import {UsageError} from '../errors/index.js'
+import {childEnv} from '../exec/child-env.js'
+
+/**
+ * GIT_* variables that carry or fetch a credential, or run a program to (scanning reads the local
+ * repository only; it never needs them): askpass helpers, ssh commands, and anything named like a
+ * token, password or key. Also config given in the environment that sets one.
+ */
+const GIT_CREDENTIAL = /ASKPASS|SSH|TOKEN|PASSW|SECRET|CREDENTIAL|AUTH|_KEY$|COOKIE|PROXY/i
+const CREDENTIAL_CONFIG = /extraheader|credential|password|token|cookie|proxy|sslkey|sslcert|ssh/i
+
+/**
+ * The environment git runs with: rotor's child-environment allow-list (PATH, HOME, locale, ...;
+ * never rotor's store keys or cloud credentials, src/exec/child-env.ts), the XDG config home git
+ * reads its user config from, and the GIT_* variables that say where the repository is and how to
+ * read it (GIT_DIR, GIT_WORK_TREE, GIT_INDEX_FILE, GIT_CONFIG_*, ...), less credential ones.
+ */
+export function gitEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const values: Record<string, string> = {}
+  if (env.XDG_CONFIG_HOME) values.XDG_CONFIG_HOME = env.XDG_CONFIG_HOME
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined || !name.startsWith('GIT_') || GIT_CREDENTIAL.test(name) || /^GIT_CONFIG_(COUNT|KEY_\d+|VALUE_\d+)$/.test(name)) continue
+    // GIT_CONFIG_PARAMETERS: `git -c` handed down by a git that runs rotor (a hook).
+    if (name === 'GIT_CONFIG_PARAMETERS' && CREDENTIAL_CONFIG.test(value)) continue
+    values[name] = value
+  }
+  // GIT_CONFIG_COUNT with GIT_CONFIG_KEY_n / GIT_CONFIG_VALUE_n: the pairs that set no credential,
+  // numbered again from 0 (git refuses a count with a pair missing).
+  const count = Number(env.GIT_CONFIG_COUNT ?? 0)
+  const pairs: Array<[string, string]> = []
+  for (let i = 0; Number.isInteger(count) && i < count; i++) {
+    const key = env[`GIT_CONFIG_KEY_${i}`]
+    const value = env[`GIT_CONFIG_VALUE_${i}`]
+    if (key !== undefined && value !== undefined && !CREDENTIAL_CONFIG.test(key)) pairs.push([key, value])
+  }
+  if (pairs.length > 0) values.GIT_CONFIG_COUNT = String(pairs.length)
+  for (const [i, [key, value]] of pairs.entries()) {
+    values[`GIT_CONFIG_KEY_${i}`] = key
+    values[`GIT_CONFIG_VALUE_${i}`] = value
+  }
+  return childEnv({env, values})
+}
 
 export interface GitRunOptions {
   cwd: string
@@ -13,7 +54,7 @@ export interface GitRunOptions {
 
 export async function git(args: string[], options: GitRunOptions): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const child = spawn('git', ['-c', 'core.quotepath=off', ...args], {cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe']})
+    const child = spawn('git', ['-c', 'core.quotepath=off', ...args], {cwd: options.cwd, env: gitEnv(), stdio: ['ignore', 'pipe', 'pipe']})
     const out: Buffer[] = []
     let err = ''
     child.stdout.on('data', (d: Buffer) => out.push(d))
@@ -95,7 +136,7 @@ export async function* historyBlobs(cwd: string, paths: string[]): AsyncGenerato
   const child = spawn(
     'git',
     ['-c', 'core.quotepath=off', 'log', '--all', '--reverse', '--topo-order', '-m', '--raw', '-z', '--no-renames', '--no-abbrev', '--no-ext-diff', '--format=%H', '--', ...paths],
-    {cwd, stdio: ['ignore', 'pipe', 'pipe']},
+    {cwd, env: gitEnv(), stdio: ['ignore', 'pipe', 'pipe']},
   )
   let err = ''
   child.stderr.on('data', (d: Buffer) => (err += d.toString()))
@@ -155,7 +196,7 @@ export async function* readBlobs(cwd: string, shas: string[]): AsyncGenerator<{s
  */
 async function* catFile(cwd: string, mode: string, shas: string[], withContent: boolean): AsyncGenerator<{header: string; content?: Buffer}> {
   if (shas.length === 0) return
-  const child = spawn('git', ['cat-file', mode], {cwd, stdio: ['pipe', 'pipe', 'pipe']})
+  const child = spawn('git', ['cat-file', mode], {cwd, env: gitEnv(), stdio: ['pipe', 'pipe', 'pipe']})
   let err = ''
   child.stderr.on('data', (d: Buffer) => (err += d.toString()))
   const closed = new Promise<number>((resolve, reject) => {
