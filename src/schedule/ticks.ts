@@ -27,7 +27,7 @@ export class TickIndex {
   private readonly windows = new Map<string, Window>()
   private readonly queries = new Map<string, number>()
 
-  constructor(private readonly now: Date) {}
+  constructor(readonly now: Date) {}
 
   nextTick(cron: string, timezone: string, since: Date): Date {
     const key = `${timezone}\u0000${cron}`
