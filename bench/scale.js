@@ -5,7 +5,9 @@
 // others 90d). Wall time, CPU time (user + sys: the machine may be shared) and peak RSS of each
 // command. A command that runs past its budget is stopped and reported "skipped: exceeds budget",
 // and the measures that need its result are skipped too, so the bench never hangs.
-//   node bench/scale.js [--sizes 1000,10000,100000] [--budget-s 600] [--measures validate,apply-create,plan,status,apply-due]
+//   node bench/scale.js [--sizes 1000,10000,100000] [--budget-s 600] [--measures validate,apply-create,plan,status,apply-due] [--syncs]
+// --syncs counts each command's fsync/fdatasync calls with `strace -c -f --seccomp-bpf` (Linux,
+// when strace is installed): the number the audit log's and the file store's group commits cut.
 // Writes bench/scale-results.json. Needs `npm run build` first (scripts/bench.js does it).
 import {spawn} from 'node:child_process'
 import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
@@ -80,13 +82,29 @@ function configText(n) {
 }
 
 const hasTime = existsSync('/usr/bin/time')
+const STRACE = ['/usr/bin/strace', '/bin/strace'].find((p) => existsSync(p))
+const COUNT_SYNCS = process.argv.includes('--syncs') && STRACE !== undefined
+
+/** fsync + fdatasync calls in an `strace -c` summary. */
+function syncCount(file) {
+  if (!existsSync(file)) return undefined
+  let count = 0
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const cols = line.trim().split(/\s+/)
+    if (cols.at(-1) === 'fsync' || cols.at(-1) === 'fdatasync') count += Number(cols[3])
+  }
+  return count
+}
 
 /** Runs the CLI once; resolves with wall, CPU and peak RSS, or {skipped} after BUDGET_S. */
 function run(cwd, args, at, env) {
   return new Promise((resolve) => {
     const stats = join(cwd, '.time')
-    const command = hasTime ? '/usr/bin/time' : process.execPath
-    const argv = hasTime ? ['-f', '%e %U %S %M', '-o', stats, process.execPath, bin, ...args] : [bin, ...args]
+    const syncs = join(cwd, '.syncs')
+    rmSync(syncs, {force: true})
+    const traced = COUNT_SYNCS ? [STRACE, '--seccomp-bpf', '-c', '-f', '-e', 'trace=fsync,fdatasync', '-o', syncs, process.execPath] : [process.execPath]
+    const command = hasTime ? '/usr/bin/time' : traced[0]
+    const argv = hasTime ? ['-f', '%e %U %S %M', '-o', stats, ...traced, bin, ...args] : [...traced.slice(1), bin, ...args]
     const started = performance.now()
     const child = spawn(command, argv, {
       cwd,
@@ -111,10 +129,11 @@ function run(cwd, args, at, env) {
       clearTimeout(timer)
       const wallS = (performance.now() - started) / 1000
       if (timedOut) return resolve({skipped: `exceeds budget (stopped after ${BUDGET_S} s)`})
-      const failed = code === 0 ? {} : {failed: `exit ${code}: ${stderr.trim().split('\n').slice(-2).join(' | ').slice(0, 300)}`}
-      if (!hasTime) return resolve({wallS, ...failed})
+      const outcome = code === 0 ? {} : {failed: `exit ${code}: ${stderr.trim().split('\n').slice(-2).join(' | ').slice(0, 300)}`}
+      if (COUNT_SYNCS) outcome.syncs = syncCount(syncs)
+      if (!hasTime) return resolve({wallS, ...outcome})
       const [, user, sys, maxKb] = readFileSync(stats, 'utf8').trim().split('\n').at(-1).split(' ').map(Number)
-      resolve({wallS, cpuS: user + sys, rssMb: maxKb / 1024, ...failed})
+      resolve({wallS, cpuS: user + sys, rssMb: maxKb / 1024, ...outcome})
     })
   })
 }
@@ -165,12 +184,13 @@ const say = (line) => process.stdout.write(`${line}\n`)
 const f = (x, digits = 1) => (x === undefined ? '' : x.toFixed(digits))
 const targetText = (t) => (t ? `< ${t.wallS} s${t.rssMb ? `, < ${(t.rssMb / 1024).toFixed(1)} GB` : ''}` : '')
 say(`\nfleet scale (two file-store targets per secret; node ${process.version}, ${cpus().length} cores, budget ${BUDGET_S} s a command)`)
-say('measure         secrets   wall s    cpu s   peak RSS MB   target                 10k->100k')
+say(`measure         secrets   wall s    cpu s   peak RSS MB   target                 10k->100k${COUNT_SYNCS ? '   syncs' : ''}`)
 for (const r of results) {
   const verdict = r.meetsTarget === undefined ? '' : r.meetsTarget ? ' ok' : ' MISSED'
   const growth = r.growthFrom10k === undefined ? '' : `${f(r.growthFrom10k)}x${r.meetsGrowth ? '' : ' (> 12x)'}`
   const figures = r.skipped ? `skipped: ${r.skipped}` : `${f(r.wallS).padStart(8)} ${f(r.cpuS).padStart(8)} ${f(r.rssMb, 0).padStart(13)}${r.failed ? ` ${r.failed.split(':')[0]}` : ''}`
-  say(`${r.measure.padEnd(15)} ${String(r.secrets).padStart(7)}  ${figures.padEnd(32)}   ${(targetText(r.target) + verdict).padEnd(22)} ${growth}`)
+  const syncs = COUNT_SYNCS && r.syncs !== undefined ? String(r.syncs).padStart(8) : ''
+  say(`${r.measure.padEnd(15)} ${String(r.secrets).padStart(7)}  ${figures.padEnd(32)}   ${(targetText(r.target) + verdict).padEnd(22)} ${growth.padEnd(9)}${syncs}`)
 }
 for (const r of results.filter((row) => row.failed)) say(`${r.measure} ${r.secrets}: ${r.failed}`)
 say('Every measure should grow at most 12x from 10k to 100k. Written to bench/scale-results.json.')

@@ -71,6 +71,8 @@ export class FileStoreClient implements StoreClient {
   private seen = 0
   private seenSource = ''
   private gate: Promise<unknown> = Promise.resolve()
+  /** Writes waiting for the next group commit (see mutate). */
+  private writes: Array<{path: string; fn: (model: VersionedModel) => unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void}> = []
   /** Whether the audit log records changes to this store; read once, on the first missing file. */
   private history?: Promise<boolean>
   private swept = false
@@ -266,22 +268,57 @@ export class FileStoreClient implements StoreClient {
     })
   }
 
+  /**
+   * A write: queued, and committed with the other writes queued in the same turn of the event
+   * loop (group commit: one transaction, one WAL sync for all of them). Each write runs in its
+   * own savepoint, so one that throws (a conflict) is undone alone and fails alone; every caller
+   * is answered only after the commit that holds its write, so a call that returns is on disk.
+   */
   private async mutate<T>(path: string, fn: (model: VersionedModel) => T): Promise<T> {
     const db = await this.database(true)
     if (!this.swept) {
       this.swept = true
       await sweepStrayTemps(this.file, this.warn)
     }
-    return this.transact(db!, true, (keys, header) => {
-      const before = db!.getSecret(keys, path)
-      const data: StoreData = {format: 1, secrets: before ? {[path]: hydrate(db!, keys, before)} : {}}
-      const result = fn(new VersionedModel(data, this.storeName, this.now))
-      const after = data.secrets[path]
-      if (after && persist(db!, keys, path, before, after)) {
-        header.generation += 1
-        db!.writeHeader(keys, header)
-      }
-      return result
+    return new Promise<T>((resolve, reject) => {
+      this.writes.push({path, fn, resolve: resolve as (value: unknown) => void, reject})
+      if (this.writes.length === 1) setImmediate(() => void this.commitWrites(db))
+    })
+  }
+
+  private async commitWrites(db: StoreDb): Promise<void> {
+    const batch = this.writes.splice(0, this.writes.length)
+    let outcomes: Array<{ok: true; value: unknown} | {ok: false; error: unknown}>
+    try {
+      outcomes = await this.transact(db, true, (keys, header) => {
+        // Run again from the start when the transaction is retried (busy): nothing of a try that
+        // rolled back is kept.
+        let changed = 0
+        const results = batch.map((write) =>
+          db.savepoint(() => {
+            const before = db.getSecret(keys, write.path)
+            const data: StoreData = {format: 1, secrets: before ? {[write.path]: hydrate(db, keys, before)} : {}}
+            const value = write.fn(new VersionedModel(data, this.storeName, this.now))
+            const after = data.secrets[write.path]
+            if (after && persist(db, keys, write.path, before, after)) changed += 1
+            return value
+          }),
+        )
+        if (changed > 0) {
+          // One step per write that changed something, as when each had its own transaction.
+          header.generation += changed
+          db.writeHeader(keys, header)
+        }
+        return results
+      })
+    } catch (error) {
+      for (const write of batch) write.reject(error)
+      return
+    }
+    batch.forEach((write, i) => {
+      const outcome = outcomes[i]
+      if (outcome.ok) write.resolve(outcome.value)
+      else write.reject(outcome.error)
     })
   }
 

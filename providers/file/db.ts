@@ -108,6 +108,9 @@ export const isBusy = (error: unknown): boolean => {
   return code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')
 }
 
+/** An error of SQLite itself (I/O, full disk, corruption), as opposed to one a call threw. */
+const isSqliteError = (error: unknown): boolean => (error as {code?: unknown}).code !== undefined && String((error as {code?: unknown}).code).startsWith('SQLITE_')
+
 const SCHEMA = `
   CREATE TABLE rotor_store (id INTEGER PRIMARY KEY CHECK (id = 1), format INTEGER NOT NULL, store_id BLOB NOT NULL, header BLOB NOT NULL);
   CREATE TABLE secrets (id BLOB PRIMARY KEY, body BLOB NOT NULL) WITHOUT ROWID;
@@ -210,6 +213,25 @@ export class StoreDb {
     } catch (error) {
       if (this.db.inTransaction) this.db.exec('ROLLBACK')
       throw error
+    }
+  }
+
+  /**
+   * Runs `fn` inside the caller's transaction as a savepoint: what it changed is undone when it
+   * throws, and the error is handed back as the outcome instead of ending the transaction.
+   */
+  savepoint<T>(fn: () => T): {ok: true; value: T} | {ok: false; error: unknown} {
+    this.db.exec('SAVEPOINT rotor_call')
+    try {
+      const value = fn()
+      this.db.exec('RELEASE rotor_call')
+      return {ok: true, value}
+    } catch (error) {
+      // A busy or I/O error ends the whole transaction (the caller retries or fails all of it).
+      if (!this.db.inTransaction || isBusy(error) || isSqliteError(error)) throw error
+      this.db.exec('ROLLBACK TO rotor_call')
+      this.db.exec('RELEASE rotor_call')
+      return {ok: false, error}
     }
   }
 

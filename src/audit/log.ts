@@ -39,8 +39,8 @@ type ResolvedOptions = Required<Omit<AuditLogOptions, 'keyFile' | 'env' | 'note'
 
 /**
  * The append-only, hash-chained audit log: one JSON line per state change, each carrying the
- * SHA-256 of the line before it. Appends are serialised within the process by a promise queue and
- * across processes by the lock file `<path>.lock`; under the lock the tail is re-read, so several
+ * SHA-256 of the line before it. Appends are serialised within the process by batches (group
+ * commit: see `append`) and across processes by the lock file `<path>.lock`; under the lock the tail is re-read, so several
  * processes (or several AuditLog instances) appending to one file still produce one valid chain.
  */
 export class AuditLog {
@@ -50,7 +50,10 @@ export class AuditLog {
   readonly runId: string
   private readonly now: () => Date
   private readonly lockTimeoutMs: number
-  private queue: Promise<unknown> = Promise.resolve()
+  /** Entries waiting for the batch being written to finish (group commit). */
+  private waiting: Array<{input: CleanInput; resolve: (entry: AuditEntry) => void; reject: (error: unknown) => void}> = []
+  /** The batch being written, if any. */
+  private writing?: Promise<void>
   private closed = false
   private tail: Tail
   /** HMAC key of the chain: every entry this instance writes carries a `mac`. */
@@ -134,6 +137,11 @@ export class AuditLog {
   /**
    * Appends one entry and returns it as written. The entry is on disk (fdatasync) when the promise
    * resolves. Throws AuditError for an input with unexpected fields or over-long strings.
+   *
+   * Group commit: entries appended while a write is under way wait for it, then go to disk
+   * together (one lock, one write, one fdatasync), so concurrent secrets share a sync. Each
+   * promise still resolves only after the sync that covers its own entry: an intent is durable
+   * before the change it announces starts, exactly as with one sync per entry.
    */
   append(input: AuditInput): Promise<AuditEntry> {
     if (this.closed) return Promise.reject(new AuditError(`audit log ${this.path} is closed`))
@@ -143,63 +151,94 @@ export class AuditLog {
     } catch (e) {
       return Promise.reject(e)
     }
-    const run = this.queue.then(() => this.appendLocked(clean)).catch((error: unknown) => {
-      // AuditError, and LockedError for a log another process holds too long (exit 5).
-      if (isRotorError(error)) throw error
-      // Whatever stops an append (ENOSPC, EACCES, a lock held too long) stops the run: no store
-      // change may go unrecorded.
-      const code = (error as NodeJS.ErrnoException).code
-      throw new AuditError(`cannot append to audit log ${this.path}: ${code ? `${code} ` : ''}${(error as Error).message}`, {
-        hint: 'nothing further was changed; fix the log (space, permissions, path) and run again, `rotor audit verify` checks it',
-        cause: error,
-      })
+    return new Promise<AuditEntry>((resolve, reject) => {
+      this.waiting.push({input: clean, resolve, reject})
+      this.startBatch()
     })
-    this.queue = run.catch(() => undefined)
-    return run
   }
 
   /** Waits for pending appends, then refuses new ones. */
   async close(): Promise<void> {
     this.closed = true
-    await this.queue
+    while (this.writing) await this.writing
   }
 
-  private appendLocked(input: CleanInput): Promise<AuditEntry> {
+  /** Writes every waiting entry (up to MAX_BATCH) as one batch, unless a batch is being written. */
+  private startBatch(): void {
+    if (this.writing || this.waiting.length === 0) return
+    const batch = this.waiting.splice(0, MAX_BATCH)
+    this.writing = this.appendLocked(batch.map((b) => b.input)).then(
+      (entries) => batch.forEach((b, i) => b.resolve(entries[i])),
+      (error: unknown) => {
+        const failure = appendFailure(error, this.path)
+        for (const b of batch) b.reject(failure)
+      },
+    )
+    void this.writing.finally(() => {
+      this.writing = undefined
+      this.startBatch()
+    })
+  }
+
+  private appendLocked(inputs: CleanInput[]): Promise<AuditEntry[]> {
     return withLock(this.path, this.lockTimeoutMs, async () => {
       const fh = await open(this.path, 'a+', 0o600)
       try {
-        const tail = await readTail(fh, this.path)
-        const entry: AuditEntry = {
-          seq: tail.seq + 1,
-          time: this.now().toISOString(),
-          user: this.user,
-          host: this.host,
-          pid: process.pid,
-          runId: this.runId,
-          secret: input.secret,
-          target: input.target,
-          action: input.action,
-          versionIds: input.versionIds,
-          rotationId: input.rotationId,
-          reason: input.reason,
-          outcome: input.outcome,
-          error: input.error,
-          intent: input.intent,
-          intentRunId: input.intentRunId,
-          prev: tail.head,
+        let tail = await readTail(fh, this.path)
+        const lines: Buffer[] = []
+        const written: AuditEntry[] = []
+        for (const input of inputs) {
+          const entry: AuditEntry = {
+            seq: tail.seq + 1,
+            time: this.now().toISOString(),
+            user: this.user,
+            host: this.host,
+            pid: process.pid,
+            runId: this.runId,
+            secret: input.secret,
+            target: input.target,
+            action: input.action,
+            versionIds: input.versionIds,
+            rotationId: input.rotationId,
+            reason: input.reason,
+            outcome: input.outcome,
+            error: input.error,
+            intent: input.intent,
+            intentRunId: input.intentRunId,
+            prev: tail.head,
+          }
+          entry.mac = macFor(entry, this.key)
+          const line = Buffer.from(serializeEntry(entry), 'utf8')
+          lines.push(line, LF)
+          const parsed = JSON.parse(line.toString('utf8')) as AuditEntry
+          written.push(parsed)
+          tail = {seq: entry.seq, head: hashLine(line), last: parsed}
         }
-        entry.mac = macFor(entry, this.key)
-        const line = Buffer.from(serializeEntry(entry), 'utf8')
-        await writeAll(fh, Buffer.concat([line, Buffer.from('\n')]))
+        await writeAll(fh, Buffer.concat(lines))
         await fh.datasync()
-        const written = JSON.parse(line.toString('utf8')) as AuditEntry
-        this.tail = {seq: entry.seq, head: hashLine(line), last: written}
+        this.tail = tail
         return written
       } finally {
         await fh.close()
       }
     })
   }
+}
+
+/** Most entries one write carries (a few hundred KB at most). */
+const MAX_BATCH = 512
+const LF = Buffer.from('\n')
+
+/** Whatever stops an append stops the run: no store change may go unrecorded. */
+function appendFailure(error: unknown, path: string): unknown {
+  // AuditError, and LockedError for a log another process holds too long (exit 5).
+  if (isRotorError(error)) return error
+  // ENOSPC, EACCES, a lock held too long.
+  const code = (error as NodeJS.ErrnoException).code
+  return new AuditError(`cannot append to audit log ${path}: ${code ? `${code} ` : ''}${(error as Error).message}`, {
+    hint: 'nothing further was changed; fix the log (space, permissions, path) and run again, `rotor audit verify` checks it',
+    cause: error,
+  })
 }
 
 /** Runs `fn` holding the inter-process lock `<path>.lock` (see src/util/lock-file.ts). */

@@ -17,6 +17,13 @@ import {runSecret} from './secret-run.js'
 import type {StoreSet} from './stores.js'
 import type {ValueReader} from './values.js'
 
+/**
+ * Secrets worked on at once by default. Each store's limiter bounds its own calls (a cloud store
+ * at its quota's concurrency), so this only decides how many secrets can share an audit-log sync
+ * and a file store's commit (group commit): the syncs, not the CPU, bound a run on local stores.
+ */
+export const DEFAULT_CONCURRENCY = 64
+
 export type ActionOutcome = 'ok' | 'failed' | 'skipped'
 
 export interface ActionResult {
@@ -76,7 +83,7 @@ export async function execute(plan: Plan, options: EngineOptions): Promise<RunRe
   // After SIGINT/SIGTERM (the StoreSet's signal) no new secret starts; see src/cli/interrupt.ts.
   const perSecret = await mapLimit(
     [...bySecret],
-    options.concurrency ?? 8,
+    options.concurrency ?? DEFAULT_CONCURRENCY,
     ([name, actions]) => runSecret(secrets.get(name)!, actions, {...options, lease}),
     options.stores.signal,
   )

@@ -77,7 +77,10 @@ export async function runSecret(secret: SecretConfig, planned: Action[], options
       // Under the lease no other run changes this secret: an intent still open is a crashed run's.
       await resolveOpenIntents(secret.name, inventory.get(secret.name) ?? [], options.audit)
     }
-    const fresh = options.replan ? await options.replan(secret, inventory) : makePlan(options.config, inventory, options.now(), options.planOptions)
+    // Only this secret's part of the config: the planner walks every secret it is given.
+    const fresh = options.replan
+      ? await options.replan(secret, inventory)
+      : makePlan({...options.config, secrets: [secret]}, inventory, options.now(), options.planOptions)
     if (fresh.actions.length === 0) {
       const why = fresh.blocked[0]?.reason ?? fresh.deferred?.[0]?.reason ?? 'nothing left to do: another run did it already'
       return skipAll(secret, planned, why, options)

@@ -9,10 +9,10 @@
  * arrays: forms.ts), and credentials in URLs (`scheme://user:pass@`) are masked wherever they are.
  */
 import type {GeneratorPolicy} from '../keys/types.js'
-import {AhoCorasick} from '../scan/aho-corasick.js'
 import {keyLength} from '../keys/format.js'
 import {FormatMatcher, recognisable} from '../scan/formats.js'
 import {encodedForms, redactUrlCredentials as maskUrlCredentials} from './forms.js'
+import {KnownValues} from './known-values.js'
 
 export const REDACTED = '[redacted]'
 export const MIN_REDACTED_LENGTH = 4
@@ -20,7 +20,8 @@ export const MIN_REDACTED_LENGTH = 4
 interface RedactorState {
   known: Set<string>
   policies: GeneratorPolicy[]
-  values?: AhoCorasick
+  /** Every value in `known`, searchable; grows as values are registered (never rebuilt). */
+  values?: KnownValues
   formats?: FormatMatcher<true>
   /** Shortest text that can hold a known value or key: anything shorter is returned as is. */
   shortest?: number
@@ -33,10 +34,14 @@ const state = ((globalThis as Record<symbol, unknown>)[KEY] ??= {known: new Set(
 /** Remember a value so it never leaves the process in an error or log line. */
 export function registerSecret(value: string): void {
   if (value.length < MIN_REDACTED_LENGTH || state.known.has(value)) return
-  state.known.add(value)
-  for (const form of encodedForms(value)) state.known.add(form)
-  state.values = undefined
-  state.shortest = undefined
+  const values = knownValues()
+  for (const form of [value, ...encodedForms(value)]) {
+    if (state.known.has(form)) continue
+    state.known.add(form)
+    values.add(form)
+    // Kept up to date here: recomputing it over every known value after each one is quadratic.
+    if (state.shortest !== undefined) state.shortest = Math.min(state.shortest, form.length)
+  }
 }
 
 /** Mask keys of these generator policies by format (only policies with `checksum: crc32`). */
@@ -52,10 +57,10 @@ export function redact(input: string): string {
   if (text.length < MIN_REDACTED_LENGTH || (state.known.size === 0 && state.policies.length === 0)) return text
   state.shortest ??= shortestMatch()
   if (text.length < state.shortest) return text
-  state.values ??= new AhoCorasick([...state.known])
+  const values = knownValues()
   state.formats ??= new FormatMatcher(state.policies.map((policy) => ({policy, tag: true as const})))
   const spans: Array<[number, number]> = []
-  if (!state.values.empty) for (const m of state.values.search(text)) spans.push([m.start, m.end])
+  if (!values.empty) for (const m of values.search(text)) spans.push([m.start, m.end])
   if (!state.formats.empty) for (const m of state.formats.find(text)) spans.push([m.start, m.end])
   if (spans.length === 0) return text
   spans.sort((a, b) => a[0] - b[0] || b[1] - a[1])
@@ -67,6 +72,15 @@ export function redact(input: string): string {
     at = end
   }
   return out + text.slice(at)
+}
+
+/** The searchable known values (built from `known` once, when this process's state has none yet). */
+function knownValues(): KnownValues {
+  if (!state.values) {
+    state.values = new KnownValues()
+    for (const value of state.known) state.values.add(value)
+  }
+  return state.values
 }
 
 /** Credentials in URLs (`scheme://user:pass@host`) become `scheme://[redacted]@host`. */

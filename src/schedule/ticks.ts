@@ -6,7 +6,7 @@
  * tick in a window ending at `now` (found once by stepping backwards) and the first tick after
  * `now`; any `since` inside the window is then a binary search. Ticks come from cron-parser
  * itself, so DST handling is identical to the direct call, which remains the fallback for a
- * `since` older than the window or after `now`.
+ * `since` older than the window or after the first tick after `now`.
  */
 import {CronExpressionParser} from 'cron-parser'
 import {nextCronTick} from './cron.js'
@@ -27,13 +27,18 @@ export class TickIndex {
   private readonly windows = new Map<string, Window>()
   private readonly queries = new Map<string, number>()
 
-  constructor(private readonly now: Date) {}
+  constructor(readonly now: Date) {}
 
   nextTick(cron: string, timezone: string, since: Date): Date {
     const key = `${timezone}\u0000${cron}`
     const sinceMs = since.getTime()
     const window = this.window(key, cron, timezone)
-    if (!window || sinceMs < window.start || sinceMs >= this.now.getTime()) return nextCronTick(cron, timezone, since)
+    if (!window || sinceMs < window.start) return nextCronTick(cron, timezone, since)
+    if (sinceMs >= this.now.getTime()) {
+      // A `since` a little after `now` (a version made by a runner whose clock is ahead, or by a
+      // run that ended after this one began): no tick lies between `now` and the next one.
+      return sinceMs < window.nextAfterNow ? new Date(window.nextAfterNow) : nextCronTick(cron, timezone, since)
+    }
     const {ticks} = window
     let lo = 0
     let hi = ticks.length
