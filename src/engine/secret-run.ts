@@ -35,6 +35,10 @@ export async function runSecret(secret: SecretConfig, planned: Action[], options
     const meta = observations[0]?.snapshot?.meta ?? {}
     if (leaseState(meta, '', (options.lease.wallNow ?? Date.now)()).kind !== 'held') {
       await resolveOpenIntents(secret.name, observations, options.audit, (intent) => intent.host !== hostname() || intentLive(intent))
+      if (secret.issuer) {
+        const {resolveIssuerIntents} = await import('./issuer.js')
+        await resolveIssuerIntents(secret.name, observations, options.audit, (intent) => intent.host !== hostname() || intentLive(intent))
+      }
     }
     const results = await runActions(secret, planned, options.inventory, options, async () => {})
     await anchorWithoutLease(secret, results, options)
@@ -76,6 +80,10 @@ export async function runSecret(secret: SecretConfig, planned: Action[], options
       }
       // Under the lease no other run changes this secret: an intent still open is a crashed run's.
       await resolveOpenIntents(secret.name, inventory.get(secret.name) ?? [], options.audit)
+      if (secret.issuer) {
+        const {resolveIssuerIntents} = await import('./issuer.js')
+        await resolveIssuerIntents(secret.name, inventory.get(secret.name) ?? [], options.audit)
+      }
     }
     const fresh = options.replan ? await options.replan(secret, inventory) : makePlan(options.config, inventory, options.now(), options.planOptions)
     if (fresh.actions.length === 0) {
@@ -177,6 +185,7 @@ async function runActions(
     verify: options.verify ?? (async () => {}),
     confirmLease,
     ...(options.values ? {values: options.values} : {}),
+    ...(secret.issuer ? {issuer: () => options.stores.issuer(secret)} : {}),
   }
   const results: ActionResult[] = []
   let stopped = false
@@ -227,6 +236,10 @@ function runAction(ctx: StepContext, action: Action): Promise<void> {
       return runRollback(ctx, action)
     case 'restore':
       return runRestore(ctx, action)
+    case 'revoke':
+      return import('./issuer.js').then(({runRevoke}) => runRevoke(ctx, action))
+    case 'issuer-recover':
+      return import('./issuer.js').then(({runIssuerRecover}) => runIssuerRecover(ctx, action))
   }
 }
 

@@ -1,0 +1,74 @@
+/**
+ * A secret with an issuer through the built CLI: create issues the first credential, a due
+ * rotation issues the second into the other slot while the first stays valid for grace, and the
+ * run after grace retires the old version in the stores and then revokes it at the issuer. The
+ * memory issuer keeps its credentials in a JSON file, so the test logs in without rotor.
+ */
+import {afterEach, describe, expect, it} from 'vitest'
+import {json} from '../support/cli.js'
+import {currentValues} from '../fault/support/checks.js'
+import {type IssuerWorld, makeIssuerWorld, memoryIssuerFixture} from '../fault/support/issuer-world.js'
+import {at} from '../fault/support/world.js'
+
+let world: IssuerWorld | undefined
+afterEach(async () => {
+  await world?.close()
+  world = undefined
+})
+
+const open = (name: string, extra = '') => makeIssuerWorld(name, (w) => memoryIssuerFixture.bind(undefined, w), extra)
+
+describe('issuers through the CLI (memory issuer)', () => {
+  it('creates, rotates with both credentials valid in grace, then retires and revokes the old one', async () => {
+    world = await open('issuer-life')
+    const plan = await world.cli(['plan'], at(0))
+    expect(plan.stdout).toContain('issue at src, then create on file-a:api, file-b:api')
+
+    const create = await world.cli(['apply', '--yes', '--json'], at(0))
+    expect(create.code, create.stdout + create.stderr).toBe(0)
+    const [first] = currentValues(await world.inspect())
+    expect(JSON.parse(first)).toMatchObject({id: 'app-a'})
+    expect(await world.binding.authenticates(first)).toBe(true)
+    expect(await world.binding.accepted()).toEqual(['app-a'])
+
+    const due = await world.cli(['plan'], at(31))
+    expect(due.stdout).toMatch(/rotate \(max-age.*\): issue at src, check there, then promote/)
+    const rotate = await world.cli(['apply', '--yes', '--json'], at(31))
+    expect(rotate.code, rotate.stdout + rotate.stderr).toBe(0)
+    const states = await world.inspect()
+    const [second] = currentValues(states)
+    expect(JSON.parse(second)).toMatchObject({id: 'app-b'})
+    // Grace: the old credential is still in the stores and still logs in.
+    expect(await world.binding.authenticates(first)).toBe(true)
+    expect(await world.binding.authenticates(second)).toBe(true)
+    expect(states[0].meta).toMatchObject({issuerCurrent: 'app-b', issuerPrevious: 'app-a'})
+    expect(states[0].meta.issuerIntent).toBeUndefined()
+
+    const status = json<{secrets: Array<{issuer?: {name: string; credentials: Array<{id: string; state: string; role?: string}>}}>}>(await world.cli(['status', '--json'], at(31, 5)))
+    expect(status.secrets[0].issuer).toEqual({
+      name: 'src',
+      credentials: expect.arrayContaining([
+        {id: 'app-a', state: 'active', role: 'previous'},
+        {id: 'app-b', state: 'active', role: 'current'},
+      ]),
+    })
+
+    const later = await world.cli(['plan'], at(32, 5))
+    expect(later.stdout).toContain('revoke at src: delete credential app-a (its grace window ended)')
+    const retire = await world.cli(['apply', '--yes', '--json'], at(32, 5))
+    expect(retire.code, retire.stdout + retire.stderr).toBe(0)
+    expect(await world.binding.authenticates(first)).toBe(false)
+    expect(await world.binding.authenticates(second)).toBe(true)
+    expect(await world.binding.accepted()).toEqual(['app-b'])
+    const settled = await world.cli(['plan', '--detailed-exitcode'], at(32, 6))
+    expect(settled.code, settled.stdout).toBe(0)
+
+    // The next rotation takes the freed slot.
+    const again = await world.cli(['apply', '--yes', '--json'], at(63))
+    expect(again.code, again.stdout + again.stderr).toBe(0)
+    const [third] = currentValues(await world.inspect())
+    expect(JSON.parse(third)).toMatchObject({id: 'app-a'})
+    expect(await world.binding.authenticates(second)).toBe(true)
+    expect(await world.binding.authenticates(third)).toBe(true)
+  })
+})
