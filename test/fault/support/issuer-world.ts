@@ -44,11 +44,10 @@ export interface IssuerWorld extends World {
 }
 
 export async function makeIssuerWorld(name: string, bind: (world: {name: string; dir: string}) => Promise<IssuerBindingFixture>, secretExtra = ''): Promise<IssuerWorld> {
-  let binding: IssuerBindingFixture | undefined
-  const ref = () => JSON.stringify({name: ISSUER, ...binding!.binding})
   // makeWorld writes rotor.yaml; the issuer block and the secret's binding go in after.
   const world = await makeWorld({name, secretExtra: `    ISSUER_REF\n${secretExtra}`})
-  binding = await bind({name, dir: world.dir})
+  const binding = await bind({name, dir: world.dir})
+  const ref = () => JSON.stringify({name: ISSUER, ...binding.binding})
   const file = join(world.dir, 'rotor.yaml')
   const text = (await readFile(file, 'utf8')).replace('ISSUER_REF', `issuer: ${ref()}`).replace('\nsecrets:\n', `\nissuers:\n  ${ISSUER}: ${JSON.stringify(binding.issuer)}\nsecrets:\n`)
   await writeFile(file, text)
@@ -61,7 +60,7 @@ export async function makeIssuerWorld(name: string, bind: (world: {name: string;
       world.cli(args, now, {...extra, env: {...env, ...extra.env}}),
     close: async () => {
       await world.close()
-      await binding!.close()
+      await binding.close()
     },
   }
 }
