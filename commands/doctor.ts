@@ -6,6 +6,7 @@ import {UsageError} from '../src/errors/index.js'
 import {ExitCode} from '../src/exit-codes.js'
 import {insecureTransportWarning} from '../src/util/transport.js'
 import type {DoctorCheck} from '../providers/types.js'
+import {issuerDoctor} from '../src/run/issuers.js'
 
 export default class Doctor extends BaseCommand<typeof Doctor> {
   static override summary = 'Check that rotor can reach every store and has the permissions it needs.'
@@ -41,6 +42,13 @@ export default class Doctor extends BaseCommand<typeof Doctor> {
         }
       }
     }
+    // Issuers: each binding's permissions at its issuer (not with --store, which names one store).
+    const issuers = this.flags.store ? [] : await issuerDoctor(config, stores)
+    for (const entry of issuers) {
+      if (this.jsonEnabled()) continue
+      this.log(ansis.bold(`issuer ${entry.issuer} (${entry.type}) for ${entry.secret}`))
+      for (const c of entry.checks) this.log(`  ${c.ok ? ansis.green('ok ') : ansis.red('BAD')} ${c.check}${c.detail ? `: ${c.detail}` : ''}${!c.ok && c.hint ? `\n      fix: ${c.hint}` : ''}`)
+    }
     const transport = plainTextUses(config, process.env).filter((use) => !this.flags.store || use.store === undefined || use.store === this.flags.store)
     if (transport.length > 0 && !this.jsonEnabled()) this.log(ansis.bold('transport'))
     for (const use of transport) {
@@ -48,9 +56,9 @@ export default class Doctor extends BaseCommand<typeof Doctor> {
       else if (use.allowed) this.log(`  ${ansis.yellow('warn')} ${insecureTransportWarning(use.where, use.url)}`)
       else if (!this.jsonEnabled()) this.log(`  ${ansis.red('BAD')} ${use.where}: plain http:// to ${use.url}\n      fix: use https://, or set allowInsecureTransport: true if the network is trusted`)
     }
-    const healthy = results.every((r) => r.checks.every((c) => c.ok)) && transport.every((use) => use.allowed)
+    const healthy = results.every((r) => r.checks.every((c) => c.ok)) && issuers.every((r) => r.checks.every((c) => c.ok)) && transport.every((use) => use.allowed)
     if (!healthy) this.setExitCode(ExitCode.ERROR)
-    return {healthy, stores: results, transport}
+    return {healthy, stores: results, ...(issuers.length > 0 ? {issuers} : {}), transport}
   }
 }
 

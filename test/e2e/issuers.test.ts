@@ -31,6 +31,14 @@ describe('issuers through the CLI (memory issuer)', () => {
     expect(await world.binding.authenticates(first)).toBe(true)
     expect(await world.binding.accepted()).toEqual(['app-a'])
 
+    // doctor asks the issuer, policy prints what it needs, both per binding.
+    const doctor = json<{healthy: boolean; issuers: Array<{issuer: string; secret: string; checks: Array<{ok: boolean}>}>}>(await world.cli(['doctor', '--json'], at(0)))
+    expect(doctor.healthy).toBe(true)
+    expect(doctor.issuers).toEqual([expect.objectContaining({issuer: 'src', type: 'memory', secret: 'api', checks: [expect.objectContaining({ok: true})]})])
+    const policy = await world.cli(['policy', '--issuer', 'src'], at(0))
+    expect(policy.code, policy.stderr).toBe(0)
+    expect(policy.stdout).toContain('Accounts: app (api)')
+
     const due = await world.cli(['plan'], at(31))
     expect(due.stdout).toMatch(/rotate \(max-age.*\): issue at src, check there, then promote/)
     const rotate = await world.cli(['apply', '--yes', '--json'], at(31))
@@ -53,6 +61,9 @@ describe('issuers through the CLI (memory issuer)', () => {
       ]),
     })
 
+    const table = await world.cli(['status'], at(31, 5))
+    expect(table.stdout).toContain('api at src: app-a active (previous), app-b active (current)')
+
     const later = await world.cli(['plan'], at(32, 5))
     expect(later.stdout).toContain('revoke at src: delete credential app-a (its grace window ended)')
     const retire = await world.cli(['apply', '--yes', '--json'], at(32, 5))
@@ -70,5 +81,28 @@ describe('issuers through the CLI (memory issuer)', () => {
     expect(JSON.parse(third)).toMatchObject({id: 'app-a'})
     expect(await world.binding.authenticates(second)).toBe(true)
     expect(await world.binding.authenticates(third)).toBe(true)
+  })
+})
+
+describe('issuer config through the CLI', () => {
+  it('refuses the memory issuer without ROTOR_ALLOW_MEMORY=1, naming the line', async () => {
+    world = await open('issuer-refused')
+    const result = await world.cli(['config', 'validate'], at(0), {env: {ROTOR_ALLOW_MEMORY: ''}})
+    expect(result.code).not.toBe(0)
+    expect(result.stderr).toMatch(/rotor\.yaml:\d+:\d+.*memory issuer type is for tests only/)
+  })
+
+  it('warns loudly at validate, plan and apply about a binding with one valid credential (grace zero)', async () => {
+    world = await makeIssuerWorld('issuer-single', async (w) => {
+      const fixture = await memoryIssuerFixture.bind(undefined, w)
+      return {...fixture, binding: {...fixture.binding, maxValid: 1}}
+    })
+    for (const args of [['config', 'validate'], ['plan'], ['apply', '--yes']]) {
+      const result = await world.cli(args, at(0))
+      expect(result.code, result.stderr).toBe(0)
+      expect(result.stderr, args.join(' ')).toContain('grace is ZERO')
+    }
+    const [value] = currentValues(await world.inspect())
+    expect(await world.binding.authenticates(value)).toBe(true)
   })
 })
