@@ -108,6 +108,8 @@ export async function issueCredential(ctx: StepContext, rotationId: string): Pro
 export async function promotedIssuerMeta(ctx: StepContext, newId: string): Promise<RotorMeta> {
   const client = await issuerOf(ctx)
   const facts = currentIssuerFacts(ctx)
+  // Recorded already (a run that stopped after the primary's promotion write): keep what it says.
+  if (facts.current === newId) return {...clearedIntent}
   const old = await currentCredential(ctx, client, facts)
   const previous = client.capabilities.maxValid === 2 && old !== undefined && old !== newId ? old : undefined
   return {
