@@ -84,6 +84,43 @@ describe('issuers through the CLI (memory issuer)', () => {
   })
 })
 
+describe('issuer rollback and two-step revoke through the CLI', () => {
+  it('rolls back within grace to the previous credential, then deactivates and later deletes the one it replaced', async () => {
+    world = await makeIssuerWorld('issuer-rollback', async (w) => {
+      const fixture = await memoryIssuerFixture.bind(undefined, w)
+      return {...fixture, binding: {...fixture.binding, deactivates: true, deleteAfter: '2d'}}
+    })
+    expect((await world.cli(['apply', '--yes'], at(0))).code).toBe(0)
+    const [first] = currentValues(await world.inspect())
+    expect((await world.cli(['apply', '--yes'], at(31))).code).toBe(0)
+    const [second] = currentValues(await world.inspect())
+
+    const rollback = await world.cli(['rollback', 'api', '--yes', '--json'], at(31, 10))
+    expect(rollback.code, rollback.stdout + rollback.stderr).toBe(0)
+    const states = await world.inspect()
+    expect(currentValues(states)).toEqual([first, first])
+    expect(states[0].meta).toMatchObject({issuerCurrent: 'app-a', issuerPrevious: 'app-b'})
+    expect(await world.binding.authenticates(first)).toBe(true)
+    expect(await world.binding.authenticates(second)).toBe(true)
+
+    // Grace over: the stores retire the replaced value, the issuer deactivates it (reversible)...
+    const plan = await world.cli(['plan'], at(33))
+    expect(plan.stdout).toContain('revoke at src: deactivate credential app-b (its grace window ended)')
+    expect((await world.cli(['apply', '--yes'], at(33))).code).toBe(0)
+    expect(await world.binding.authenticates(second)).toBe(false)
+    expect(await world.binding.authenticates(first)).toBe(true)
+    const status = await world.cli(['status'], at(33, 1))
+    expect(status.stdout).toMatch(/app-b inactive \(retired, deleted after /)
+    // ... and deletes it once deleteAfter is over.
+    expect((await world.cli(['plan', '--detailed-exitcode'], at(34))).code).toBe(0)
+    const later = await world.cli(['apply', '--yes'], at(35, 1))
+    expect(later.code, later.stderr).toBe(0)
+    expect(await world.binding.accepted()).toEqual(['app-a'])
+    const gone = await world.cli(['status', '--json'], at(35, 2))
+    expect(json<{secrets: Array<{issuer: {credentials: unknown[]}}>}>(gone).secrets[0].issuer.credentials).toEqual([{id: 'app-a', state: 'active', role: 'current'}])
+  })
+})
+
 describe('issuer config through the CLI', () => {
   it('refuses the memory issuer without ROTOR_ALLOW_MEMORY=1, naming the line', async () => {
     world = await open('issuer-refused')
