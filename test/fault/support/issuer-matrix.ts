@@ -8,11 +8,9 @@
  * - after the recovery run nothing is accepted that no store holds, and after grace only the new one.
  * Any issuer kind plugs in with an IssuerMatrixFixture (support/issuer-world.ts).
  */
-import {readFile} from 'node:fs/promises'
-import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {json} from '../../support/cli.js'
-import {currentValues, expectAuditVerifies, expectConverged} from './checks.js'
+import {checkpointLabels, currentValues, expectAuditVerifies, expectConverged} from './checks.js'
 import {type IssuerMatrixFixture, type IssuerWorld, makeIssuerWorld} from './issuer-world.js'
 import {at, KILL_AT, type TargetState} from './world.js'
 
@@ -46,17 +44,7 @@ export function describeIssuerCrashMatrix<Shared>(fixture: IssuerMatrixFixture<S
 
     beforeAll(async () => {
       shared = await fixture.start()
-      const world = await open(`${fixture.name}-count`)
-      try {
-        const create = await world.cli(['apply', '--yes'], CREATED)
-        expect(create.code, create.stderr).toBe(0)
-        const log = join(world.dir, 'checkpoints.log')
-        const run = await world.cli(['apply', '--yes'], DUE, {preload: [KILL_AT], env: {ROTOR_CHECKPOINT_LOG: log}})
-        expect(run.code, run.stderr).toBe(0)
-        labels = (await readFile(log, 'utf8')).trim().split('\n')
-      } finally {
-        await world.close()
-      }
+      labels = await checkpointLabels(await open(`${fixture.name}-count`), CREATED, DUE)
     }, 300_000)
     afterAll(async () => {
       await fixture.stop(shared)
