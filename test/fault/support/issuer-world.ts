@@ -70,7 +70,7 @@ export const memoryIssuerFixture: IssuerMatrixFixture<undefined> = {
   name: 'memory',
   start: async () => undefined,
   stop: async () => {},
-  maxActions: 24,
+  maxActions: 16,
   async bind(_shared, world) {
     const file = join(world.dir, 'issuer.json')
     const credentials = async (): Promise<Record<string, {value: string; state: string}>> => {
