@@ -7,12 +7,15 @@ import {ExitCode} from '../src/exit-codes.js'
 import {insecureTransportWarning} from '../src/util/transport.js'
 import type {DoctorCheck} from '../providers/types.js'
 import type {PlainTextUse} from '../src/config/transport.js'
+import {issuerDoctor, type IssuerDoctor} from '../src/run/issuers.js'
 
 /** `rotor doctor --json`. */
 export interface DoctorResult {
   /** True when every check passed and no plain-text transport is refused. */
   healthy: boolean
   stores: Array<{store: string; type: string; checks: ReportedCheck[]}>
+  /** Each issuer binding's permission checks; absent when no selected secret has an issuer. */
+  issuers?: IssuerDoctor[]
   transport: PlainTextUse[]
 }
 
@@ -50,6 +53,13 @@ export default class Doctor extends BaseCommand<typeof Doctor, DoctorResult> {
         }
       }
     }
+    // Issuers: each binding's permissions at its issuer (not with --store, which names one store).
+    const issuers = this.flags.store ? [] : await issuerDoctor(config, stores)
+    for (const entry of issuers) {
+      if (this.jsonEnabled()) continue
+      this.log(ansis.bold(`issuer ${entry.issuer} (${entry.type}) for ${entry.secret}`))
+      for (const c of entry.checks) this.log(`  ${c.ok ? ansis.green('ok ') : ansis.red('BAD')} ${c.check}${c.detail ? `: ${c.detail}` : ''}${!c.ok && c.hint ? `\n      fix: ${c.hint}` : ''}`)
+    }
     const transport = plainTextUses(config, process.env).filter((use) => !this.flags.store || use.store === undefined || use.store === this.flags.store)
     if (transport.length > 0 && !this.jsonEnabled()) this.log(ansis.bold('transport'))
     for (const use of transport) {
@@ -57,9 +67,9 @@ export default class Doctor extends BaseCommand<typeof Doctor, DoctorResult> {
       else if (use.allowed) this.log(`  ${ansis.yellow('warn')} ${insecureTransportWarning(use.where, use.url)}`)
       else if (!this.jsonEnabled()) this.log(`  ${ansis.red('BAD')} ${use.where}: plain http:// to ${use.url}\n      fix: use https://, or set allowInsecureTransport: true if the network is trusted`)
     }
-    const healthy = results.every((r) => r.checks.every((c) => c.ok)) && transport.every((use) => use.allowed)
+    const healthy = results.every((r) => r.checks.every((c) => c.ok)) && issuers.every((r) => r.checks.every((c) => c.ok)) && transport.every((use) => use.allowed)
     if (!healthy) this.setExitCode(ExitCode.ERROR)
-    return {healthy, stores: results, transport}
+    return {healthy, stores: results, ...(issuers.length > 0 ? {issuers} : {}), transport}
   }
 }
 

@@ -72,6 +72,7 @@ export abstract class BaseCommand<T extends typeof Command, Result extends objec
     // the credentials that come with the config (URL passwords, webhook URLs, signing keys).
     registerKeyFormats(config.secrets.map((s) => s.generator))
     registerConfigSecrets(config, process.env)
+    for (const warning of config.warnings ?? []) this.warn(warning)
     return config
   }
 

@@ -4,18 +4,21 @@
  * one broken entry does not hide the problems of the others.
  */
 import {getFactory, isProviderKind} from '../../providers/registry.js'
+import {getIssuerFactory, isIssuerKind} from '../../providers/issuers/registry.js'
 import {DEFAULT_POLICY, validatePolicy, type GeneratorPolicy} from '../keys/index.js'
 import {formatDuration, parseDuration} from './duration.js'
 import {withValueFields} from './fields.js'
-import {errorMap} from './issues.js'
+import {errorMap, issuesToProblems} from './issues.js'
 import type {KeyPath} from './locate.js'
 import type {PathProblem} from './problems.js'
 import {canonicalTimezone, cronFields, expandCronMacro, rotationIntervalMs, scheduleProblems, type ScheduleProblem} from './schedule.js'
 import {
+  DEFAULT_DELETE_AFTER,
   DEFAULT_GRACE,
   DEFAULT_UPCOMING_WITHIN,
   DEFAULT_VERIFY_TIMEOUT,
   NAME_PATTERN,
+  issuerSchema,
   notifySchema,
   secretSchema,
   storeSchema,
@@ -25,7 +28,7 @@ import {
 } from './schema.js'
 import {WELL_FORMED_TARGET} from './quick-secret.js'
 import {didYouMean} from './suggest.js'
-import type {NotifyConfig, ScheduleConfig, SecretConfig, StoreConfig, VerifyConfig} from './types.js'
+import type {IssuerConfig, NotifyConfig, ScheduleConfig, SecretConfig, SecretIssuerRef, StoreConfig, VerifyConfig} from './types.js'
 
 export interface Checked {
   problems: PathProblem[]
@@ -34,6 +37,10 @@ export interface Checked {
   secrets: SecretConfig[]
   /** Webhooks that passed their schema, in file order. */
   notify: NotifyConfig[]
+  /** Issuers that passed their schema. */
+  issuers: Record<string, IssuerConfig>
+  /** Loud warnings about a valid config (RotorConfig.warnings). */
+  warnings: string[]
 }
 
 const isPlainMap = (value: unknown): value is Record<string, unknown> =>
@@ -48,7 +55,6 @@ export function checkConfig(data: unknown, secretOrder: string[], parsedSecrets?
   const root = asMap(data)
   const rawStores = asMap(root.stores)
   const rawSecrets = asMap(root.secrets)
-  const rawIssuers = asMap(root.issuers)
   const problems: PathProblem[] = []
 
   const stores: Record<string, StoreConfig> = {}
@@ -59,15 +65,26 @@ export function checkConfig(data: unknown, secretOrder: string[], parsedSecrets?
     stores[name] = {name, type, settings}
   }
 
+  const rawIssuers = asMap(root.issuers)
+  const issuers: Record<string, IssuerConfig> = {}
+  for (const [name, raw] of Object.entries(rawIssuers)) {
+    const parsed = issuerSchema().safeParse(raw, {error: errorMap})
+    if (!parsed.success || !NAME_PATTERN.test(name)) continue
+    const {type, ...settings} = parsed.data as {type: string} & Record<string, unknown>
+    issuers[name] = {name, type, settings}
+  }
+
   const secrets: SecretConfig[] = []
+  const warnings: string[] = []
   for (const name of secretOrder) {
     const raw = rawSecrets[name]
     if (!isPlainMap(raw) || !NAME_PATTERN.test(name)) continue
     const known = parsedSecrets?.get(name)
     problems.push(...checkSecret(name, raw, known))
+    const issuer = raw.issuer === undefined ? undefined : bindIssuer(name, raw.issuer, rawIssuers, issuers, problems, warnings)
     const parsed = known ? {success: true as const, data: known} : secretSchema.safeParse(raw, {error: errorMap})
     if (!parsed.success) continue
-    const secret = toSecretConfig(name, parsed.data)
+    const secret = issuer ? {...toSecretConfig(name, parsed.data), issuer} : toSecretConfig(name, parsed.data)
     problems.push(...withValueFields(secret, raw, rawIssuers))
     secrets.push(secret)
   }
@@ -78,7 +95,52 @@ export function checkConfig(data: unknown, secretOrder: string[], parsedSecrets?
     const parsed = notifySchema.safeParse(raw, {error: errorMap})
     if (parsed.success) notify.push(toNotifyConfig(parsed.data))
   }
-  return {problems, stores, secrets, notify}
+  return {problems, stores, secrets, notify, issuers, warnings}
+}
+
+/** Keys of a secret's `issuer:` that every kind shares; the rest is the kind's binding. */
+const SHARED_ISSUER_KEYS = new Set(['name', 'deleteAfter'])
+
+/**
+ * A secret's `issuer:` against `issuers`: the name must be defined, the binding must pass its
+ * kind's schema (problems under `secrets.<name>.issuer`). Undefined when it does not resolve.
+ */
+function bindIssuer(
+  secret: string,
+  raw: unknown,
+  rawIssuers: Record<string, unknown>,
+  issuers: Record<string, IssuerConfig>,
+  problems: PathProblem[],
+  warnings: string[],
+): SecretIssuerRef | undefined {
+  const base: KeyPath = ['secrets', secret, 'issuer']
+  // The shape of `name` and `deleteAfter` is the schema's business (secretSchema.issuer).
+  const ref = secretSchema.shape.issuer.safeParse(raw, {error: errorMap})
+  if (!ref.success || ref.data === undefined) return undefined
+  const {name} = ref.data
+  if (!Object.hasOwn(rawIssuers, name)) {
+    const known = Object.keys(rawIssuers)
+    const defined = known.length > 0 ? `; defined issuers: ${known.join(', ')}` : '; no issuers are defined (add them under `issuers:`)'
+    problems.push({path: [...base, 'name'], message: `unknown issuer "${name}"${defined}${didYouMean(name, known)}`})
+    return undefined
+  }
+  const issuer = issuers[name]
+  const kind = issuer?.type
+  // An issuer with a bad type or settings is reported where it is defined.
+  if (kind === undefined || !isIssuerKind(kind)) return undefined
+  const factory = getIssuerFactory(kind)
+  const data = Object.fromEntries(Object.entries(asMap(raw)).filter(([key]) => !SHARED_ISSUER_KEYS.has(key)))
+  const binding = factory.binding.safeParse(data, {error: errorMap})
+  if (!binding.success) {
+    for (const problem of issuesToProblems(binding.error.issues, factory.binding, data)) problems.push({...problem, path: [...base, ...problem.path]})
+    return undefined
+  }
+  if (factory.capabilities(binding.data).maxValid === 1) {
+    warnings.push(
+      `secret "${secret}": issuer "${name}" (${kind}) keeps only ONE credential valid, so grace is ZERO: each rotation stops the old credential at once, and consumers fail until they read the new value`,
+    )
+  }
+  return {name, binding: binding.data, deleteAfterMs: ref.data.deleteAfter ?? parseDuration(DEFAULT_DELETE_AFTER)}
 }
 
 export function toNotifyConfig(parsed: ParsedNotify): NotifyConfig {

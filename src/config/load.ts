@@ -57,12 +57,19 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.
 function refuseTestOnlyStores(config: RotorConfig, text: string, file: string, env: NodeJS.ProcessEnv): RotorConfig {
   if (env[ALLOW_MEMORY_ENV] === '1') return config
   const memory = Object.values(config.stores).filter((store) => store.type === 'memory')
-  if (memory.length === 0) return config
+  const memoryIssuers = Object.values(config.issuers ?? {}).filter((issuer) => issuer.type === 'memory')
+  if (memory.length === 0 && memoryIssuers.length === 0) return config
   const problems = memory.map((store) => {
     const {line, column} = positionOf(text, /type:\s*["']?memory\b/g, memory.indexOf(store))
     const message = `the memory store type is for tests only: it keeps nothing after the command ends; use type: file (or set ${ALLOW_MEMORY_ENV}=1 in tests)`
     return {file, line, column, key: `stores.${store.name}.type`, message}
   })
+  for (const issuer of memoryIssuers) {
+    // Stores come first in the file's order of `type: memory` lines (stores above issuers as written by init).
+    const {line, column} = positionOf(text, /type:\s*["']?memory\b/g, memory.length + memoryIssuers.indexOf(issuer))
+    const message = `the memory issuer type is for tests only: no real system accepts its credentials; use a real issuer type (or set ${ALLOW_MEMORY_ENV}=1 in tests)`
+    problems.push({file, line, column, key: `issuers.${issuer.name}.type`, message})
+  }
   throw new ConfigError(problems)
 }
 

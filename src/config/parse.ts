@@ -70,8 +70,10 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
       ...(result.data.audit?.keyFile ? {keyFile: resolve(baseDir, result.data.audit.keyFile)} : {}),
     },
     stores: checked.stores,
+    ...(Object.keys(checked.issuers).length > 0 ? {issuers: checked.issuers} : {}),
     secrets: checked.secrets,
     ...(checked.notify.length > 0 ? {notify: checked.notify} : {}),
+    ...(checked.warnings.length > 0 ? {warnings: checked.warnings} : {}),
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import {z} from 'zod'
 import {providerKinds, registry} from '../../providers/registry.js'
+import {issuerKinds, issuerRegistry} from '../../providers/issuers/registry.js'
 import {MANAGED_BY_KEY} from '../../providers/types.js'
 import {
   ALPHABET_NAMES,
@@ -24,6 +25,8 @@ export const DEFAULT_AUDIT_PATH = '.rotor/audit.log'
 export const DEFAULT_TIMEZONE = 'UTC'
 export const DEFAULT_GRACE = '24h'
 export const DEFAULT_RETIRE = 'disable'
+/** After a deactivating revoke at an issuer, how long until the credential is deleted. */
+export const DEFAULT_DELETE_AFTER = '1d'
 
 /** Store and secret names: lower case, so they are safe in tags, file names and URLs. */
 export const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/
@@ -34,6 +37,7 @@ export const LABEL_KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$/
 
 const storeName = z.string().regex(NAME_PATTERN, {error: `store names use ${NAME_RULE}`})
 const secretName = z.string().regex(NAME_PATTERN, {error: `secret names use ${NAME_RULE}`})
+const issuerName = z.string().regex(NAME_PATTERN, {error: `issuer names use ${NAME_RULE}`})
 
 const duration = (description: string) =>
   z
@@ -262,6 +266,19 @@ export const notifySchema = z
   })
   .describe('A webhook told about rotations; it never receives a secret value.')
 
+/**
+ * A secret's `issuer:`. `name` and `deleteAfter` are the same for every kind; the other keys are the
+ * kind's binding, checked by its own schema in checks.ts (the kind is known only from `issuers`).
+ */
+const issuerRefSchema = z
+  .looseObject({
+    name: issuerName.describe('An issuer from `issuers`, which must accept this secret\'s credential.'),
+    deleteAfter: duration(
+      `Issuers that deactivate (aws-iam): how long a retired credential stays inactive, so a rollback can reactivate it, before it is deleted. Default ${DEFAULT_DELETE_AFTER}.`,
+    ).optional(),
+  })
+  .describe('The issuer that must accept this secret\'s credential: `name` plus the settings of that issuer kind for this secret (roles, user, account).')
+
 export const secretSchema = z
   .strictObject({
     description: z.string().describe('What the secret is for; shown in plan and status output.').optional(),
@@ -312,6 +329,7 @@ export const secretSchema = z
       .describe('One string made of the value\'s fields for consumers that need it, e.g. `postgresql://{{username}}:{{password | url}}@db:5432/app`. A secret without an issuer has one field, `value`.')
       .optional(),
     passEnv: passEnv('`rotor exec` and this secret\'s `verify.command`').optional(),
+    issuer: issuerRefSchema.optional(),
   })
   .describe('One secret: how it is generated, when it rotates and where it is written.')
 
@@ -349,11 +367,37 @@ export function storeSchema(): z.ZodType {
   return cachedStoreSchema
 }
 
+type IssuerOption = z.ZodObject<z.ZodRawShape, z.core.$strict>
+
+function issuerOption(kind: string): IssuerOption {
+  const factory = issuerRegistry[kind as keyof typeof issuerRegistry]
+  const settings: z.ZodType = factory.settings
+  if (!(settings instanceof z.ZodObject)) throw new TypeError(`issuer "${kind}": settings must be a zod object schema`)
+  const option = z
+    .strictObject({type: z.literal(kind).describe(`Issuer kind: ${factory.summary}.`), ...settings.shape})
+    .describe(settings.description ?? factory.summary)
+  const checks = (settings._zod.def.checks ?? []) as z.core.$ZodCheck<unknown>[]
+  return checks.length > 0 ? option.check(...checks) : option
+}
+
+let cachedIssuerSchema: z.ZodType | undefined
+/** One issuer: `type` picks the kind, whose settings schema checks the other keys. */
+export function issuerSchema(): z.ZodType {
+  if (!cachedIssuerSchema) {
+    const options = issuerKinds.map((kind) => issuerOption(kind))
+    cachedIssuerSchema = z
+      .discriminatedUnion('type', options as unknown as [IssuerOption, ...IssuerOption[]])
+      .describe(`A system that must accept a secret's credential. \`type\` is one of: ${issuerKinds.join(', ')}; the other keys are its settings.`)
+  }
+  return cachedIssuerSchema
+}
+
 /** What the schema of the whole file yields; semantic checks come after. */
 export interface ParsedConfig {
   version: typeof CONFIG_VERSION
   audit?: {path: string; keyFile?: string}
   stores: Record<string, {type: string} & Record<string, unknown>>
+  issuers?: Record<string, {type: string} & Record<string, unknown>>
   secrets: Record<string, ParsedSecret>
   notify?: ParsedNotify[]
 }
@@ -389,6 +433,10 @@ export function configSchema(): z.ZodType<ParsedConfig> {
           .refine((stores) => Object.keys(stores).length > 0, {error: 'define at least one store'})
           .meta({minProperties: 1})
           .describe('Secret stores by name; targets refer to them as `name:path`. Use ${VAR} for values from the environment.'),
+        issuers: z
+          .record(issuerName, issuerSchema())
+          .describe('Systems that must accept a credential (a database, cloud IAM, a program), by name; a secret names one under `issuer:`. Use ${VAR} for values from the environment.')
+          .optional(),
         secrets: z.record(secretName, secretSchema).describe('Secrets rotor manages, by name.'),
         notify: z.array(notifySchema).describe('Webhooks told when secrets rotate, fail, are rolled back, or will rotate soon.').optional(),
       })

@@ -14,6 +14,25 @@ export interface StoreConfig {
   settings: unknown
 }
 
+/** An issuer under `issuers:`: the system that must accept a secret's credential (providers/issuers). */
+export interface IssuerConfig {
+  name: string
+  /** Issuer kind: a key of providers/issuers/registry.ts. */
+  type: string
+  /** Settings after `${ENV}` interpolation, parsed by the kind's settings schema. */
+  settings: unknown
+}
+
+/** A secret's `issuer:`: which issuer must accept its credential, and the kind's binding. */
+export interface SecretIssuerRef {
+  /** A key of `issuers`. */
+  name: string
+  /** The binding after parsing by the kind's binding schema (roles, user, account...). */
+  binding: unknown
+  /** After a deactivating revoke, how long until the credential is deleted (issuers that deactivate). */
+  deleteAfterMs: number
+}
+
 export interface ScheduleConfig {
   /** 5 or 6 field cron expression (cron-parser syntax). */
   cron: string
@@ -98,6 +117,8 @@ export interface SecretConfig {
   fields?: string[]
   /** Variables of rotor's environment passed to `rotor exec` and `verify.command` children of this secret. */
   passEnv?: string[]
+  /** The issuer that must accept this secret's credential; its value is then structured (fields). */
+  issuer?: SecretIssuerRef
 }
 
 export interface RotorConfig {
@@ -109,8 +130,12 @@ export interface RotorConfig {
   /** `keyFile`: the audit chain's HMAC key (src/audit/key.ts); absent means the default places. */
   audit: {path: string; keyFile?: string}
   stores: Record<string, StoreConfig>
+  /** Issuers by name; absent when the file has none. */
+  issuers?: Record<string, IssuerConfig>
   /** In file order. */
   secrets: SecretConfig[]
   /** Webhooks; absent or empty means no notifications. */
   notify?: NotifyConfig[]
+  /** Loud warnings about a valid config (an issuer binding with grace zero), shown by every command that loads it. */
+  warnings?: string[]
 }

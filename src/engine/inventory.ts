@@ -1,5 +1,5 @@
 import type {SecretConfig} from '../config/types.js'
-import type {Inventory, TargetObservation} from '../plan/types.js'
+import type {Inventory, IssuerObservation, TargetObservation} from '../plan/types.js'
 import {chunks, mapLimit} from '../util/pool.js'
 import type {StoreSet} from './stores.js'
 import {describesInBulk, type DescribeResult} from '../../providers/types.js'
@@ -53,6 +53,7 @@ export async function readInventory(
       else await mapLimit(chunks(paths, DESCRIBE_CHUNK), chunksInFlight, describeChunk)
     }),
   )
+  const issuers = await observeIssuers(secrets, stores)
   const inventory: Inventory = new Map()
   for (const secret of secrets) {
     inventory.set(
@@ -69,6 +70,27 @@ export async function readInventory(
         return {target, snapshot: result}
       }),
     )
+    const issuer = issuers.get(secret.name)
+    if (issuer) inventory.get(secret.name)![0].issuer = issuer
   }
   return inventory
+}
+
+/** Each issuer-bound secret's credentials at its issuer (listed where the issuer lists). */
+async function observeIssuers(secrets: SecretConfig[], stores: StoreSet): Promise<Map<string, IssuerObservation>> {
+  const observed = new Map<string, IssuerObservation>()
+  const bound = secrets.filter((s) => s.issuer)
+  await mapLimit(bound, 4, async (secret) => {
+    const issuer = secret.issuer!.name
+    try {
+      const client = await stores.issuer(secret)
+      const credentials = client.capabilities.lists ? await client.list() : undefined
+      observed.set(secret.name, {issuer, capabilities: client.capabilities, ...(credentials ? {credentials} : {})})
+    } catch (error) {
+      const hint = (error as {hint?: unknown}).hint
+      const e = error as Error & {code?: string}
+      observed.set(secret.name, {issuer, error: {code: e.code ?? 'ERROR', message: redact(e.message), ...(typeof hint === 'string' ? {hint: redact(hint)} : {})}})
+    }
+  })
+  return observed
 }

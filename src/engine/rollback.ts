@@ -11,7 +11,7 @@
  */
 import {InvalidRequestError} from '../errors/index.js'
 import {type Action, refText} from '../plan/types.js'
-import {canReinstate, type Reinstating, type StoreClient, type VersionInfo} from '../../providers/types.js'
+import {canReinstate, type Reinstating, type RotorMeta, type StoreClient, type VersionInfo} from '../../providers/types.js'
 import {rotateWith} from './rotate.js'
 import {factsFor, newRotationId, promotionMeta, promotionRecorded, type StepContext} from './steps.js'
 
@@ -28,14 +28,24 @@ export async function runRollback(ctx: StepContext, action: Extract<Action, {kin
     })
   }
   const clients = await Promise.all(ctx.secret.targets.map((t) => ctx.client(t.store)))
+  // With an issuer, the previous credential must still log in there (reactivated where it can be).
+  let issuerMeta: RotorMeta | undefined
+  if (ctx.secret.issuer) {
+    const {prepareIssuerRollback} = await import('./issuer.js')
+    const [previousValue, currentValue] = await Promise.all([
+      clients[0].readValue(primary.path, {versionId: previous.id}),
+      clients[0].readValue(primary.path, {versionId: action.fromVersion}),
+    ])
+    issuerMeta = await prepareIssuerRollback(ctx, previousValue, currentValue)
+  }
   const plan = ctx.secret.targets.map((target, i) => ({target, client: clients[i], version: sameRotation(ctx, target, previous)}))
   if (plan.every((p) => canReinstate(p.client) && p.version)) {
     await ctx.confirmLease()
-    for (const {target, client, version} of plan) await reinstateOn(ctx, target, client as StoreClient & Reinstating, version!)
+    for (const {target, client, version} of plan) await reinstateOn(ctx, target, client as StoreClient & Reinstating, version!, target === primary ? issuerMeta : undefined)
     return
   }
   const value = await clients[0].readValue(primary.path, {versionId: previous.id})
-  await rotateWith(ctx, {rotationId: newRotationId(), value, graceMs: ctx.secret.graceMs, emergency: false, reason: REASON, verify: false})
+  await rotateWith(ctx, {rotationId: newRotationId(), value, graceMs: ctx.secret.graceMs, emergency: false, reason: REASON, verify: false, ...(issuerMeta ? {primaryMeta: issuerMeta} : {})})
 }
 
 /** The enabled version of `target` that holds the same rotation as the primary's previous one. */
@@ -49,11 +59,12 @@ async function reinstateOn(
   target: StepContext['secret']['targets'][number],
   client: StoreClient & Reinstating,
   version: VersionInfo,
+  extraMeta?: RotorMeta,
 ): Promise<void> {
   const facts = factsFor(ctx, target)
   if (facts.current?.id === version.id) {
     if (!promotionRecorded(facts, version)) {
-      await client.setMeta(target.path, promotionMeta(ctx, version, ctx.secret.graceMs))
+      await client.setMeta(target.path, {...promotionMeta(ctx, version, ctx.secret.graceMs), ...extraMeta})
       ctx.checkpoint(`meta ${refText(target)}`)
     }
     return
@@ -64,7 +75,7 @@ async function reinstateOn(
     async () => {
       await client.reinstate(target.path, version.id, from)
       ctx.checkpoint(`reinstate ${refText(target)}`)
-      await client.setMeta(target.path, promotionMeta(ctx, version, ctx.secret.graceMs))
+      await client.setMeta(target.path, {...promotionMeta(ctx, version, ctx.secret.graceMs), ...extraMeta})
       ctx.checkpoint(`meta ${refText(target)}`)
     },
   )

@@ -8,7 +8,7 @@ import type {TargetRef} from '../config/types.js'
 import {isConflict, NotFoundError} from '../errors/index.js'
 import {META} from '../plan/observe.js'
 import {type Action, refText} from '../plan/types.js'
-import type {SecretValue, VersionInfo} from '../../providers/types.js'
+import type {RotorMeta, SecretValue, VersionInfo} from '../../providers/types.js'
 import {isAuditError} from '../audit/errors.js'
 import {LostRaceError} from './errors.js'
 import {factsFor, mint, newRotationId, promotionMeta, promotionRecorded, type StepContext, writeCurrent} from './steps.js'
@@ -21,19 +21,61 @@ export interface RotationSpec {
   reason: string
   /** Run the secret's verify hook before promoting (skipped once any target promoted). */
   verify: boolean
+  /** A secret with an issuer: the staged value must log in there before promotion (skipped once any target promoted). */
+  issuerCheck?: boolean
+  /** More meta for the primary's promotion write (its issuer credential ids, the intent cleared). */
+  primaryMeta?: RotorMeta
 }
 
 export async function runRotate(ctx: StepContext, action: Extract<Action, {kind: 'rotate'}>): Promise<void> {
   const rotationId = action.resume ?? newRotationId()
-  const value = action.resume ? await resumedValue(ctx, rotationId) : await mint(ctx)
-  await rotateWith(ctx, {
+  const spec = {
     rotationId,
-    value,
     graceMs: action.emergency ? 0 : ctx.secret.graceMs,
     emergency: action.emergency,
     reason: action.note ? `${action.reason}: ${action.note}` : action.reason,
     verify: true,
-  })
+  }
+  if (ctx.secret.issuer) {
+    await rotateAtIssuer(ctx, spec, action.resume !== undefined)
+    return
+  }
+  const value = action.resume ? await resumedValue(ctx, rotationId) : await mint(ctx)
+  await rotateWith(ctx, {...spec, value})
+}
+
+/**
+ * A rotation of a secret with an issuer (docs/issuers.md): intent, issue (or, resuming, the value
+ * already staged), stage, check at the issuer + verify, promote with the credential ids in the
+ * primary's meta. An emergency deletes the old credential at once.
+ */
+async function rotateAtIssuer(ctx: StepContext, spec: Omit<RotationSpec, 'value'>, resume: boolean): Promise<void> {
+  const {abandonIssued, issueCredential, issuerOf, promotedIssuerMeta, revokeCredential, currentIssuerFacts} = await import('./issuer.js')
+  const {rotationId} = spec
+  // An emergency is recorded before the issuer call, so a crash cannot make it an ordinary rotation.
+  if (spec.emergency) await recordEmergency(ctx, rotationId)
+  const client = await issuerOf(ctx)
+  let issued: Awaited<ReturnType<typeof issueCredential>> | undefined
+  let value: SecretValue
+  let id: string
+  if (resume) {
+    value = await resumedValue(ctx, rotationId)
+    id = client.credentialId(value)
+  } else {
+    issued = await issueCredential(ctx, rotationId)
+    ;({value, id} = issued)
+  }
+  const old = currentIssuerFacts(ctx).current
+  const primaryMeta = await promotedIssuerMeta(ctx, id)
+  try {
+    await rotateWith(ctx, {...spec, value, issuerCheck: true, primaryMeta})
+  } catch (error) {
+    // Not promoted anywhere: the credential this run issued must not stay valid.
+    const promoted = ctx.secret.targets.some((t) => factsFor(ctx, t).current?.rotationId === rotationId)
+    if (issued && !promoted && !isAuditError(error)) await abandonIssued(ctx, issued, rotationId)
+    throw error
+  }
+  if (spec.emergency && old !== undefined && old !== id) await revokeCredential(ctx, old, 'delete', 'emergency rotation: the old credential stops now', rotationId)
 }
 
 export async function rotateWith(ctx: StepContext, spec: RotationSpec): Promise<void> {
@@ -44,6 +86,10 @@ export async function rotateWith(ctx: StepContext, spec: RotationSpec): Promise<
   const staged = await stageAll(ctx, spec)
   const promotedSomewhere = ctx.secret.targets.some((t) => factsFor(ctx, t).current?.rotationId === rotationId)
   try {
+    if (spec.issuerCheck && !promotedSomewhere) {
+      const {checkAtIssuer} = await import('./issuer.js')
+      await checkAtIssuer(ctx, spec.value, rotationId)
+    }
     if (spec.verify && ctx.secret.verify && !promotedSomewhere) {
       await ctx.verify(ctx.secret, spec.value)
       await ctx.audit({action: 'verify', rotationId, reason})
@@ -60,8 +106,8 @@ export async function rotateWith(ctx: StepContext, spec: RotationSpec): Promise<
     const facts = factsFor(ctx, target)
     if (facts.current?.rotationId === rotationId) {
       // Promoted by an earlier run that stopped before recording when.
-      if (!promotionRecorded(facts, facts.current)) {
-        await client.setMeta(target.path, promotionMeta(ctx, facts.current, spec.graceMs))
+      if (!promotionRecorded(facts, facts.current) || (target === primary && spec.primaryMeta && !metaHolds(facts.snapshot?.meta, spec.primaryMeta))) {
+        await client.setMeta(target.path, {...promotionMeta(ctx, facts.current, spec.graceMs), ...(target === primary ? spec.primaryMeta : {})})
         ctx.checkpoint(`meta ${refText(target)}`)
       }
       continue
@@ -73,11 +119,11 @@ export async function rotateWith(ctx: StepContext, spec: RotationSpec): Promise<
         await ctx.change({target, action: 'promote', versionIds: {from: current.id, to: pending.id}, rotationId, reason}, async () => {
           await client.promote(target.path, {rotationId, versionId: pending.id, expectedCurrent: current.id})
           ctx.checkpoint(`promote ${refText(target)}`)
-          await client.setMeta(target.path, promotionMeta(ctx, pending, spec.graceMs))
+          await client.setMeta(target.path, {...promotionMeta(ctx, pending, spec.graceMs), ...(target === primary ? spec.primaryMeta : {})})
           ctx.checkpoint(`meta ${refText(target)}`)
         })
       } else {
-        await writeCurrent(ctx, target, spec.value, rotationId, spec.graceMs, reason)
+        await writeCurrent(ctx, target, spec.value, rotationId, spec.graceMs, reason, undefined, target === primary ? spec.primaryMeta : undefined)
       }
     } catch (error) {
       // Losing the primary's conditional write means another run rotated first: nothing of ours is current.
@@ -90,6 +136,11 @@ export async function rotateWith(ctx: StepContext, spec: RotationSpec): Promise<
   }
 
   if (spec.emergency) await retireAllButCurrent(ctx, rotationId, reason)
+}
+
+/** Whether `meta` already says what `patch` would write (undefined: the key is absent). */
+function metaHolds(meta: RotorMeta | undefined, patch: RotorMeta): boolean {
+  return Object.entries(patch).every(([key, value]) => (meta?.[key] ?? undefined) === value)
 }
 
 /**

@@ -35,6 +35,10 @@ export async function runSecret(secret: SecretConfig, planned: Action[], options
     const meta = observations[0]?.snapshot?.meta ?? {}
     if (leaseState(meta, '', (options.lease.wallNow ?? Date.now)()).kind !== 'held') {
       await resolveOpenIntents(secret.name, observations, options.audit, (intent) => intent.host !== hostname() || intentLive(intent))
+      if (secret.issuer) {
+        const {resolveIssuerIntents} = await import('./issuer.js')
+        await resolveIssuerIntents(secret.name, observations, options.audit, (intent) => intent.host !== hostname() || intentLive(intent))
+      }
     }
     const results = await runActions(secret, planned, options.inventory, options, async () => {})
     await anchorWithoutLease(secret, results, options)
@@ -76,6 +80,10 @@ export async function runSecret(secret: SecretConfig, planned: Action[], options
       }
       // Under the lease no other run changes this secret: an intent still open is a crashed run's.
       await resolveOpenIntents(secret.name, inventory.get(secret.name) ?? [], options.audit)
+      if (secret.issuer) {
+        const {resolveIssuerIntents} = await import('./issuer.js')
+        await resolveIssuerIntents(secret.name, inventory.get(secret.name) ?? [], options.audit)
+      }
     }
     // Only this secret's part of the config: the planner walks every secret it is given.
     const fresh = options.replan
@@ -180,6 +188,7 @@ async function runActions(
     verify: options.verify ?? (async () => {}),
     confirmLease,
     ...(options.values ? {values: options.values} : {}),
+    ...(secret.issuer ? {issuer: () => options.stores.issuer(secret)} : {}),
   }
   const results: ActionResult[] = []
   let stopped = false
@@ -230,6 +239,10 @@ function runAction(ctx: StepContext, action: Action): Promise<void> {
       return runRollback(ctx, action)
     case 'restore':
       return runRestore(ctx, action)
+    case 'revoke':
+      return import('./issuer.js').then(({runRevoke}) => runRevoke(ctx, action))
+    case 'issuer-recover':
+      return import('./issuer.js').then(({runIssuerRecover}) => runIssuerRecover(ctx, action))
   }
 }
 

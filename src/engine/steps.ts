@@ -15,6 +15,7 @@ import type {AuditInput} from '../audit/index.js'
 import type {Verifier} from '../verify/index.js'
 import {LostRaceError} from './errors.js'
 import type {ValueReader} from './values.js'
+import type {IssuerClient} from '../../providers/issuers/types.js'
 
 /** What a step says about one change; the engine adds the secret, the outcome and the link. */
 export type StepAudit = Omit<AuditInput, 'secret' | 'outcome' | 'intent' | 'intentRunId'>
@@ -39,6 +40,8 @@ export interface StepContext {
   confirmLease(): Promise<void>
   /** Values this run already read (`rotor sync` reads them to compare), so none is read twice. */
   values?: ValueReader
+  /** The secret's issuer binding, for a secret with `issuer:` (src/engine/issuer.ts). */
+  issuer?: () => Promise<IssuerClient>
 }
 
 export const newRotationId = (): string => `rot-${randomBytes(14).toString('hex')}`
@@ -73,6 +76,8 @@ export async function writeCurrent(
   reason?: string,
   /** What is current on the target now, when this run changed it since observing. */
   currentNow?: VersionInfo,
+  /** More meta for the promotion write (the primary's issuer credential ids). */
+  extraMeta?: RotorMeta,
 ): Promise<VersionInfo> {
   const client = await ctx.client(target.store)
   const facts = currentNow ? {...factsFor(ctx, target), current: currentNow} : factsFor(ctx, target)
@@ -105,7 +110,7 @@ export async function writeCurrent(
       version = {...version, role: 'current'}
     }
     // The demoted previous version keeps its window (src/plan/grace.ts).
-    await client.setMeta(target.path, {...heldGraceMeta(facts, ctx.now()), ...promotionMeta(ctx, version, graceMs)})
+    await client.setMeta(target.path, {...heldGraceMeta(facts, ctx.now()), ...promotionMeta(ctx, version, graceMs), ...extraMeta})
     ctx.checkpoint(`meta ${refText(target)}`)
     return version
   }, done)
@@ -136,11 +141,22 @@ export async function mint(ctx: StepContext): Promise<SecretValue> {
 
 export async function runCreate(ctx: StepContext): Promise<void> {
   // No verify here: there is no old value to keep, and nothing a service could know the new one by.
-  const value = await mint(ctx)
   const rotationId = newRotationId()
+  let value: SecretValue
+  let extraMeta: RotorMeta | undefined
+  if (ctx.secret.issuer) {
+    // The issuer accepts (or mints) it first and must take it before any store holds it.
+    const {issueCredential, checkAtIssuer, promotedIssuerMeta} = await import('./issuer.js')
+    const issued = await issueCredential(ctx, rotationId)
+    await checkAtIssuer(ctx, issued.value, rotationId)
+    value = issued.value
+    extraMeta = await promotedIssuerMeta(ctx, issued.id)
+  } else {
+    value = await mint(ctx)
+  }
   const [primary, ...others] = ctx.secret.targets
   try {
-    await writeCurrent(ctx, primary, value, rotationId, ctx.secret.graceMs)
+    await writeCurrent(ctx, primary, value, rotationId, ctx.secret.graceMs, undefined, undefined, extraMeta)
   } catch (error) {
     // "Must not exist yet" is the creation's conditional write: another run created it first.
     if (isConflict(error)) throw new LostRaceError(`another run created ${refText(primary)} first`, {ref: refText(primary), cause: error})

@@ -4,7 +4,8 @@ import {LOCAL_QUOTAS, withLimits} from '../../providers/limits.js'
 import {withRetries} from '../../providers/retrying.js'
 import {hasRuntime, runtimes} from '../../providers/runtimes.js'
 import type {ProviderContext, StoreClient} from '../../providers/types.js'
-import type {RotorConfig} from '../config/types.js'
+import type {RotorConfig, SecretConfig} from '../config/types.js'
+import type {IssuerClient} from '../../providers/issuers/types.js'
 import {fromFsError, UsageError} from '../errors/index.js'
 import type {RetryHooks, RetryPolicy} from '../util/retry.js'
 
@@ -14,6 +15,7 @@ import type {RetryHooks, RetryPolicy} from '../util/retry.js'
  */
 export class StoreSet {
   private readonly open = new Map<string, Promise<StoreClient>>()
+  private readonly issuers = new Map<string, Promise<IssuerClient>>()
 
   constructor(
     private readonly config: RotorConfig,
@@ -32,9 +34,41 @@ export class StoreSet {
     return client
   }
 
+  /**
+   * The issuer binding of a secret that has `issuer:` (one client per secret), opened on first use.
+   * The issuer registry, and each kind's client library, load only here: a run without issuers
+   * never loads them.
+   */
+  issuer(secret: SecretConfig): Promise<IssuerClient> {
+    let client = this.issuers.get(secret.name)
+    if (!client) {
+      client = this.createIssuer(secret)
+      this.issuers.set(secret.name, client)
+    }
+    return client
+  }
+
+  private async createIssuer(secret: SecretConfig): Promise<IssuerClient> {
+    const ref = secret.issuer
+    if (!ref) throw new UsageError(`secret "${secret.name}" has no issuer`)
+    const issuer = this.config.issuers?.[ref.name]
+    if (!issuer) throw new UsageError(`secret "${secret.name}": unknown issuer "${ref.name}"`)
+    const {isIssuerKind, getIssuerFactory} = await import('../../providers/issuers/registry.js')
+    if (!isIssuerKind(issuer.type)) throw new UsageError(`issuer "${ref.name}" has unknown type "${issuer.type}"`)
+    const secretValue = async (name: string) => {
+      const other = this.config.secrets.find((s) => s.name === name)
+      if (!other) throw new UsageError(`issuer "${ref.name}": no secret named "${name}" holds its admin credential`)
+      const primary = other.targets[0]
+      return (await this.get(primary.store)).readValue(primary.path, {role: 'current'})
+    }
+    return getIssuerFactory(issuer.type).create(ref.name, issuer.settings, ref.binding, {...this.context, secretValue})
+  }
+
   async closeAll(): Promise<void> {
-    const clients = await Promise.allSettled(this.open.values())
+    const clients = await Promise.allSettled([...this.open.values()])
     await Promise.allSettled(clients.map((c) => (c.status === 'fulfilled' ? c.value.close() : undefined)))
+    const issuers = await Promise.allSettled([...this.issuers.values()])
+    await Promise.allSettled(issuers.map((c) => (c.status === 'fulfilled' ? c.value.close() : undefined)))
   }
 
   private async create(name: string): Promise<StoreClient> {

@@ -14,6 +14,8 @@ const SYMBOL: Record<ActionKind, string> = {
   retire: ansis.red('-'),
   rollback: ansis.magenta('<'),
   restore: ansis.green('^'),
+  revoke: ansis.red('x'),
+  'issuer-recover': ansis.magenta('!'),
 }
 
 export function describeAction(action: Action): string {
@@ -21,7 +23,7 @@ export function describeAction(action: Action): string {
     case 'adopt':
       return `adopt ${refText(action.target)} (add managed-by: rotor)`
     case 'create':
-      return `create on ${action.targets.map(refText).join(', ')}`
+      return `${action.issuer ? `issue at ${action.issuer}, then ` : ''}create on ${action.targets.map(refText).join(', ')}`
     case 'rotate': {
       const due = `${action.reason}${action.dueAt ? `, due ${action.dueAt}` : ''}`
       const finishing = action.resume !== undefined && action.note?.startsWith('finishing')
@@ -30,7 +32,8 @@ export function describeAction(action: Action): string {
         : action.emergency
           ? 'EMERGENCY: old value retired at once'
           : `${due}${action.resume ? `, reusing the value staged by rotation ${action.resume}` : ''}`
-      return `rotate (${why})${action.note && !finishing ? `: ${action.note}` : ''}`
+      const issuer = action.issuer ? `: ${action.resume ? 'check' : 'issue'} at ${action.issuer}, check there, then promote` : ''
+      return `rotate (${why})${action.note && !finishing ? `: ${action.note}` : ''}${issuer}`
     }
     case 'repair':
       return `repair ${refText(action.target)} (${action.problem}): copy the primary's current version`
@@ -46,11 +49,22 @@ export function describeAction(action: Action): string {
       return `restore the primary from ${refText(action.from)}: rotation ${action.current.rotationId}${action.previous ? ` and, in its grace window, ${action.previous.rotationId}` : ''}`
     case 'rollback':
       return `roll back to the previous value (version ${action.toVersion} on the primary) on every target${action.graceEndsAt ? `; possible until ${action.graceEndsAt}` : ''}`
+    case 'revoke':
+      return `revoke at ${action.issuer}: ${action.mode} credential ${action.credentialId} (${REVOKE_WHY[action.why]})`
+    case 'issuer-recover':
+      return `recover an interrupted issuer call (rotation ${action.rotationId}) at ${action.issuer}: ${action.revoke.length > 0 ? `revoke ${action.revoke.join(', ')}, which no store holds` : 'nothing to revoke'}; clear the intent`
   }
 }
 
+const REVOKE_WHY = {
+  'grace-ended': 'its grace window ended',
+  'delete-after': 'its deleteAfter window ended',
+  'before-rotation': 'retired; the rotation needs its slot',
+  emergency: 'emergency',
+} as const
+
 export function summarize(plan: Plan): Record<ActionKind, number> {
-  const counts = {adopt: 0, create: 0, rotate: 0, repair: 0, 'record-promotion': 0, 'clean-up': 0, 'rollback-pending': 0, retire: 0, rollback: 0, restore: 0}
+  const counts = {adopt: 0, create: 0, rotate: 0, repair: 0, 'record-promotion': 0, 'clean-up': 0, 'rollback-pending': 0, retire: 0, rollback: 0, restore: 0, revoke: 0, 'issuer-recover': 0}
   for (const a of plan.actions) counts[a.kind]++
   return counts
 }

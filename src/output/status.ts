@@ -10,6 +10,7 @@ import {type ReadCoverage, unreadLines, unreadSummary} from './unread.js'
 import {describeAction} from './plan.js'
 import {leaseState} from '../engine/lease.js'
 import type {UpcomingEvent} from '../notify/upcoming.js'
+import {issuerLines, issuerStatus, type IssuerStatus} from './issuer-status.js'
 
 export interface TargetStatus {
   target: string
@@ -46,6 +47,8 @@ export interface SecretStatus {
   lease?: {owner: string; expiresAt: string; stale: boolean}
   /** A rotation an earlier run started and did not finish. */
   inFlight?: {rotationIds: string[]; emergency: boolean; runningBy?: RunLockHolder}
+  /** The issuer's side, for a secret with `issuer:` (src/output/issuer-status.ts). */
+  issuer?: IssuerStatus
 }
 
 interface PlanBySecret {
@@ -116,6 +119,7 @@ export function secretStatus(secret: SecretConfig, inventory: Inventory, plan: P
     next: (planned.actions.get(secret.name) ?? []).map(describeAction),
     ...(facts.lease ? {lease: {...facts.lease, stale: leaseState(facts.primary.snapshot?.meta ?? {}, '').kind === 'free'}} : {}),
     ...inFlight(facts, runningBy),
+    ...issuerStatus(secret, inventory),
   }
 }
 
@@ -182,10 +186,12 @@ export function renderStatus(statuses: SecretStatus[], now: Date, coverage?: Rea
     ...(s.inFlight ? [`  ${s.name}: ${s.inFlight.emergency ? 'EMERGENCY ' : ''}rotation ${s.inFlight.rotationIds.join(', ')} in flight (${inFlightCause(s.inFlight)})`] : []),
     ...(s.lease ? [`  ${s.name}: ${leaseLine(s.lease)}`] : []),
   ])
+  const issuers = statuses.flatMap((s) => (s.issuer ? issuerLines(s.name, s.issuer) : []))
   const next = statuses.flatMap((s) => s.next.map((n) => `  ${s.name}: ${n}`))
   const parts = [table]
   if (coverage && coverage.unread > 0) parts.push(`${unreadSummary(coverage)}\n${unreadLines(coverage).map((l) => `  ${l}`).join('\n')}`)
   if (runningBy?.alive && notes.length === 0) parts.push(`A rotor run is in progress: ${holderText(runningBy)}.`)
+  if (issuers.length > 0) parts.push(`Issuers:\n${issuers.join('\n')}`)
   if (notes.length > 0) parts.push(`In flight:\n${notes.join('\n')}`)
   if (next.length > 0) parts.push(`Next run will:\n${next.join('\n')}`)
   return parts.join('\n\n')

@@ -12,6 +12,7 @@ import {TickIndex} from '../schedule/ticks.js'
 import {copyRotationId} from './drift.js'
 import {mayRetire} from './grace.js'
 import {planInFlight, planRestore, planRollback} from './in-flight.js'
+import {intentHeld, issuerFacts, issuerRoomBlocker, type IssuerFacts, orphanCredentials, planRevocations, rollbackIssuerBlocker} from './issuer.js'
 import {observeSecret, type SecretFacts, type TargetFacts} from './observe.js'
 import type {Action, Blocker, Deferral, ForcedRotation, Inventory, Plan, PlanOptions} from './types.js'
 import {refText} from './types.js'
@@ -29,7 +30,7 @@ export function plan(config: RotorConfig, inventory: Inventory, now: Date, optio
     const observations = inventory.get(secret.name)
     if (!observations) continue
     const facts = observeSecret(secret, observations, now, ticks)
-    planSecret(secret, facts, now, options, sink)
+    planSecret(secret, facts, now, options, sink, issuerFacts(secret, observations[0]))
   }
   return {at: now.toISOString(), ...sink}
 }
@@ -40,6 +41,7 @@ function planSecret(
   now: Date,
   options: PlanOptions,
   {actions, blocked, deferred}: Sink,
+  issuer?: IssuerFacts,
 ): void {
   const name = secret.name
   const forced = options.force?.get(name)
@@ -60,12 +62,18 @@ function planSecret(
     }
     return
   }
+  if (issuer?.error) {
+    blocked.push({secret: name, reason: `could not read issuer ${issuer.issuer}: ${issuer.error.message}`, ...(issuer.error.hint ? {hint: issuer.error.hint} : {})})
+    return
+  }
   for (const t of unowned) actions.push({kind: 'adopt', secret: name, target: t.target})
   // What a cut-off store call left (AWSPENDING on the current version) is cleaned up first, also while rolling forward.
   for (const t of facts.targets) for (const l of t.leftovers) actions.push({kind: 'clean-up', secret: name, target: t.target, versionId: l.versionId, detail: l.detail})
 
   if (options.rollback?.has(name)) {
-    planRollback(name, facts, now, actions, blocked)
+    const refused = issuer ? rollbackIssuerBlocker(secret, issuer) : undefined
+    if (refused) blocked.push(refused)
+    else planRollback(name, facts, now, actions, blocked)
     return
   }
   const restore = options.restore?.get(name)
@@ -85,7 +93,7 @@ function planSecret(
       })
       return
     }
-    actions.push({kind: 'create', secret: name, targets: secret.targets})
+    actions.push({kind: 'create', secret: name, targets: secret.targets, ...(issuer ? {issuer: issuer.issuer} : {})})
     return
   }
 
@@ -93,10 +101,32 @@ function planSecret(
   const wait = wanted && !wanted.emergency ? previousInGrace(facts, now) : undefined
   const willRotate = wait ? undefined : wanted
   const inFlight = planInFlight(name, facts, willRotate, actions)
-  if (inFlight.kind === 'rolling-forward') return
-
-  if (willRotate) {
-    actions.push({kind: 'rotate', secret: name, ...willRotate, ...(inFlight.resume ? {resume: inFlight.resume} : {})})
+  if (inFlight.kind === 'rolling-forward') {
+    if (issuer) for (const a of actions) if (a.kind === 'rotate' && a.secret === name) a.issuer = issuer.issuer
+    return
+  }
+  // An issuer call an earlier run recorded whose credential no store holds (nor this run resumes).
+  const recover = issuer?.intent && !intentHeld(issuer, facts) && inFlight.resume !== issuer.intent.rotationId ? issuer : undefined
+  if (recover) {
+    actions.push({kind: 'issuer-recover', secret: name, issuer: recover.issuer, rotationId: recover.intent!.rotationId, revoke: orphanCredentials(recover)})
+  }
+  // ... and rotates again: the interrupted rotation was wanted.
+  const rotateNow = willRotate ?? (recover && !wait ? {reason: 'manual' as const, emergency: false, note: 'rotating again after an interrupted issuer call'} : undefined)
+  let retiredFirst = false
+  const room = rotateNow && issuer && !inFlight.resume ? issuerRoomBlocker(secret, issuer) : undefined
+  if (room) {
+    blocked.push(room)
+  } else if (rotateNow) {
+    if (issuer && !inFlight.resume && (issuer.previous || issuer.inactive)) {
+      // The new credential needs the slot of the one whose grace ended (or that waits for its
+      // deleteAfter): retire it in the stores, then delete it at the issuer, then rotate.
+      retiredFirst = true
+      for (const t of facts.targets) planRetirement(secret, t, now, options.emergency?.has(name) ?? false, actions)
+      for (const id of [issuer.previous, issuer.inactive?.id]) {
+        if (id) actions.push({kind: 'revoke', secret: name, issuer: issuer.issuer, credentialId: id, mode: 'delete', why: 'before-rotation'})
+      }
+    }
+    actions.push({kind: 'rotate', secret: name, ...rotateNow, ...(inFlight.resume ? {resume: inFlight.resume} : {}), ...(issuer ? {issuer: issuer.issuer} : {})})
   } else {
     if (wait) {
       const reason = `the previous version on ${refText(wait.target)} is valid until ${wait.until ?? 'its grace window is recorded'}; rotating now would invalidate it early`
@@ -116,7 +146,8 @@ function planSecret(
   }
   // A forced emergency rotation retires every older version in its own step (engine/rotate.ts).
   const emergency = options.emergency?.has(name) ?? false
-  for (const t of facts.targets) planRetirement(secret, t, now, emergency, actions)
+  if (!retiredFirst) for (const t of facts.targets) planRetirement(secret, t, now, emergency, actions)
+  if (issuer && !rotateNow && !room) planRevocations(secret, issuer, facts, now, actions)
 }
 
 /** Why a primary without a value was lost rather than never made; undefined for a new secret. */

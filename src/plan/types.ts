@@ -1,11 +1,24 @@
 import type {TargetRef} from '../config/types.js'
 import type {SecretSnapshot} from '../../providers/types.js'
+import type {IssuerCapabilities, IssuerCredential} from '../../providers/issuers/types.js'
+
+/** What one run observed of a secret's issuer binding (on the primary's observation). */
+export interface IssuerObservation {
+  /** The issuer's name in `issuers`. */
+  issuer: string
+  capabilities?: IssuerCapabilities
+  /** Every credential of the binding (only when capabilities.lists). */
+  credentials?: IssuerCredential[]
+  error?: {code: string; message: string; hint?: string}
+}
 
 /** What one run observed of one target; `error` when it could not be read. */
 export interface TargetObservation {
   target: TargetRef
   snapshot?: SecretSnapshot
   error?: {code: string; message: string; hint?: string}
+  /** On the primary of a secret with an issuer: what the issuer holds. */
+  issuer?: IssuerObservation
 }
 
 /** Observations per secret name, targets in config order (the first is the primary). */
@@ -15,10 +28,12 @@ export type RotateReason = 'schedule' | 'max-age' | 'manual' | 'emergency'
 
 export type Action =
   | {kind: 'adopt'; secret: string; target: TargetRef}
-  | {kind: 'create'; secret: string; targets: TargetRef[]}
+  | {kind: 'create'; secret: string; targets: TargetRef[]; /** Issued at this issuer first. */ issuer?: string}
   | {
       kind: 'rotate'
       secret: string
+      /** The credential is issued (accepted or minted) at this issuer first, and checked there before promotion. */
+      issuer?: string
       reason: RotateReason
       dueAt?: string
       emergency: boolean
@@ -66,6 +81,24 @@ export type Action =
       /** When the window for rolling back ends; undefined when it was never recorded. */
       graceEndsAt?: string
     }
+
+  /**
+   * Make a credential stop working at the issuer: after its grace ended and the stores retired it
+   * (`deactivate` where the issuer can, else `delete`), or `delete` once `deleteAfter` is over.
+   */
+  | {
+      kind: 'revoke'
+      secret: string
+      issuer: string
+      credentialId: string
+      mode: 'deactivate' | 'delete'
+      why: 'grace-ended' | 'delete-after' | 'before-rotation' | 'emergency'
+    }
+  /**
+   * An issuer call an earlier run recorded (intent on the primary's meta) whose credential no store
+   * holds: revoke what no store knows, clear the intent. A rotation is planned after it.
+   */
+  | {kind: 'issuer-recover'; secret: string; issuer: string; rotationId: string; revoke: string[]}
 
 export type ActionKind = Action['kind']
 

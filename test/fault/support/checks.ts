@@ -1,5 +1,24 @@
+import {readFile} from 'node:fs/promises'
+import {join} from 'node:path'
 import {expect} from 'vitest'
-import type {TargetState} from './world.js'
+import {KILL_AT, type TargetState, type World} from './world.js'
+
+/**
+ * An undisturbed create, then a rotation with every checkpoint logged: the labels of the steps a
+ * matrix kills after. Closes the world.
+ */
+export async function checkpointLabels(world: Pick<World, 'dir' | 'cli' | 'close'>, created: string, due: string): Promise<string[]> {
+  try {
+    const create = await world.cli(['apply', '--yes'], created)
+    expect(create.code, create.stderr).toBe(0)
+    const log = join(world.dir, 'checkpoints.log')
+    const run = await world.cli(['apply', '--yes'], due, {preload: [KILL_AT], env: {ROTOR_CHECKPOINT_LOG: log}})
+    expect(run.code, run.stderr).toBe(0)
+    return (await readFile(log, 'utf8')).trim().split('\n')
+  } finally {
+    await world.close()
+  }
+}
 
 /** The value of each target's current version; fails when a target has none it can serve. */
 export function currentValues(states: TargetState[]): string[] {

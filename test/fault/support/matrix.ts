@@ -6,11 +6,9 @@
  * old value stays valid until its grace ends, no target ever lacks a valid version, no version
  * exists that the plan did not create, and the audit log holds both runs and verifies.
  */
-import {readFile} from 'node:fs/promises'
-import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {json} from '../../support/cli.js'
-import {currentValues, expectAuditVerifies, expectConverged, expectEveryVersionAudited, expectNoOutage} from './checks.js'
+import {checkpointLabels, currentValues, expectAuditVerifies, expectConverged, expectEveryVersionAudited, expectNoOutage} from './checks.js'
 import {at, closeEmulators, KILL_AT, makeWorld, type StoreEmulators} from './world.js'
 
 const CREATED = at(0)
@@ -37,17 +35,7 @@ export function describeCrashMatrix({stores, start, maxActions}: CrashMatrixOpti
     beforeAll(async () => {
       emulators = await start()
       // An undisturbed rotation, to learn how many actions there are and what they are.
-      const world = await makeWorld({name: 'count', emulators})
-      try {
-        const create = await world.cli(['apply', '--yes'], CREATED)
-        expect(create.code, create.stderr).toBe(0)
-        const log = join(world.dir, 'checkpoints.log')
-        const run = await world.cli(['apply', '--yes'], DUE, {preload: [KILL_AT], env: {ROTOR_CHECKPOINT_LOG: log}})
-        expect(run.code, run.stderr).toBe(0)
-        labels = (await readFile(log, 'utf8')).trim().split('\n')
-      } finally {
-        await world.close()
-      }
+      labels = await checkpointLabels(await makeWorld({name: 'count', emulators}), CREATED, DUE)
     }, 300_000)
     afterAll(async () => {
       await closeEmulators(emulators)

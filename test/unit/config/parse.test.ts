@@ -124,7 +124,7 @@ describe('parseConfig: unknown keys', () => {
       secrets: {}
     `
     const problem = expectOneProblem(text, {line: 2, column: 1, key: 'audits', fragment: 'unknown key "audits"'})
-    expect(problem.message).toBe('unknown key "audits"; expected one of: version, audit, stores, secrets, notify; did you mean "audit"?')
+    expect(problem.message).toBe('unknown key "audits"; expected one of: version, audit, stores, issuers, secrets, notify; did you mean "audit"?')
   })
 
   it('reports a nested typo in a secret', () => {
