@@ -1,5 +1,8 @@
 import {BaseCommand} from '../src/cli/base-command.js'
-import {type VersionResult, versionInfo, versionLines} from '../src/cli/version-info.js'
+import {type VersionInfo, versionInfo, versionLines} from '../src/cli/version-info.js'
+
+/** `rotor version --json`. */
+export type VersionResult = VersionInfo
 
 export default class Version extends BaseCommand<typeof Version, VersionResult> {
   static override summary = 'Print the versions of rotor, Node.js and the cloud SDKs rotor carries.'

@@ -33,7 +33,7 @@ function installedVersion(name: string): string | null {
   }
 }
 
-export interface VersionResult {
+export interface VersionInfo {
   rotor: string
   node: string
   platform: string
@@ -43,7 +43,7 @@ export interface VersionResult {
   betterSqlite3: string | null
 }
 
-export function versionInfo(rotorVersion: string): VersionResult {
+export function versionInfo(rotorVersion: string): VersionInfo {
   const bundled = globalThis.__ROTOR_SDK_VERSIONS__
   return {
     rotor: rotorVersion,
@@ -57,7 +57,7 @@ export function versionInfo(rotorVersion: string): VersionResult {
 }
 
 /** The text `rotor version` prints, one line each. */
-export function versionLines(result: VersionResult): string[] {
+export function versionLines(result: VersionInfo): string[] {
   const lines = [`rotor ${result.rotor}`, `node ${result.node} (${result.platform})`]
   for (const [name, version] of Object.entries({...result.sdks, '@oclif/core': result.oclif, 'better-sqlite3': result.betterSqlite3})) lines.push(`${name} ${version ?? 'not installed'}`)
   return lines

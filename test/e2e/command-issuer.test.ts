@@ -4,20 +4,15 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {secretSchema} from '../../src/config/schema.js'
 import {runCli} from '../support/cli.js'
 import {startKeyService, type KeyService} from '../support/key-service.js'
 
 /**
  * A secret at a command issuer through the built CLI: apply registers a structured value at a real
  * HTTP key service through the example's script (relative to rotor.yaml), get shows its fields,
- * exec maps them to variables, and scan finds the key pasted alone. Needs the engine's `issuers:`
- * support; until that is on the branch it is skipped, loudly.
+ * exec maps them to variables, and scan finds the key pasted alone.
  */
-const engineKnowsIssuers = 'issuer' in secretSchema.shape
-if (!engineKnowsIssuers) console.warn('SKIPPED test/e2e/command-issuer.test.ts: this build has no `issuers:` in rotor.yaml yet (issuer-engine)')
-
-describe.skipIf(!engineKnowsIssuers)('command issuer through the built CLI', () => {
+describe('command issuer through the built CLI', () => {
   let dir: string
   let service: KeyService
   const fileKey = randomBytes(32).toString('base64')

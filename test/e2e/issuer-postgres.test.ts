@@ -2,9 +2,6 @@
  * examples/postgres.yaml through the built CLI against a private PostgreSQL cluster: apply creates
  * the login at the database, rotate moves to the other role, during grace both the old and the new
  * credential log in, and once grace has ended `apply` revokes the old one so only the new logs in.
- *
- * Guarded by `issuerEngineLanded`: the config loader must accept `issuers:` (issue 16's engine
- * integration, another branch). The lead removes the guard after merging it.
  */
 import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
@@ -13,25 +10,10 @@ import pg from 'pg'
 import {parse} from 'yaml'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {postgresIssuerFactory} from '../../providers/issuers/postgres/factory.js'
-import {ConfigError} from '../../src/errors/index.js'
-import {parseConfig} from '../../src/config/parse.js'
 import {type CliResult, json, ROOT, runCli} from '../support/cli.js'
 import {logsIn, type PostgresServer, skipPostgresLoudly, startPostgres} from '../support/postgres.js'
 
-/** Does the config loader know the top-level `issuers:` key yet? */
-function issuerEngineLanded(): boolean {
-  const probe = 'version: 1\nstores:\n  local:\n    type: file\n    path: s.enc\nissuers: {}\nsecrets: {}\n'
-  try {
-    parseConfig(probe, 'probe.yaml', {})
-    return true
-  } catch (error) {
-    return !(error instanceof ConfigError && error.problems.some((p) => p.key === 'issuers' && /unknown key/.test(p.message)))
-  }
-}
-
-const landed = issuerEngineLanded()
-if (!landed) console.warn('\n*** SKIPPING the examples/postgres.yaml end-to-end run: the config loader does not accept `issuers:` yet (issue 16 engine integration not merged) ***\n')
-const skip = !landed || skipPostgresLoudly('the examples/postgres.yaml end-to-end run')
+const skip = skipPostgresLoudly('the examples/postgres.yaml end-to-end run')
 
 const T0 = '2026-03-02T04:00:00Z'
 const ROTATED_AT = '2026-03-02T05:00:00Z'
