@@ -83,7 +83,7 @@ describe.skipIf(skip)('a consumer polling rotor exec every second across a Postg
     const old = JSON.parse(json<{value: string}>(first).value) as {username: string; password: string}
 
     // The consumer: what a service started by `rotor exec` does, once a second.
-    const script = `const pg=require(${JSON.stringify(join(ROOT, 'node_modules/pg'))});const c=new pg.Client({host:'127.0.0.1',port:${server.port},database:'app',user:process.env.DB_USER,password:process.env.DB_PASSWORD});c.connect().then(()=>c.query('SELECT current_user AS u')).then((r)=>{console.log('login ok as '+r.rows[0].u);return c.end()}).catch((e)=>{console.error('login failed: '+e.code);process.exit(3)})`
+    const script = `const pg=require(${JSON.stringify(join(ROOT, 'node_modules/pg'))});const c=new pg.Client({host:'127.0.0.1',port:${server.port},database:'app',user:process.env.DB_USER,password:process.env.DB_PASSWORD});c.connect().then(()=>c.query('SELECT current_user AS u')).then((r)=>{console.log('login ok as '+r.rows[0].u.toUpperCase());return c.end()}).catch((e)=>{console.error('login failed: '+e.code);process.exit(3)})`
     const polls: Poll[] = []
     let clock = T0
     let stopped = false
@@ -158,9 +158,10 @@ describe.skipIf(skip)('a consumer polling rotor exec every second across a Postg
     const labels = (s: Step) => s.pauses.map((p) => p.label.split(' ')[0])
     expect(labels(rotate)).toEqual(expect.arrayContaining(['issuer-intent', 'issue', 'stage', 'promote']))
     expect(labels(retire)).toEqual(expect.arrayContaining(['retire', 'revoke']))
+    // exec masks every field of the value in the program's output, the user name too: the script prints it upper-cased.
     const userOf = (p: Poll) => /login ok as (\S+)/.exec(p.result.stdout)?.[1]
-    expect(userOf(polls.find((p) => p.end <= rotate.start)!)).toBe('app_a')
-    expect(userOf(polls.at(-1)!)).toBe('app_b')
+    expect(userOf(polls.find((p) => p.end <= rotate.start)!)).toBe('APP_A')
+    expect(userOf(polls.at(-1)!)).toBe('APP_B')
     const stored = await cli(['get', 'app-db', '--reveal', '--json'], AFTER_GRACE)
     expect(stored.code, stored.stderr).toBe(0)
     const current = JSON.parse(json<{value: string}>(stored).value) as {username: string; password: string}
