@@ -10,12 +10,10 @@ import {mkdir, mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
-import pg from 'pg'
-import {parse} from 'yaml'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {postgresIssuerFactory} from '../../providers/issuers/postgres/factory.js'
 import {type CliResult, json, ROOT, runCli} from '../support/cli.js'
 import {logsIn, type PostgresServer, skipPostgresLoudly, startPostgres} from '../support/postgres.js'
+import {setUpPostgresExample} from './support/postgres-example.js'
 
 const skip = skipPostgresLoudly('the rotor exec polling test')
 
@@ -49,25 +47,8 @@ describe.skipIf(skip)('a consumer polling rotor exec every second across a Postg
   beforeAll(async () => {
     server = await startPostgres()
     dir = await mkdtemp(join(tmpdir(), 'rotor-e2e-poll-'))
-    const config = (await readFile(join(ROOT, 'examples/postgres.yaml'), 'utf8')).replaceAll('5432', String(server.port))
-    await writeFile(join(dir, 'rotor.yaml'), config)
-    const raw = parse(config) as {issuers: Record<string, Record<string, unknown>>; secrets: Record<string, {issuer: Record<string, unknown>}>}
-    const {type: _type, ...settings} = raw.issuers['app-db']
-    const {name: _name, ...binding} = raw.secrets['app-db'].issuer
-    const policy = postgresIssuerFactory.policy!({
-      issuerName: 'app-db',
-      settings: postgresIssuerFactory.settings.parse(settings),
-      bindings: [{secret: 'app-db', binding: postgresIssuerFactory.binding.parse(binding)}],
-    })
-    const superuser = new pg.Client({host: server.host, port: server.port, user: server.adminUser, password: server.adminPassword, database: 'postgres'})
-    await superuser.connect()
-    try {
-      await superuser.query('CREATE DATABASE app')
-      await superuser.query(policy.document)
-      await superuser.query(`ALTER ROLE rotor_admin PASSWORD '${ADMIN_PASSWORD}'`)
-    } finally {
-      await superuser.end()
-    }
+    // The administrator's one-time setup, exactly as the issuer's policy prints it.
+    await setUpPostgresExample(server, dir, ADMIN_PASSWORD)
   }, 120_000)
 
   afterAll(async () => {
