@@ -6,7 +6,7 @@
  */
 import type {AuditEntry} from '../audit/types.js'
 import {AuthError, ConflictError, InvalidRequestError, isRotorError} from '../errors/index.js'
-import {ISSUER_META, issuerFacts, type IssuerFacts} from '../plan/issuer.js'
+import {ISSUER_META, issuerFacts, type IssuerFacts, listedText} from '../plan/issuer.js'
 import {type Action, refText, type TargetObservation} from '../plan/types.js'
 import type {IssuerClient} from '../../providers/issuers/types.js'
 import type {RotorMeta, SecretValue} from '../../providers/types.js'
@@ -49,7 +49,12 @@ export function noteIssuerMeta(ctx: StepContext, patch: RotorMeta): void {
   snapshot.meta = meta
 }
 
-const clearedIntent: RotorMeta = {[ISSUER_META.intent]: undefined, [ISSUER_META.intentId]: undefined, [ISSUER_META.intentAt]: undefined}
+const clearedIntent: RotorMeta = {
+  [ISSUER_META.intent]: undefined,
+  [ISSUER_META.intentId]: undefined,
+  [ISSUER_META.intentAt]: undefined,
+  [ISSUER_META.intentListed]: undefined,
+}
 
 /** The credential id the primary's current value holds: from meta, else from the value itself. */
 async function currentCredential(ctx: StepContext, client: IssuerClient, facts: IssuerFacts): Promise<string | undefined> {
@@ -86,7 +91,15 @@ export async function issueCredential(ctx: StepContext, rotationId: string): Pro
   const where = `at issuer ${facts.issuer}`
   const exists = factsFor(ctx, primary).snapshot?.exists === true
   if (exists) {
-    const intent: RotorMeta = {[ISSUER_META.intent]: rotationId, [ISSUER_META.intentId]: nextId ?? '', [ISSUER_META.intentAt]: ctx.now().toISOString()}
+    // A minted credential's id exists only after the call: what the issuer listed before it (this
+    // run's observation) lets recovery tell the call's credential from any other, whatever the clocks say.
+    const listed = nextId === undefined && facts.credentials ? listedText(facts.credentials.map((c) => c.id)) : undefined
+    const intent: RotorMeta = {
+      [ISSUER_META.intent]: rotationId,
+      [ISSUER_META.intentId]: nextId ?? '',
+      [ISSUER_META.intentAt]: ctx.now().toISOString(),
+      [ISSUER_META.intentListed]: listed,
+    }
     await ctx.change({target: primary, action: 'issuer-intent', rotationId, reason: `issue ${where}${nextId ? ` into credential ${nextId}` : ''}`}, () =>
       setIssuerMeta(ctx, intent, 'issuer-intent'),
     )

@@ -25,8 +25,13 @@ export const ISSUER_META = {
   intent: 'issuerIntent',
   /** The credential id that call writes (`nextId`); empty for a minting issuer. */
   intentId: 'issuerIntentId',
-  /** When the intent was recorded (ISO): a minted credential created after it is the call's. */
+  /** When the intent was recorded (ISO); for intents without `intentListed` (older runs) a minted credential created after it is the call's. */
   intentAt: 'issuerIntentAt',
+  /**
+   * A minting issuer's credentials listed before the call (`listedText`: their count, then the
+   * ids): after a kill, a credential neither listed then nor held by a store is the call's.
+   */
+  intentListed: 'issuerIntentListed',
   /** A credential deactivated after its grace, deleted at `deleteAt`. */
   inactive: 'issuerInactive',
   deleteAt: 'issuerDeleteAt',
@@ -37,7 +42,7 @@ export interface IssuerFacts {
   capabilities?: IssuerCapabilities
   current?: string
   previous?: string
-  intent?: {rotationId: string; credentialId?: string; at?: Date}
+  intent?: {rotationId: string; credentialId?: string; at?: Date; listed?: Set<string>}
   inactive?: {id: string; deleteAt?: Date}
   /** What the issuer listed (only when it lists). */
   credentials?: IssuerCredential[]
@@ -65,7 +70,8 @@ export function issuerFacts(secret: SecretConfig, primary: TargetObservation | u
   if (intent) {
     const id = text(meta, ISSUER_META.intentId)
     const at = text(meta, ISSUER_META.intentAt)
-    facts.intent = {rotationId: intent, ...(id ? {credentialId: id} : {}), ...(at ? {at: new Date(at)} : {})}
+    const listed = parseListed(text(meta, ISSUER_META.intentListed))
+    facts.intent = {rotationId: intent, ...(id ? {credentialId: id} : {}), ...(at ? {at: new Date(at)} : {}), ...(listed ? {listed} : {})}
   }
   const inactive = text(meta, ISSUER_META.inactive)
   if (inactive && inactive !== current && inactive !== previous) {
@@ -75,6 +81,18 @@ export function issuerFacts(secret: SecretConfig, primary: TargetObservation | u
   return facts
 }
 
+/** The meta text of the credential ids a minting issuer listed before its call: `<count> id1 id2`. */
+export function listedText(ids: readonly string[]): string {
+  return [String(ids.length), ...ids].join(' ')
+}
+
+/** `listedText` read back; undefined when absent or not well formed (then the intent time decides). */
+function parseListed(value: string | undefined): Set<string> | undefined {
+  if (value === undefined) return undefined
+  const [count, ...ids] = value.split(' ')
+  return /^\d+$/.test(count) && Number(count) === ids.length ? new Set(ids) : undefined
+}
+
 /** Credential ids a store holds (current, previous in grace) or rotor retired (inactive). */
 export function knownCredentials(issuer: IssuerFacts): Set<string> {
   return new Set([issuer.current, issuer.previous, issuer.inactive?.id].filter((id): id is string => id !== undefined))
@@ -82,16 +100,25 @@ export function knownCredentials(issuer: IssuerFacts): Set<string> {
 
 /**
  * The credentials an interrupted issuer call may have left that no store knows: the id it wrote
- * (accepting issuers), or for a minting one every listed credential created at or after the
- * intent. Known ids are never among them.
+ * (accepting issuers), or for a minting one every listed credential that was not listed before the
+ * call (recorded with the intent). Intents recorded without that list fall back to the creation
+ * time, which trusts the issuer's clock and rotor's to agree. Known ids are never among them.
  */
 export function orphanCredentials(issuer: IssuerFacts): string[] {
   const intent = issuer.intent
   if (!intent) return []
   const known = knownCredentials(issuer)
   if (intent.credentialId) return known.has(intent.credentialId) ? [] : [intent.credentialId]
-  if (!issuer.credentials || !intent.at) return []
+  if (!issuer.credentials) return []
+  if (intent.listed) return issuer.credentials.filter((c) => !known.has(c.id) && !intent.listed!.has(c.id)).map((c) => c.id)
+  if (!intent.at) return []
   return issuer.credentials.filter((c) => !known.has(c.id) && c.createdAt !== undefined && c.createdAt >= intent.at!).map((c) => c.id)
+}
+
+/** The facts as they are once `ids` are deleted at the issuer (a recovery planned before a rotation). */
+export function withoutCredentials(issuer: IssuerFacts, ids: readonly string[]): IssuerFacts {
+  if (ids.length === 0 || !issuer.credentials) return issuer
+  return {...issuer, credentials: issuer.credentials.filter((c) => !ids.includes(c.id))}
 }
 
 /** Whether the issuer's intent is carried by a rotation a store holds (current or staged). */

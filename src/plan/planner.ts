@@ -12,7 +12,7 @@ import {TickIndex} from '../schedule/ticks.js'
 import {copyRotationId} from './drift.js'
 import {mayRetire} from './grace.js'
 import {planInFlight, planRestore, planRollback} from './in-flight.js'
-import {intentHeld, issuerFacts, issuerRoomBlocker, type IssuerFacts, orphanCredentials, planRevocations, rollbackIssuerBlocker} from './issuer.js'
+import {intentHeld, issuerFacts, issuerRoomBlocker, type IssuerFacts, orphanCredentials, planRevocations, rollbackIssuerBlocker, withoutCredentials} from './issuer.js'
 import {observeSecret, type SecretFacts, type TargetFacts} from './observe.js'
 import type {Action, Blocker, Deferral, ForcedRotation, Inventory, Plan, PlanOptions} from './types.js'
 import {refText} from './types.js'
@@ -107,13 +107,15 @@ function planSecret(
   }
   // An issuer call an earlier run recorded whose credential no store holds (nor this run resumes).
   const recover = issuer?.intent && !intentHeld(issuer, facts) && inFlight.resume !== issuer.intent.rotationId ? issuer : undefined
+  const recovered = recover ? orphanCredentials(recover) : []
   if (recover) {
-    actions.push({kind: 'issuer-recover', secret: name, issuer: recover.issuer, rotationId: recover.intent!.rotationId, revoke: orphanCredentials(recover)})
+    actions.push({kind: 'issuer-recover', secret: name, issuer: recover.issuer, rotationId: recover.intent!.rotationId, revoke: recovered})
   }
   // ... and rotates again: the interrupted rotation was wanted.
   const rotateNow = willRotate ?? (recover && !wait ? {reason: 'manual' as const, emergency: false, note: 'rotating again after an interrupted issuer call'} : undefined)
   let retiredFirst = false
-  const room = rotateNow && issuer && !inFlight.resume ? issuerRoomBlocker(secret, issuer) : undefined
+  // The recovery just planned deletes its orphans first: they take no slot from the new credential.
+  const room = rotateNow && issuer && !inFlight.resume ? issuerRoomBlocker(secret, withoutCredentials(issuer, recovered)) : undefined
   if (room) {
     blocked.push(room)
   } else if (rotateNow) {

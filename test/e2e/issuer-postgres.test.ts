@@ -3,15 +3,13 @@
  * the login at the database, rotate moves to the other role, during grace both the old and the new
  * credential log in, and once grace has ended `apply` revokes the old one so only the new logs in.
  */
-import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
+import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import pg from 'pg'
-import {parse} from 'yaml'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {postgresIssuerFactory} from '../../providers/issuers/postgres/factory.js'
 import {type CliResult, json, ROOT, runCli} from '../support/cli.js'
 import {logsIn, type PostgresServer, skipPostgresLoudly, startPostgres} from '../support/postgres.js'
+import {setUpPostgresExample} from './support/postgres-example.js'
 
 const skip = skipPostgresLoudly('the examples/postgres.yaml end-to-end run')
 
@@ -43,27 +41,8 @@ describe.skipIf(skip)('examples/postgres.yaml end to end (built CLI, private Pos
   beforeAll(async () => {
     server = await startPostgres()
     dir = await mkdtemp(join(tmpdir(), 'rotor-e2e-pg-'))
-    const example = await readFile(join(ROOT, 'examples/postgres.yaml'), 'utf8')
-    const config = example.replaceAll('5432', String(server.port))
-    await writeFile(join(dir, 'rotor.yaml'), config)
     // The administrator's one-time setup, exactly as the issuer's policy prints it.
-    const raw = parse(config) as {issuers: Record<string, Record<string, unknown>>; secrets: Record<string, {issuer: Record<string, unknown>}>}
-    const {type: _type, ...settings} = raw.issuers['app-db']
-    const {name: _name, ...binding} = raw.secrets['app-db'].issuer
-    const policy = postgresIssuerFactory.policy!({
-      issuerName: 'app-db',
-      settings: postgresIssuerFactory.settings.parse(settings),
-      bindings: [{secret: 'app-db', binding: postgresIssuerFactory.binding.parse(binding)}],
-    })
-    const superuser = new pg.Client({host: server.host, port: server.port, user: server.adminUser, password: server.adminPassword, database: 'postgres'})
-    await superuser.connect()
-    try {
-      await superuser.query('CREATE DATABASE app')
-      await superuser.query(policy.document)
-      await superuser.query(`ALTER ROLE rotor_admin PASSWORD '${ADMIN_PASSWORD}'`)
-    } finally {
-      await superuser.end()
-    }
+    await setUpPostgresExample(server, dir, ADMIN_PASSWORD)
   }, 120_000)
 
   afterAll(async () => {

@@ -37,7 +37,9 @@ async function expectServiceWorks(world: IssuerWorld, states: TargetState[], whe
 const storedIds = (states: TargetState[]): Set<string> => new Set(states.flatMap((s) => [...s.values.values()].map(idOf)))
 
 export function describeIssuerCrashMatrix<Shared>(fixture: IssuerMatrixFixture<Shared>): void {
-  describe(`issuer fault matrix (${fixture.name}): SIGKILL after each store or issuer change of a rotation`, () => {
+  const unavailable = fixture.unavailable?.()
+  if (unavailable) console.warn(`\n*** SKIPPING the issuer fault matrix (${fixture.name}): ${unavailable} ***\n`)
+  describe.skipIf(unavailable !== undefined)(`issuer fault matrix (${fixture.name}): SIGKILL after each store or issuer change of a rotation`, () => {
     let shared: Shared
     let labels: string[] = []
     const open = (name: string) => makeIssuerWorld(name, (w) => fixture.bind(shared, w))
@@ -83,6 +85,7 @@ export function describeIssuerCrashMatrix<Shared>(fixture: IssuerMatrixFixture<S
         expect(await world.binding.authenticates(oldValue), `${when}, recovered: the old value is refused during grace`).toBe(true)
         const known = storedIds(recovered)
         for (const id of await world.binding.accepted()) expect(known, `${when}, recovered: the issuer accepts ${id}, which no store holds`).toContain(id)
+        for (const id of (await world.binding.present?.()) ?? []) expect(known, `${when}, recovered: the issuer still has ${id}, which no store holds`).toContain(id)
 
         const settled = await world.cli(['plan', '--detailed-exitcode', '--json'], RECOVERY)
         expect(settled.code, settled.stdout).toBe(0)

@@ -23,6 +23,8 @@ export interface IssuerBindingFixture {
   authenticates(value: string): Promise<boolean>
   /** The ids of every credential of the binding the system accepts now. */
   accepted(): Promise<string[]>
+  /** Every credential of the binding the system holds, accepted or not (IAM: inactive keys too), where that differs. */
+  present?(): Promise<string[]>
   close(): Promise<void>
 }
 
@@ -37,6 +39,8 @@ export interface IssuerMatrixFixture<Shared = unknown> {
   bind(shared: Shared, world: {name: string; dir: string}): Promise<IssuerBindingFixture>
   /** More than the checkpoints of one rotation; the counting test fails when it ever is not. */
   maxActions: number
+  /** Why the system cannot run here (binaries missing): the matrix is skipped loudly with it. */
+  unavailable?(): string | undefined
 }
 
 export interface IssuerWorld extends World {

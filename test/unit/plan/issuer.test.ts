@@ -58,6 +58,25 @@ describe('planner: issuers (pure)', () => {
     expect(plan(config(bound), inv, NOW).actions[0]).toMatchObject({kind: 'issuer-recover', revoke: ['new']})
   })
 
+  it('recovers a minting issuer by what it listed before the call, whatever the clocks say', () => {
+    // The issuer's clock is a year behind rotor's: by creation time the new key would look older than the intent.
+    const meta = {issuerCurrent: 'a', issuerIntent: 'rot-x', issuerIntentAt: '2027-02-28T00:00:00Z', issuerIntentListed: '2 a stranger'}
+    const listed = [active('a'), active('stranger', '2026-02-01T00:00:00Z'), active('new', '2026-02-27T00:00:01Z')]
+    const inv = withIssuer(promoted('api', '2026-02-20T00:00:00Z', DAY, false), listed, minting, meta)
+    expect(plan(config(bound), inv, NOW).actions[0]).toMatchObject({kind: 'issuer-recover', revoke: ['new']})
+    // The orphan's slot is freed by the recovery before the new rotation: not blocked as a stranger.
+    const full = withIssuer(promoted('api', '2026-02-20T00:00:00Z', DAY, false), [active('a'), active('new', '2026-02-27T00:00:01Z')], minting, {...meta, issuerIntentListed: '1 a'})
+    const result = plan(config(bound), full, NOW)
+    expect(result.blocked).toEqual([])
+    expect(result.actions.map((a) => a.kind)).toEqual(['issuer-recover', 'rotate'])
+    // Nothing listed before (an empty list is still a list): every credential no store holds is the call's.
+    const none = withIssuer(promoted('api', '2026-02-20T00:00:00Z', DAY, false), [active('a'), active('new', '2026-02-27T00:00:01Z')], minting, {...meta, issuerIntentListed: '0'})
+    expect(plan(config(bound), none, NOW).actions[0]).toMatchObject({kind: 'issuer-recover', revoke: ['new']})
+    // A malformed list is ignored: the creation time decides, as for intents recorded before the list existed.
+    const bad = withIssuer(promoted('api', '2026-02-20T00:00:00Z', DAY, false), listed, minting, {...meta, issuerIntentListed: '3 a'})
+    expect(plan(config(bound), bad, NOW).actions[0]).toMatchObject({kind: 'issuer-recover', revoke: []})
+  })
+
   it('resumes a staged rotation instead of recovering its intent', () => {
     const meta = {issuerCurrent: 'a', issuerIntent: 'rot-x', issuerIntentId: 'b', issuerIntentAt: '2026-02-28T00:00:00Z'}
     const snap = snapshot('api', [version('2', 'current', '2026-01-20T00:00:00Z'), version('3', 'pending', '2026-02-28T00:00:00Z', {rotationId: 'rot-x'})], {promotedVersion: '2', promotedAt: '2026-01-20T00:00:00Z', graceEndsAt: '2026-01-21T00:00:00Z'})
