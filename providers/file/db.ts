@@ -117,6 +117,10 @@ const SCHEMA = `
   CREATE TABLE secret_values (secret BLOB NOT NULL, version TEXT NOT NULL, body BLOB NOT NULL, PRIMARY KEY (secret, version)) WITHOUT ROWID;
 `
 
+/** Row ids one SELECT of getSecrets asks for (SQLite allows 32,766 parameters a statement). */
+const SECRETS_PER_SELECT = 500
+const selectSecrets = (count: number): string => `SELECT id, body FROM secrets WHERE id IN (${Array.from({length: count}, () => '?').join(', ')})`
+
 const aad = (...parts: Array<string | Buffer>): Buffer =>
   Buffer.concat(parts.flatMap((p, i) => [...(i > 0 ? [Buffer.from([0])] : []), typeof p === 'string' ? Buffer.from(p, 'utf8') : p]))
 
@@ -256,10 +260,32 @@ export class StoreDb {
   getSecret(keys: StoreKeys, path: string): SecretRecord | undefined {
     const id = this.rowId(keys, path)
     const row = this.statements.getSecret.get(id) as {body: Buffer} | undefined
-    if (!row) return undefined
-    const record = this.openRecord(keys, id, row.body)
-    if (record.path !== path) throw new Error(`record of ${path} names another path`)
-    return record
+    return row ? this.recordOf(keys, path, id, row.body) : undefined
+  }
+
+  /**
+   * The records of many paths, in the caller's transaction: the rows fetched by their keyed ids,
+   * SECRETS_PER_SELECT ids a statement. Each path gets what getSecret would give it: its record,
+   * undefined when there is none, or the error getSecret would throw (that path's alone).
+   */
+  getSecrets(keys: StoreKeys, paths: readonly string[]): Map<string, SecretRecord | undefined | Error> {
+    const ids = paths.map((path) => this.rowId(keys, path))
+    const bodies = new Map<string, Buffer>()
+    for (let start = 0; start < ids.length; start += SECRETS_PER_SELECT) {
+      const batch = ids.slice(start, start + SECRETS_PER_SELECT)
+      const select = batch.length === SECRETS_PER_SELECT ? this.statements.getSecrets : this.db.prepare(selectSecrets(batch.length))
+      for (const row of select.all(...batch) as Array<{id: Buffer; body: Buffer}>) bodies.set(row.id.toString('latin1'), row.body)
+    }
+    const records = new Map<string, SecretRecord | undefined | Error>()
+    paths.forEach((path, i) => {
+      const body = bodies.get(ids[i].toString('latin1'))
+      try {
+        records.set(path, body ? this.recordOf(keys, path, ids[i], body) : undefined)
+      } catch (error) {
+        records.set(path, error as Error)
+      }
+    })
+    return records
   }
 
   putSecret(keys: StoreKeys, record: SecretRecord): void {
@@ -303,6 +329,13 @@ export class StoreDb {
     this.db.pragma('wal_checkpoint(TRUNCATE)')
   }
 
+  /** The record in row `id` (the row of `path`), authenticated and checked to be `path`'s. */
+  private recordOf(keys: StoreKeys, path: string, id: Buffer, body: Buffer): SecretRecord {
+    const record = this.openRecord(keys, id, body)
+    if (record.path !== path) throw new Error(`record of ${path} names another path`)
+    return record
+  }
+
   private openRecord(keys: StoreKeys, id: Buffer, body: Buffer): SecretRecord {
     const plain = openBlob(body, keys.seal, aad('rotor-store-v2', 'secret', this.storeId, id))
     if (!plain) throw new Error('a secret record does not authenticate')
@@ -319,6 +352,7 @@ export class StoreDb {
       header: db.prepare('SELECT header FROM rotor_store WHERE id = 1'),
       setHeader: db.prepare('UPDATE rotor_store SET header = ? WHERE id = 1'),
       getSecret: db.prepare('SELECT body FROM secrets WHERE id = ?'),
+      getSecrets: db.prepare(selectSecrets(SECRETS_PER_SELECT)),
       putSecret: db.prepare('INSERT INTO secrets (id, body) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body'),
       allSecrets: db.prepare('SELECT id, body FROM secrets'),
       getValue: db.prepare('SELECT body FROM secret_values WHERE secret = ? AND version = ?'),
