@@ -8,9 +8,15 @@
 //   node bench/scale.js [--sizes 1000,10000,100000] [--budget-s 600] [--measures validate,apply-create,plan,status,apply-due] [--syncs]
 // --syncs counts each command's fsync/fdatasync calls with `strace -c -f --seccomp-bpf` (Linux,
 // when strace is installed): the number the audit log's and the file store's group commits cut.
+// --fixtures DIR (or BENCH_SCALE_FIXTURES): keep the fleet `apply-create` made at each size in DIR
+// (the project, its stores and the user state with the stores' last generations), and when a
+// later run does not measure apply-create, start plan/status/apply-due from that copy instead of
+// creating the fleet again (minutes at 100k). A fixture is used only when made from the same
+// config text by the same store format (fixture.json says so); delete DIR to make them anew.
 // Writes bench/scale-results.json. Needs `npm run build` first (scripts/bench.js does it).
 import {spawn} from 'node:child_process'
-import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {createHash} from 'node:crypto'
+import {cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {cpus, tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -51,6 +57,7 @@ const only = argAfter('--measures', '')
   .split(',')
   .filter(Boolean)
 const MEASURES = only.length > 0 ? ALL_MEASURES.filter((m) => only.includes(m.name)) : ALL_MEASURES
+const FIXTURES = argAfter('--fixtures', process.env.BENCH_SCALE_FIXTURES)
 
 function configText(n) {
   const lines = [
@@ -138,13 +145,58 @@ function run(cwd, args, at, env) {
   })
 }
 
+/**
+ * What a fixture was made from: the config text and the store format (the file store's
+ * STORE_FORMAT in the built code). A fixture with another identity is not used.
+ */
+function fixtureIdentity(config) {
+  const db = readFileSync(join(root, 'dist/providers/file/db.js'), 'utf8')
+  const format = /STORE_FORMAT = (\d+)/.exec(db)?.[1] ?? '?'
+  return {config: createHash('sha256').update(config).digest('hex'), storeFormat: format}
+}
+
+/** Copies the cached fleet of this size into `work`; true when there was one to copy. */
+function restoreFixture(n, config, work) {
+  if (!FIXTURES) return false
+  const dir = join(FIXTURES, `scale-${n}`)
+  const file = join(dir, 'fixture.json')
+  if (!existsSync(file)) return false
+  const made = JSON.parse(readFileSync(file, 'utf8'))
+  const want = fixtureIdentity(config)
+  if (made.config !== want.config || made.storeFormat !== want.storeFormat) {
+    process.stderr.write(`  ${n}: fixture ${dir} was made from another config or store format; not used\n`)
+    return false
+  }
+  for (const part of ['.rotor', 'home']) cpSync(join(dir, part), join(work, part), {recursive: true})
+  return true
+}
+
+/** Keeps the fleet `apply-create` made in `work` (before anything else changes it). */
+function saveFixture(n, config, work) {
+  if (!FIXTURES) return
+  const dir = join(FIXTURES, `scale-${n}`)
+  rmSync(dir, {recursive: true, force: true})
+  mkdirSync(dir, {recursive: true})
+  for (const part of ['.rotor', 'home']) cpSync(join(work, part), join(dir, part), {recursive: true})
+  writeFileSync(join(dir, 'fixture.json'), `${JSON.stringify({...fixtureIdentity(config), secrets: n, made: new Date().toISOString()}, null, 2)}\n`)
+}
+
 const results = []
 for (const n of SIZES) {
   const work = mkdtempSync(join(tmpdir(), `rotor-scale-${n}-`))
   const env = {...process.env, ROTOR_HOME: join(work, 'home'), ROTOR_FILE_KEY: Buffer.alloc(32, 7).toString('base64')}
   mkdirSync(join(work, 'home'), {recursive: true})
-  writeFileSync(join(work, 'rotor.yaml'), configText(n))
+  const config = configText(n)
+  writeFileSync(join(work, 'rotor.yaml'), config)
   const done = new Set()
+  if (!MEASURES.some((m) => m.name === 'apply-create') && MEASURES.some((m) => m.needs === 'apply-create') && restoreFixture(n, config, work)) {
+    done.add('apply-create')
+    process.stderr.write(`  ${n}: the fleet from fixture ${join(FIXTURES, `scale-${n}`)}\n`)
+    // The config cache is keyed by the config's absolute path and the build: fill it, unmeasured,
+    // as the apply that created the fleet would have (a plan of one secret loads the whole config).
+    const warm = await run(work, ['plan', '--select', 's000000'], CREATED_AT, env)
+    if (warm.failed || warm.skipped) process.stderr.write(`  ${n}: warming the config cache: ${warm.failed ?? warm.skipped}\n`)
+  }
   for (const measure of MEASURES) {
     const row = {measure: measure.name, secrets: n}
     if (measure.needs && !done.has(measure.needs)) {
@@ -154,6 +206,7 @@ for (const n of SIZES) {
       // A run that finished with some secrets failed (exit 3: today's file store times out on its
       // own lock under load) still leaves a fleet to plan over; the row says it failed.
       if (row.wallS !== undefined) done.add(measure.name)
+      if (measure.name === 'apply-create' && row.wallS !== undefined && !row.failed) saveFixture(n, config, work)
     }
     results.push(row)
     process.stderr.write(`  ${n} ${measure.name}: ${row.skipped ? `skipped: ${row.skipped}` : `${row.wallS.toFixed(1)} s${row.failed ? `, failed: ${row.failed}` : ''}`}\n`)

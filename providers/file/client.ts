@@ -10,6 +10,8 @@ import {sleep} from '../../src/util/sleep.js'
 import {localDoctor} from '../shared/local-doctor.js'
 import {emptyStoreData, type StoreData, type StoredSecret, type StoredVersion, VersionedModel} from '../shared/versioned-model.js'
 import type {
+  DescribeManyOptions,
+  DescribeResult,
   DoctorCheck,
   PromoteOptions,
   ProviderContext,
@@ -90,8 +92,14 @@ export class FileStoreClient implements StoreClient {
     return this.query([path], (m) => m.describe(path))
   }
 
-  describeMany(paths: string[]): Promise<SecretSnapshot[]> {
-    return this.query(paths, (m) => paths.map((p) => m.describe(p)))
+  /**
+   * Many paths in one read transaction (capabilities.bulkDescribe): the header checked once (key,
+   * generation: a rolled-back store fails the whole call, as each describe would), the records
+   * fetched a batch of keyed row ids at a time, and no value opened (a describe shows none). Each
+   * path gets exactly what its own describe would answer, or the error it would throw.
+   */
+  describeMany(paths: string[], options: DescribeManyOptions = {}): Promise<Map<string, DescribeResult>> {
+    return options.call ? options.call(() => this.describeAll(paths)) : this.describeAll(paths)
   }
 
   readValue(path: string, selector: VersionSelector): Promise<SecretValue> {
@@ -166,7 +174,12 @@ export class FileStoreClient implements StoreClient {
         },
       ]
     }
-    const checks = await localDoctor(this.storeName, () => this.describeMany(paths))
+    const checks = await localDoctor(this.storeName, async () =>
+      [...(await this.describeMany(paths)).values()].map((result) => {
+        if (result instanceof Error) throw result
+        return result
+      }),
+    )
     if (this.db && this.keys && checks[0]?.ok) {
       const header = this.db.transaction(false, () => this.db!.readHeader(this.keys!))
       checks.push({
@@ -253,6 +266,26 @@ export class FileStoreClient implements StoreClient {
   /** The generation last recorded outside the store (0: none), and where. */
   get lastSeen(): {generation: number; file: string} {
     return {generation: this.seen, file: this.seenSource}
+  }
+
+  private async describeAll(paths: string[]): Promise<Map<string, DescribeResult>> {
+    const unique = [...new Set(paths)]
+    const db = await this.database(false)
+    const describeFrom = (data: StoreData) => {
+      const model = new VersionedModel(data, this.storeName, this.now)
+      return (path: string) => model.describe(path)
+    }
+    if (!db) return new Map(unique.map((path) => [path, describeFrom(emptyStoreData())(path)]))
+    return this.transact(db, false, (keys) => {
+      const records = db.getSecrets(keys, unique)
+      const data: StoreData = {format: 1, secrets: {}}
+      for (const [path, record] of records) if (record && !(record instanceof Error)) data.secrets[path] = hydrate(db, keys, record, false)
+      const describe = describeFrom(data)
+      return new Map(unique.map((path): [string, DescribeResult] => {
+        const record = records.get(path)
+        return [path, record instanceof Error ? record : describe(path)]
+      }))
+    })
   }
 
   private async query<T>(paths: string[], fn: (model: VersionedModel) => T): Promise<T> {
@@ -569,8 +602,11 @@ export class FileStoreClient implements StoreClient {
   }
 }
 
-/** A record as the shared model's data; each value is read (and authenticated) only when the model asks for it. */
-function hydrate(db: StoreDb, keys: StoreKeys, record: SecretRecord): StoredSecret {
+/**
+ * A record as the shared model's data; each value is read (and authenticated) only when the model
+ * asks for it. Without `values` (describe, which shows none) the versions have no value at all.
+ */
+function hydrate(db: StoreDb, keys: StoreKeys, record: SecretRecord, values = true): StoredSecret {
   return {
     // Copies: the model changes them in place, and `persist` compares them with the record.
     labels: {...record.labels},
@@ -578,7 +614,7 @@ function hydrate(db: StoreDb, keys: StoreKeys, record: SecretRecord): StoredSecr
     nextVersion: record.nextVersion,
     versions: record.versions.map((v) => {
       const version: StoredVersion = {...v, role: v.role as Role}
-      if (!v.destroyed) Object.defineProperty(version, 'value', {configurable: true, enumerable: true, get: () => db.getValue(keys, record.path, v.id)})
+      if (values && !v.destroyed) Object.defineProperty(version, 'value', {configurable: true, enumerable: true, get: () => db.getValue(keys, record.path, v.id)})
       return version
     }),
   }

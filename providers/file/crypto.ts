@@ -93,7 +93,10 @@ export function openBlob(blob: Buffer, key: Buffer, aad: Buffer): Buffer | undef
     const decipher = createDecipheriv('aes-256-gcm', key, blob.subarray(0, IV_BYTES), {authTagLength: TAG_BYTES})
     decipher.setAAD(aad)
     decipher.setAuthTag(blob.subarray(IV_BYTES, IV_BYTES + TAG_BYTES))
-    return Buffer.concat([decipher.update(blob.subarray(IV_BYTES + TAG_BYTES)), decipher.final()])
+    const plain = decipher.update(blob.subarray(IV_BYTES + TAG_BYTES))
+    // final() checks the tag; GCM has nothing left to give then.
+    const rest = decipher.final()
+    return rest.length === 0 ? plain : Buffer.concat([plain, rest])
   } catch {
     return undefined
   }

@@ -117,12 +117,21 @@ const SCHEMA = `
   CREATE TABLE secret_values (secret BLOB NOT NULL, version TEXT NOT NULL, body BLOB NOT NULL, PRIMARY KEY (secret, version)) WITHOUT ROWID;
 `
 
+/** How much of a store file SQLite maps into memory for reading. */
+const MMAP_BYTES = 1 << 30
+
+/** Row ids one SELECT of getSecrets asks for (SQLite allows 32,766 parameters a statement). */
+const SECRETS_PER_SELECT = 500
+const selectSecrets = (count: number): string => `SELECT id, body FROM secrets WHERE id IN (${Array.from({length: count}, () => '?').join(', ')})`
+
 const aad = (...parts: Array<string | Buffer>): Buffer =>
   Buffer.concat(parts.flatMap((p, i) => [...(i > 0 ? [Buffer.from([0])] : []), typeof p === 'string' ? Buffer.from(p, 'utf8') : p]))
 
 /** One open connection to a v2 store. */
 export class StoreDb {
   private readonly statements: ReturnType<StoreDb['prepare']>
+  /** A record's associated data up to its row id (the same for every row of this store). */
+  private readonly recordAadPrefix: Buffer
 
   private constructor(
     private readonly db: Database,
@@ -130,6 +139,7 @@ export class StoreDb {
     readonly storeId: Buffer,
   ) {
     this.statements = this.prepare()
+    this.recordAadPrefix = Buffer.concat([aad('rotor-store-v2', 'secret', storeId), Buffer.from([0])])
   }
 
   get storeIdHex(): string {
@@ -256,15 +266,37 @@ export class StoreDb {
   getSecret(keys: StoreKeys, path: string): SecretRecord | undefined {
     const id = this.rowId(keys, path)
     const row = this.statements.getSecret.get(id) as {body: Buffer} | undefined
-    if (!row) return undefined
-    const record = this.openRecord(keys, id, row.body)
-    if (record.path !== path) throw new Error(`record of ${path} names another path`)
-    return record
+    return row ? this.recordOf(keys, path, id, row.body) : undefined
+  }
+
+  /**
+   * The records of many paths, in the caller's transaction: the rows fetched by their keyed ids,
+   * SECRETS_PER_SELECT ids a statement. Each path gets what getSecret would give it: its record,
+   * undefined when there is none, or the error getSecret would throw (that path's alone).
+   */
+  getSecrets(keys: StoreKeys, paths: readonly string[]): Map<string, SecretRecord | undefined | Error> {
+    const ids = paths.map((path) => this.rowId(keys, path))
+    const bodies = new Map<string, Buffer>()
+    for (let start = 0; start < ids.length; start += SECRETS_PER_SELECT) {
+      const batch = ids.slice(start, start + SECRETS_PER_SELECT)
+      const select = batch.length === SECRETS_PER_SELECT ? this.statements.getSecrets : this.db.prepare(selectSecrets(batch.length))
+      for (const [id, body] of select.raw().all(...batch) as Array<[Buffer, Buffer]>) bodies.set(id.toString('latin1'), body)
+    }
+    const records = new Map<string, SecretRecord | undefined | Error>()
+    paths.forEach((path, i) => {
+      const body = bodies.get(ids[i].toString('latin1'))
+      try {
+        records.set(path, body ? this.recordOf(keys, path, ids[i], body) : undefined)
+      } catch (error) {
+        records.set(path, error as Error)
+      }
+    })
+    return records
   }
 
   putSecret(keys: StoreKeys, record: SecretRecord): void {
     const id = this.rowId(keys, record.path)
-    this.statements.putSecret.run(id, sealBlob(padJson(JSON.stringify(record), 256), keys.seal, aad('rotor-store-v2', 'secret', this.storeId, id)))
+    this.statements.putSecret.run(id, sealBlob(padJson(JSON.stringify(record), 256), keys.seal, this.recordAad(id)))
   }
 
   /** Every record (list, key rotation): O(n) by nature. */
@@ -303,10 +335,22 @@ export class StoreDb {
     this.db.pragma('wal_checkpoint(TRUNCATE)')
   }
 
+  /** The record in row `id` (the row of `path`), authenticated and checked to be `path`'s. */
+  private recordOf(keys: StoreKeys, path: string, id: Buffer, body: Buffer): SecretRecord {
+    const record = this.openRecord(keys, id, body)
+    if (record.path !== path) throw new Error(`record of ${path} names another path`)
+    return record
+  }
+
   private openRecord(keys: StoreKeys, id: Buffer, body: Buffer): SecretRecord {
-    const plain = openBlob(body, keys.seal, aad('rotor-store-v2', 'secret', this.storeId, id))
+    const plain = openBlob(body, keys.seal, this.recordAad(id))
     if (!plain) throw new Error('a secret record does not authenticate')
     return JSON.parse(plain.toString('utf8')) as SecretRecord
+  }
+
+  /** aad('rotor-store-v2', 'secret', storeId, id), built from the store's prefix. */
+  private recordAad(id: Buffer): Buffer {
+    return Buffer.concat([this.recordAadPrefix, id], this.recordAadPrefix.length + id.length)
   }
 
   private valueAad(path: string, versionId: string): Buffer {
@@ -319,6 +363,7 @@ export class StoreDb {
       header: db.prepare('SELECT header FROM rotor_store WHERE id = 1'),
       setHeader: db.prepare('UPDATE rotor_store SET header = ? WHERE id = 1'),
       getSecret: db.prepare('SELECT body FROM secrets WHERE id = ?'),
+      getSecrets: db.prepare(selectSecrets(SECRETS_PER_SELECT)),
       putSecret: db.prepare('INSERT INTO secrets (id, body) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body'),
       allSecrets: db.prepare('SELECT id, body FROM secrets'),
       getValue: db.prepare('SELECT body FROM secret_values WHERE secret = ? AND version = ?'),
@@ -331,6 +376,10 @@ export class StoreDb {
 function configure(db: Database): void {
   // FULL: a commit is on disk (the WAL fsynced) when the call returns, as v1's fsynced rename was.
   db.pragma('synchronous = FULL')
+  // Reads through a memory map (up to MMAP_BYTES of the file): a bulk describe of a whole fleet
+  // reads its rows without a system call and a copy per page (half its SQLite time at 100k).
+  // Writes still go through the WAL; WAL's own reads are not mapped.
+  db.pragma(`mmap_size = ${MMAP_BYTES}`)
   db.pragma('foreign_keys = OFF')
   db.pragma('trusted_schema = OFF')
 }

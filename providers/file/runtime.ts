@@ -13,6 +13,8 @@ export const fileCapabilities: Capabilities = {
   compareAndSwap: true,
   batchReadSize: 100_000,
   maxValueBytes: 64 * 1024,
+  // describeMany: one read transaction for all the paths of a run (client.ts).
+  bulkDescribe: true,
 }
 
 export const fileRuntime: ProviderRuntime<FileSettings> = {

@@ -1,4 +1,7 @@
-import {open, type FileHandle} from 'node:fs/promises'
+import {createHash, randomBytes} from 'node:crypto'
+import {mkdir, open, readFile, rename, rm, writeFile, type FileHandle} from 'node:fs/promises'
+import {join, resolve} from 'node:path'
+import {rotorUserDir} from '../util/user-dir.js'
 import {hashLine, parseEntry} from './entry.js'
 import type {AuditEntry} from './types.js'
 
@@ -58,15 +61,45 @@ export interface HistoryNames {
 }
 
 /**
+ * What a LogIndex learnt from a log up to `offset` (its open intents, the secrets and stores with
+ * history), saved for the next process: a `plan` of a large fleet then reads only what was appended
+ * since, not the whole log. Kept in the user's state folder (rotorUserDir()/state, apart from the
+ * project, as the file store's last generations are), one file per log path.
+ */
+interface SavedIndex {
+  v: typeof SAVED_FORMAT
+  path: string
+  file: {dev: number; ino: number}
+  offset: number
+  lastLine: {start: number; bytes: string}
+  lastSeq: number
+  secrets: string[]
+  stores: string[]
+  open: AuditEntry[]
+}
+
+const SAVED_FORMAT = 1
+/** A state is saved once this much more of the log was read since the last save (and a quarter of what it covers). */
+const SAVE_AFTER_BYTES = 1 << 20
+
+export function savedIndexFile(path: string, env: NodeJS.ProcessEnv = process.env): string {
+  const id = createHash('sha256').update(resolve(path)).digest('hex').slice(0, 16)
+  return join(rotorUserDir(env), 'state', `audit-index-${id}.json`)
+}
+
+/**
  * What a run needs from its audit log, learnt in one pass and kept current by reading only what
  * was appended since: the open intents (per secret), the secrets and stores with history, and on
  * request each entry's hash (for anchors). A run used to read the whole log for the history, again
  * for the file store's "lost" check, again for the hashes, and once more for every secret it
- * changed (its open intents): O(secrets x log size). Now each byte is read once per process.
+ * changed (its open intents): O(secrets x log size). Now each byte is read once per process, and
+ * (without hashes) once at all: what was read is saved (SavedIndex) and the next process starts
+ * where this one stopped.
  *
  * A log that was replaced (another inode), cut (shorter than what was read) or rewritten (the last
  * line read is no longer where it was) is read again from the start, so the answers are always
- * those of a full read of the file as it is now.
+ * those of a full read of the file as it is now. A saved state is checked the same way before it
+ * is used.
  */
 export class LogIndex {
   readonly path: string
@@ -83,9 +116,14 @@ export class LogIndex {
   #hashes?: Map<number, string>
   #lastSeq = 0
   #queue: Promise<unknown> = Promise.resolve()
+  /** Where the state is saved (undefined: never saved nor loaded), whether it was looked for, and up to where it holds. */
+  readonly #savedFile?: string
+  #looked = false
+  #savedOffset = 0
 
-  constructor(path: string) {
+  constructor(path: string, options: {save?: boolean; env?: NodeJS.ProcessEnv} = {}) {
     this.path = path
+    if (options.save) this.#savedFile = savedIndexFile(path, options.env)
   }
 
   /** Intents no outcome entry completes, oldest first; only those of `secret` when given. */
@@ -134,9 +172,13 @@ export class LogIndex {
     this.#stores = new Set()
     this.#hashes = hashes ? new Map() : undefined
     this.#lastSeq = 0
+    this.#savedOffset = 0
   }
 
   async #read(wantHashes: boolean): Promise<void> {
+    // Hashes are never saved: a run that needs them reads the whole log anyway.
+    if (!this.#looked && !wantHashes) await this.#load()
+    this.#looked = true
     let fh
     try {
       fh = await open(this.path, 'r')
@@ -160,6 +202,54 @@ export class LogIndex {
       await this.#consume(fh)
     } finally {
       await fh.close()
+    }
+    const unsaved = this.#offset - this.#savedOffset
+    if (unsaved >= SAVE_AFTER_BYTES && unsaved * 4 >= this.#offset) await this.#save()
+  }
+
+  /** Starts from the saved state when there is one for this log; #read then checks it still holds. */
+  async #load(): Promise<void> {
+    if (!this.#savedFile) return
+    let saved: SavedIndex
+    try {
+      saved = JSON.parse(await readFile(this.#savedFile, 'utf8')) as SavedIndex
+    } catch {
+      return // none yet, or unreadable: a full read
+    }
+    if (saved?.v !== SAVED_FORMAT || saved.path !== resolve(this.path) || !Number.isSafeInteger(saved.offset) || !saved.lastLine || !saved.file) return
+    this.#reset(false)
+    this.#file = {dev: saved.file.dev, ino: saved.file.ino}
+    this.#offset = saved.offset
+    this.#savedOffset = saved.offset
+    this.#lastLine = {start: saved.lastLine.start, bytes: Buffer.from(saved.lastLine.bytes, 'base64')}
+    this.#lastSeq = saved.lastSeq
+    this.#secrets = new Set(saved.secrets)
+    this.#stores = new Set(saved.stores)
+    for (const entry of saved.open) this.#opened(entry)
+  }
+
+  /** Best-effort: a state that cannot be written only means the next process reads the whole log. */
+  async #save(): Promise<void> {
+    if (!this.#savedFile || !this.#file || !this.#lastLine) return
+    const saved: SavedIndex = {
+      v: SAVED_FORMAT,
+      path: resolve(this.path),
+      file: this.#file,
+      offset: this.#offset,
+      lastLine: {start: this.#lastLine.start, bytes: this.#lastLine.bytes.toString('base64')},
+      lastSeq: this.#lastSeq,
+      secrets: [...this.#secrets],
+      stores: [...this.#stores],
+      open: [...this.#open.values()],
+    }
+    const temp = `${this.#savedFile}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`
+    try {
+      await mkdir(join(this.#savedFile, '..'), {recursive: true, mode: 0o700})
+      await writeFile(temp, JSON.stringify(saved), {mode: 0o600, flag: 'wx'})
+      await rename(temp, this.#savedFile)
+      this.#savedOffset = this.#offset
+    } catch {
+      await rm(temp, {force: true}).catch(() => undefined)
     }
   }
 
@@ -209,15 +299,19 @@ export class LogIndex {
     if (entry.seq > this.#lastSeq) this.#lastSeq = entry.seq
     this.#hashes?.set(entry.seq, hashLine(bytes))
     if (entry.outcome === 'intent') {
-      this.#open.set(entry.seq, entry)
-      let mine = this.#openBySecret.get(entry.secret)
-      if (!mine) this.#openBySecret.set(entry.secret, (mine = new Map()))
-      mine.set(entry.seq, entry)
+      this.#opened(entry)
     } else if (entry.intent !== undefined) {
       const intent = this.#open.get(entry.intent)
       this.#open.delete(entry.intent)
       if (intent) this.#openBySecret.get(intent.secret)?.delete(entry.intent)
     }
+  }
+
+  #opened(entry: AuditEntry): void {
+    this.#open.set(entry.seq, entry)
+    let mine = this.#openBySecret.get(entry.secret)
+    if (!mine) this.#openBySecret.set(entry.secret, (mine = new Map()))
+    mine.set(entry.seq, entry)
   }
 }
 
@@ -252,7 +346,7 @@ export function sharedLogIndex(path: string): LogIndex {
   let index = shared.get(path)
   if (!index) {
     if (shared.size >= SHARED_LIMIT) shared.delete(shared.keys().next().value!)
-    index = new LogIndex(path)
+    index = new LogIndex(path, {save: true})
     shared.set(path, index)
   }
   return index

@@ -116,7 +116,11 @@ export abstract class BaseCommand<T extends typeof Command, Result extends objec
   }
 
   override logJson(json: unknown): void {
-    super.logJson(this.revealing() ? json : redactDeep(json))
+    const document = this.revealing() ? json : redactDeep(json)
+    // oclif's logJson runs the printed text through a regex tokenizer to colour it (seconds for a
+    // fleet's status); without a JSON theme (rotor sets none) it prints exactly this text.
+    if (this.config.theme?.json) super.logJson(document)
+    else process.stdout.write(`${JSON.stringify(document, null, 2)}\n`)
   }
 
   private revealing(): boolean {

@@ -1,0 +1,122 @@
+/**
+ * The file store's bulk describe (capabilities.bulkDescribe): one read transaction for all the
+ * paths, rows fetched by keyed row id in batches, no value opened, and every path answered exactly
+ * as its own describe would (missing, foreign, a row that does not authenticate); a store older
+ * than the generation last seen is refused as a describe refuses it.
+ */
+import {copyFile, mkdtemp, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import Database from 'better-sqlite3'
+import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest'
+import {describePaths} from '../../../providers/describe-many.js'
+import type {FileStoreClient} from '../../../providers/file/client.js'
+import {StoreDb} from '../../../providers/file/db.js'
+import {StoreRollbackError} from '../../../providers/file/errors.js'
+import {fileFactory} from '../../../providers/file/factory.js'
+import {describesInBulk, SecretValue} from '../../../providers/types.js'
+
+let dir: string
+const clients: FileStoreClient[] = []
+
+async function open(): Promise<FileStoreClient> {
+  const settings = fileFactory.settings.parse({})
+  const client = (await fileFactory.create('local', settings, {baseDir: dir, env: {ROTOR_HOME: join(dir, 'home')}, now: () => new Date()})) as FileStoreClient
+  clients.push(client)
+  return client
+}
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'rotor-file-bulk-'))
+})
+afterEach(async () => {
+  vi.restoreAllMocks()
+  for (const client of clients.splice(0)) await client.close()
+  await rm(dir, {recursive: true, force: true})
+})
+
+const write = (client: FileStoreClient, path: string, rotationId = `rot-${path}`) =>
+  client.writeVersion(path, new SecretValue(`value-of-${path}-0123456789`), {rotationId, stage: 'current'})
+
+describe('file store bulk describe', () => {
+  it('answers 1,200 paths (three batches of row ids) in one read transaction, opening no value, each as its own describe', async () => {
+    const client = await open()
+    expect(describesInBulk(client)).toBe(true)
+    const stored = Array.from({length: 1100}, (_, i) => `app/s${i}`)
+    await Promise.all(stored.map((p) => write(client, p)))
+    // Some with more versions, meta, a staged version, a foreign secret.
+    const current = (await client.describe('app/s7')).versions[0].id
+    await client.writeVersion('app/s7', new SecretValue('staged-value-0123456789'), {rotationId: 'rot-staged', stage: 'pending', expectedCurrent: current})
+    await client.setMeta('app/s8', {promotedVersion: 'x', promotedAt: '2026-01-02T03:04:05.000Z'})
+    await client.putForeign('theirs/one', 'foreign-value-0123456789')
+    const missing = Array.from({length: 100}, (_, i) => `app/missing${i}`)
+    const paths = [...stored, ...missing, 'theirs/one', 'app/s7', 'app/s8']
+
+    const transactions = vi.spyOn(StoreDb.prototype, 'transaction')
+    const values = vi.spyOn(StoreDb.prototype, 'getValue')
+    const many = await client.describeMany(paths)
+    expect(transactions.mock.calls.map(([isWrite]) => isWrite)).toEqual([false])
+    expect(values).not.toHaveBeenCalled()
+    vi.restoreAllMocks()
+
+    expect([...many.keys()]).toEqual([...new Set(paths)])
+    for (const p of new Set(paths)) expect(many.get(p), p).toEqual(await client.describe(p))
+    expect(many.get('app/missing3')).toMatchObject({exists: false})
+    expect(many.get('theirs/one')).toMatchObject({exists: true, owned: false})
+    expect(many.get('app/s7')).toMatchObject({versions: [{role: 'pending'}, {role: 'current'}]})
+    expect(many.get('app/s8')).toMatchObject({meta: {promotedVersion: 'x'}})
+    // Through describePaths (what plan, status and apply use): the same answers.
+    expect(await describePaths(client, paths)).toEqual(many)
+  })
+
+  it('a row that does not authenticate fails its own path only, with the error its describe throws', async () => {
+    const client = await open()
+    for (const p of ['app/a', 'app/b', 'app/c']) await write(client, p)
+    await client.close()
+    // One row gets another row's sealed body: authentic data, in the wrong row.
+    const raw = new Database(join(dir, '.rotor/secrets.enc'))
+    const rows = raw.prepare('SELECT id, body FROM secrets').all() as Array<{id: Buffer; body: Buffer}>
+    expect(rows).toHaveLength(3)
+    raw.prepare('UPDATE secrets SET body = ? WHERE id = ?').run(rows[0].body, rows[1].id)
+    raw.close()
+
+    const reader = await open()
+    const paths = ['app/a', 'app/b', 'app/c', 'app/none']
+    const many = await reader.describeMany(paths)
+    const alone = new Map(await Promise.all(paths.map(async (p) => [p, await reader.describe(p).catch((error: unknown) => error as Error)] as const)))
+    const failed = paths.filter((p) => alone.get(p) instanceof Error)
+    expect(failed).toHaveLength(1)
+    for (const p of paths) {
+      if (p === failed[0]) {
+        expect(many.get(p)).toBeInstanceOf(Error)
+        expect((many.get(p) as Error).message).toBe((alone.get(p) as Error).message)
+      } else {
+        expect(many.get(p), p).toEqual(alone.get(p))
+      }
+    }
+    expect(many.get('app/none')).toMatchObject({exists: false})
+  })
+
+  it('refuses a store older than the generation last seen, as describe does', async () => {
+    const first = await open()
+    await write(first, 'app/a')
+    await first.close()
+    await copyFile(join(dir, '.rotor/secrets.enc'), join(dir, 'backup.db'))
+    const second = await open()
+    await write(second, 'app/b')
+    await second.close()
+    await copyFile(join(dir, 'backup.db'), join(dir, '.rotor/secrets.enc'))
+
+    const third = await open()
+    await expect(third.describeMany(['app/a', 'app/b'])).rejects.toBeInstanceOf(StoreRollbackError)
+    await expect(third.describe('app/a')).rejects.toBeInstanceOf(StoreRollbackError)
+  })
+
+  it('answers every path of a store that does not exist yet as missing, creating nothing', async () => {
+    const client = await open()
+    const many = await client.describeMany(['app/a', 'app/a', 'app/b'])
+    expect([...many.keys()]).toEqual(['app/a', 'app/b'])
+    for (const p of ['app/a', 'app/b']) expect(many.get(p)).toEqual(await client.describe(p))
+    expect(await client.header()).toBeUndefined()
+  })
+})
