@@ -181,9 +181,45 @@ export async function runIssuerRecover(ctx: StepContext, action: Extract<Action,
     await revokeCredential(ctx, id, 'delete', `no store holds it: rotation ${action.rotationId} stopped before storing it`, action.rotationId)
   }
   const primary = ctx.secret.targets[0]
+  const unrecorded = primaryObservation(ctx)?.issuer?.unrecorded
+  if (factsFor(ctx, primary).snapshot?.exists !== true && unrecorded?.length) {
+    // No primary to hold the intent: close the crashed runs' `issue` entries in the log instead,
+    // only now that what they minted is revoked (a kill before this leaves them open for the next run).
+    for (const intent of unrecorded) {
+      await ctx.audit({
+        target: primary,
+        action: 'issue',
+        rotationId: intent.rotationId,
+        reason: `resolved: run ${intent.runId} stopped after its issuer call (entry ${intent.seq}) before any store held its credential; recovery revoked what it left at issuer ${action.issuer}`,
+        outcome: 'failed',
+        error: 'not stored: the run stopped first',
+        intent: intent.seq,
+        intentRunId: intent.runId,
+      } as Parameters<StepContext['audit']>[0])
+    }
+    const observation = primaryObservation(ctx)
+    if (observation?.issuer) delete observation.issuer.unrecorded
+    return
+  }
   await ctx.change({target: primary, action: 'issuer-recover', rotationId: action.rotationId, reason: `cleared the intent at issuer ${action.issuer}`}, () =>
     setIssuerMeta(ctx, clearedIntent, 'issuer-recover'),
   )
+}
+
+/**
+ * Before a secret's first creation (no primary, so no meta held the intent): the `issue` calls of
+ * crashed runs the audit log holds open, whose rotation no store holds, go on the primary's
+ * issuer observation, so the planner revokes what they minted before creating (docs/issuers.md).
+ * Live runs' intents (`isLive`) are left alone: their creation may still write the primary.
+ */
+export async function noteUnrecordedIssues(secret: string, observations: TargetObservation[], log: IntentLog, isLive: (intent: AuditEntry) => boolean): Promise<void> {
+  const primary = observations[0]
+  if (!log.openIntents || !primary?.issuer || primary.snapshot?.exists === true) return
+  const stored = (rotationId?: string) => rotationId !== undefined && observations.some((o) => o.snapshot?.versions.some((v) => v.rotationId === rotationId))
+  const open = (await log.openIntents(secret)).filter(
+    (i) => i.secret === secret && i.action === 'issue' && i.rotationId !== undefined && i.runId !== log.runId && !isLive(i) && !stored(i.rotationId),
+  )
+  if (open.length > 0) primary.issuer.unrecorded = open.map((i) => ({rotationId: i.rotationId!, at: i.time, seq: i.seq, runId: i.runId}))
 }
 
 /**
