@@ -268,6 +268,31 @@ export async function prepareIssuerRollback(ctx: StepContext, previous: SecretVa
   }
 }
 
+/**
+ * `rotor restore`: the primary's meta went with its value, so the ids of the credentials the
+ * restored values hold are learnt from the values themselves (credentialId is pure), and written
+ * back, so the next rotation keeps the current one and the run after grace revokes the previous.
+ * Skipped when the primary already says so (a rerun after a kill).
+ */
+export async function restoreIssuerMeta(ctx: StepContext, read: (versionId: string) => Promise<SecretValue>, current: string, previous?: string): Promise<void> {
+  const client = await issuerOf(ctx)
+  const facts = currentIssuerFacts(ctx)
+  const idOf = async (versionId: string): Promise<string | undefined> => {
+    try {
+      return client.credentialId(await read(versionId))
+    } catch (error) {
+      if (!isRotorError(error)) throw error
+      return undefined
+    }
+  }
+  const currentId = await idOf(current)
+  if (currentId === undefined) return
+  const previousId = previous !== undefined && client.capabilities.maxValid === 2 ? await idOf(previous) : undefined
+  const keptPrevious = previousId !== currentId ? previousId : undefined
+  if (facts.current === currentId && facts.previous === keptPrevious && !facts.intent) return
+  await setIssuerMeta(ctx, {...clearedIntent, [ISSUER_META.current]: currentId, [ISSUER_META.previous]: keptPrevious}, 'issuer-meta')
+}
+
 const ISSUER_ACTIONS = new Set(['issuer-intent', 'issue', 'revoke', 'deactivate', 'reactivate', 'issuer-recover'])
 
 interface IntentLog {

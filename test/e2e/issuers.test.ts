@@ -4,6 +4,8 @@
  * run after grace retires the old version in the stores and then revokes it at the issuer. The
  * memory issuer keeps its credentials in a JSON file, so the test logs in without rotor.
  */
+import {rm} from 'node:fs/promises'
+import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {json} from '../support/cli.js'
 import {currentValues} from '../fault/support/checks.js'
@@ -65,6 +67,7 @@ describe('issuers through the CLI (memory issuer)', () => {
     expect(table.stdout).toContain('api at src: app-a active (previous), app-b active (current)')
 
     const later = await world.cli(['plan'], at(32, 5))
+    console.log('PLAN', later.stdout, later.stderr)
     expect(later.stdout).toContain('revoke at src: delete credential app-a (its grace window ended)')
     const retire = await world.cli(['apply', '--yes', '--json'], at(32, 5))
     expect(retire.code, retire.stdout + retire.stderr).toBe(0)
@@ -141,5 +144,34 @@ describe('issuer config through the CLI', () => {
     }
     const [value] = currentValues(await world.inspect())
     expect(await world.binding.authenticates(value)).toBe(true)
+  })
+
+  it('restore puts the issuer credential ids back on a lost primary, so the run after grace revokes the old credential', async () => {
+    world = await open('issuer-restore')
+    expect((await world.cli(['apply', '--yes'], at(0))).code).toBe(0)
+    const rotate = await world.cli(['apply', '--yes'], at(31))
+    expect(rotate.code, rotate.stderr).toBe(0)
+    expect(await world.binding.accepted()).toEqual(expect.arrayContaining(['app-a', 'app-b']))
+    // (No world.inspect() before the loss: its open handle would keep reading the deleted file.)
+    type Status = {secrets: Array<{issuer?: {credentials: Array<{id: string; state: string; role?: string}>}}>}
+    const credentials = async () => json<Status>(await world!.cli(['status', '--json'], at(31, 60))).secrets[0].issuer?.credentials
+    const before = await credentials()
+    expect(before).toEqual(expect.arrayContaining([expect.objectContaining({id: 'app-a', role: 'previous'}), expect.objectContaining({id: 'app-b', role: 'current'})]))
+
+    await rm(join(world.dir, 'a.enc'))
+    const restore = await world.cli(['restore', 'api', '--yes', '--json'], at(31, 60))
+    expect(restore.code, restore.stdout + restore.stderr).toBe(0)
+    // The roles come from the primary's meta (issuerCurrent, issuerPrevious), which went with the file.
+    expect(await credentials()).toEqual(before)
+
+    // After grace: retired in the stores and revoked at the issuer, as without the loss.
+    const later = await world.cli(['plan'], at(32, 5))
+    expect(later.stdout).toContain('revoke at src: delete credential app-a (its grace window ended)')
+    const retire = await world.cli(['apply', '--yes', '--json'], at(32, 5))
+    expect(retire.code, retire.stdout + retire.stderr).toBe(0)
+    expect(await world.binding.accepted()).toEqual(['app-b'])
+    const [current] = currentValues(await world.inspect())
+    expect(JSON.parse(current)).toMatchObject({id: 'app-b'})
+    expect(await world.binding.authenticates(current)).toBe(true)
   })
 })
