@@ -4,7 +4,8 @@
  * run after grace retires the old version in the stores and then revokes it at the issuer. The
  * memory issuer keeps its credentials in a JSON file, so the test logs in without rotor.
  */
-import {rm} from 'node:fs/promises'
+import {spawnSync} from 'node:child_process'
+import {readFile, rm, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {json} from '../support/cli.js'
@@ -173,5 +174,38 @@ describe('issuer config through the CLI', () => {
     const [current] = currentValues(await world.inspect())
     expect(JSON.parse(current)).toMatchObject({id: 'app-b'})
     expect(await world.binding.authenticates(current)).toBe(true)
+  })
+
+  it('status --format prometheus reports the issuer: up, credentials per state, unknown ones, an open intent (promtool-clean)', async () => {
+    world = await open('issuer-prometheus')
+    expect((await world.cli(['apply', '--yes'], at(0))).code).toBe(0)
+    expect((await world.cli(['apply', '--yes'], at(31))).code).toBe(0)
+    // A credential rotor does not know, put there behind its back.
+    const file = join(world.dir, 'issuer.json')
+    const system = JSON.parse(await readFile(file, 'utf8')) as Record<string, Record<string, unknown>>
+    system.app['app-x'] = {value: 'x', state: 'inactive', createdAt: new Date(0).toISOString()}
+    await writeFile(file, JSON.stringify(system))
+    const status = await world.cli(['status', '--format', 'prometheus'], at(31, 5))
+    const metrics = status.stdout
+    const lines = metrics.split('\n')
+    expect(lines).toContain('rotor_issuer_up{secret="api",issuer="src"} 1')
+    expect(lines).toContain('rotor_issuer_credentials{secret="api",issuer="src",state="active"} 2')
+    expect(lines).toContain('rotor_issuer_credentials{secret="api",issuer="src",state="inactive"} 1')
+    expect(lines).toContain('rotor_issuer_unknown_credentials{secret="api",issuer="src"} 1')
+    expect(lines).toContain('rotor_issuer_intent_open{secret="api",issuer="src"} 0')
+    const found = spawnSync('sh', ['-c', 'command -v promtool'], {encoding: 'utf8'})
+    if (found.status !== 0) {
+      console.warn('SKIPPED promtool check of the issuer metrics: promtool is not installed (apt-get install -y prometheus provides it)')
+      return
+    }
+    const check = spawnSync(found.stdout.trim(), ['check', 'metrics'], {input: metrics, encoding: 'utf8'})
+    expect(check.status, `${check.stdout}${check.stderr}\n${metrics}`).toBe(0)
+    expect(`${check.stdout}${check.stderr}`.trim()).toBe('')
+
+    // An issuer rotor cannot read: up 0, no credential counts.
+    await writeFile(file, 'not json')
+    const broken = await world.cli(['status', '--format', 'prometheus'], at(31, 5))
+    expect(broken.stdout.split('\n')).toContain('rotor_issuer_up{secret="api",issuer="src"} 0')
+    expect(broken.stdout).not.toContain('rotor_issuer_credentials{')
   })
 })
