@@ -9,41 +9,19 @@ import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {json} from '../support/cli.js'
 import {currentValues, expectAuditVerifies} from './support/checks.js'
-import {makeIssuerWorld} from './support/issuer-world.js'
+import {makeIssuerWorld, memoryIssuerBinding} from './support/issuer-world.js'
 import {at, KILL_AT} from './support/world.js'
 
 const CREATED = at(0)
 const NEXT = at(0, 1)
 
-type Credentials = Record<string, {value: string; state: string}>
-
 describe('first creation at a minting issuer, killed between mint and the first store write', () => {
   it('the next run revokes the orphaned credential before creating, and leaves nothing no store knows', {timeout: 300_000}, async () => {
-    const world = await makeIssuerWorld('issuer-first-create', async ({dir}) => {
-      const file = join(dir, 'issuer.json')
-      const credentials = async (): Promise<Credentials> => {
-        try {
-          return (JSON.parse(await readFile(file, 'utf8')) as Record<string, Credentials>).app ?? {}
-        } catch {
-          return {}
-        }
-      }
-      return {
-        issuer: {type: 'memory', file: 'issuer.json'},
-        binding: {account: 'app', mints: true},
-        async authenticates(value) {
-          const fields = JSON.parse(value) as {id: string; value: string}
-          const stored = (await credentials())[fields.id]
-          return stored?.state === 'active' && stored.value === fields.value
-        },
-        accepted: async () => Object.entries(await credentials()).filter(([, c]) => c.state === 'active').map(([id]) => id),
-        close: async () => {},
-      }
-    })
+    const world = await makeIssuerWorld('issuer-first-create', async ({dir}) => memoryIssuerBinding(dir, {mints: true}))
     try {
       // Step labels of an undisturbed first creation, in a copy of the world.
       const log = join(world.dir, 'checkpoints.log')
-      const counting = await makeIssuerWorld('issuer-first-create-count', async () => ({...world.binding, binding: {account: 'app', mints: true}, issuer: {type: 'memory', file: 'issuer.json'}}))
+      const counting = await makeIssuerWorld('issuer-first-create-count', async ({dir}) => memoryIssuerBinding(dir, {mints: true}))
       let labels: string[]
       try {
         const run = await counting.cli(['apply', '--yes'], CREATED, {preload: [KILL_AT], env: {ROTOR_CHECKPOINT_LOG: join(counting.dir, 'checkpoints.log')}})

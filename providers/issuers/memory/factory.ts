@@ -29,8 +29,8 @@ const binding = z
     deactivates: z.boolean().default(false).describe('Revoke in two steps (inactive, then deleted) so a rollback can reactivate.'),
     mints: z
       .boolean()
-      .default(false)
-      .describe('Mint credentials like a cloud access key (a new random id and value per issue, at most maxValid per account) instead of accepting the generated value into a slot.'),
+      .optional()
+      .describe('Mint credentials like a cloud access key (a new random id and value per issue, at most maxValid per account) instead of accepting the generated value into a slot. Default false.'),
   })
   .describe('One memory account.')
 
