@@ -194,9 +194,45 @@ export async function runIssuerRecover(ctx: StepContext, action: Extract<Action,
     await revokeCredential(ctx, id, 'delete', `no store holds it: rotation ${action.rotationId} stopped before storing it`, action.rotationId)
   }
   const primary = ctx.secret.targets[0]
+  const unrecorded = primaryObservation(ctx)?.issuer?.unrecorded
+  if (factsFor(ctx, primary).snapshot?.exists !== true && unrecorded?.length) {
+    // No primary to hold the intent: close the crashed runs' `issue` entries in the log instead,
+    // only now that what they minted is revoked (a kill before this leaves them open for the next run).
+    for (const intent of unrecorded) {
+      await ctx.audit({
+        target: primary,
+        action: 'issue',
+        rotationId: intent.rotationId,
+        reason: `resolved: run ${intent.runId} stopped after its issuer call (entry ${intent.seq}) before any store held its credential; recovery revoked what it left at issuer ${action.issuer}`,
+        outcome: 'failed',
+        error: 'not stored: the run stopped first',
+        intent: intent.seq,
+        intentRunId: intent.runId,
+      } as Parameters<StepContext['audit']>[0])
+    }
+    const observation = primaryObservation(ctx)
+    if (observation?.issuer) delete observation.issuer.unrecorded
+    return
+  }
   await ctx.change({target: primary, action: 'issuer-recover', rotationId: action.rotationId, reason: `cleared the intent at issuer ${action.issuer}`}, () =>
     setIssuerMeta(ctx, clearedIntent, 'issuer-recover'),
   )
+}
+
+/**
+ * Before a secret's first creation (no primary, so no meta held the intent): the `issue` calls of
+ * crashed runs the audit log holds open, whose rotation no store holds, go on the primary's
+ * issuer observation, so the planner revokes what they minted before creating (docs/issuers.md).
+ * Live runs' intents (`isLive`) are left alone: their creation may still write the primary.
+ */
+export async function noteUnrecordedIssues(secret: string, observations: TargetObservation[], log: IntentLog, isLive: (intent: AuditEntry) => boolean): Promise<void> {
+  const primary = observations[0]
+  if (!log.openIntents || !primary?.issuer || primary.snapshot?.exists === true) return
+  const stored = (rotationId?: string) => rotationId !== undefined && observations.some((o) => o.snapshot?.versions.some((v) => v.rotationId === rotationId))
+  const open = (await log.openIntents(secret)).filter(
+    (i) => i.secret === secret && i.action === 'issue' && i.rotationId !== undefined && i.runId !== log.runId && !isLive(i) && !stored(i.rotationId),
+  )
+  if (open.length > 0) primary.issuer.unrecorded = open.map((i) => ({rotationId: i.rotationId!, at: i.time, seq: i.seq, runId: i.runId}))
 }
 
 /**
@@ -243,6 +279,31 @@ export async function prepareIssuerRollback(ctx: StepContext, previous: SecretVa
     [ISSUER_META.previous]: client.capabilities.maxValid === 2 && currentId !== previousId ? currentId : undefined,
     ...(facts.inactive?.id === previousId ? {[ISSUER_META.inactive]: undefined, [ISSUER_META.deleteAt]: undefined} : {}),
   }
+}
+
+/**
+ * `rotor restore`: the primary's meta went with its value, so the ids of the credentials the
+ * restored values hold are learnt from the values themselves (credentialId is pure), and written
+ * back, so the next rotation keeps the current one and the run after grace revokes the previous.
+ * Skipped when the primary already says so (a rerun after a kill).
+ */
+export async function restoreIssuerMeta(ctx: StepContext, read: (versionId: string) => Promise<SecretValue>, current: string, previous?: string): Promise<void> {
+  const client = await issuerOf(ctx)
+  const facts = currentIssuerFacts(ctx)
+  const idOf = async (versionId: string): Promise<string | undefined> => {
+    try {
+      return client.credentialId(await read(versionId))
+    } catch (error) {
+      if (!isRotorError(error)) throw error
+      return undefined
+    }
+  }
+  const currentId = await idOf(current)
+  if (currentId === undefined) return
+  const previousId = previous !== undefined && client.capabilities.maxValid === 2 ? await idOf(previous) : undefined
+  const keptPrevious = previousId !== currentId ? previousId : undefined
+  if (facts.current === currentId && facts.previous === keptPrevious && !facts.intent) return
+  await setIssuerMeta(ctx, {...clearedIntent, [ISSUER_META.current]: currentId, [ISSUER_META.previous]: keptPrevious}, 'issuer-meta')
 }
 
 const ISSUER_ACTIONS = new Set(['issuer-intent', 'issue', 'revoke', 'deactivate', 'reactivate', 'issuer-recover'])

@@ -3,7 +3,8 @@
  * source's previous version (while in grace) and then its current version are written on the
  * primary under their own rotation ids, and the source's promotion record is carried over, so
  * every target agrees again and the grace window ends when it always would have. No value is
- * minted. Each write is idempotent per rotation id and skipped when the observation shows it
+ * minted. For a secret with an issuer, the credential ids (issuerCurrent, issuerPrevious) are
+ * put back on the primary from the restored values. Each write is idempotent per rotation id and skipped when the observation shows it
  * done, so a rerun after a kill finishes the restore.
  */
 import {sameRotation} from '../plan/drift.js'
@@ -43,6 +44,11 @@ export async function runRestore(ctx: StepContext, action: Extract<Action, {kind
       })
       ctx.checkpoint(`meta ${refText(primary)}`)
     })
+  }
+  if (ctx.secret.issuer) {
+    // The issuer's credential ids lived in the lost primary's meta: put them back from the values.
+    const {restoreIssuerMeta} = await import('./issuer.js')
+    await restoreIssuerMeta(ctx, (versionId) => source.readValue(action.from.path, {versionId}), action.current.versionId, action.previous?.versionId)
   }
   await ctx.audit({target: primary, action: 'restore', versionIds: {to: current.id}, rotationId: action.current.rotationId, reason})
 }

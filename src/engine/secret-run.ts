@@ -85,6 +85,12 @@ export async function runSecret(secret: SecretConfig, planned: Action[], options
         await resolveIssuerIntents(secret.name, inventory.get(secret.name) ?? [], options.audit)
       }
     }
+    if (!held && secret.issuer) {
+      // A first creation (no primary, no lease): an earlier run killed between its issuer call and
+      // its first store write left a credential only the audit log knows of.
+      const {noteUnrecordedIssues} = await import('./issuer.js')
+      await noteUnrecordedIssues(secret.name, inventory.get(secret.name) ?? [], options.audit, (intent) => intent.host !== hostname() || intentLive(intent))
+    }
     // Only this secret's part of the config: the planner walks every secret it is given.
     const fresh = options.replan
       ? await options.replan(secret, inventory)

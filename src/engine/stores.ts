@@ -2,6 +2,7 @@ import {AsyncLocalStorage} from 'node:async_hooks'
 import {resolve} from 'node:path'
 import {LOCAL_QUOTAS, withLimits} from '../../providers/limits.js'
 import {withRetries} from '../../providers/retrying.js'
+import {ISSUER_CALLS, withIssuerRetries} from '../../providers/issuers/retrying.js'
 import {hasRuntime, runtimes} from '../../providers/runtimes.js'
 import type {ProviderContext, StoreClient} from '../../providers/types.js'
 import type {RotorConfig, SecretConfig} from '../config/types.js'
@@ -61,7 +62,11 @@ export class StoreSet {
       const primary = other.targets[0]
       return (await this.get(primary.store)).readValue(primary.path, {role: 'current'})
     }
-    return getIssuerFactory(issuer.type).create(ref.name, issuer.settings, ref.binding, {...this.context, secretValue})
+    const client = await getIssuerFactory(issuer.type).create(ref.name, issuer.settings, ref.binding, {...this.context, secretValue})
+    // As for stores: the interrupt guard innermost (a call waiting for a retry stops once
+    // interrupted), the retry helper around it, on this one client (an issuer's idempotency guard
+    // for `issue` lives in the instance).
+    return withIssuerRetries(guardIssuer(client, this.signal), this.retry?.policy, this.retry?.hooks)
   }
 
   async closeAll(): Promise<void> {
@@ -109,6 +114,22 @@ const finishingScope = new AsyncLocalStorage<true>()
  */
 export function finishing<T>(fn: () => Promise<T>): Promise<T> {
   return finishingScope.run(true, fn)
+}
+
+/** The interrupt guard for an issuer: every call not yet started throws the abort reason (except inside `finishing`). */
+export function guardIssuer(client: IssuerClient, signal: AbortSignal | undefined): IssuerClient {
+  if (!signal) return client
+  return new Proxy(client, {
+    get(target, key) {
+      const member = Reflect.get(target, key) as unknown
+      if (typeof member !== 'function') return member
+      if (!(ISSUER_CALLS as readonly PropertyKey[]).includes(key)) return member.bind(target)
+      return (...args: unknown[]) => {
+        if (signal.aborted && finishingScope.getStore() !== true) return Promise.reject(signal.reason as Error)
+        return (member as (...a: unknown[]) => unknown).apply(target, args)
+      }
+    },
+  })
 }
 
 /**

@@ -73,6 +73,13 @@ export function issuerFacts(secret: SecretConfig, primary: TargetObservation | u
     const listed = parseListed(text(meta, ISSUER_META.intentListed))
     facts.intent = {rotationId: intent, ...(id ? {credentialId: id} : {}), ...(at ? {at: new Date(at)} : {}), ...(listed ? {listed} : {})}
   }
+  // A first creation killed after its issuer call: the audit log held the intent (no primary to
+  // hold it); every credential created since the earliest such call is the orphan's candidate.
+  const unrecorded = observed?.unrecorded
+  if (!facts.intent && unrecorded?.length) {
+    const first = unrecorded.reduce((a, b) => (b.at < a.at ? b : a))
+    facts.intent = {rotationId: first.rotationId, at: new Date(first.at)}
+  }
   const inactive = text(meta, ISSUER_META.inactive)
   if (inactive && inactive !== current && inactive !== previous) {
     const deleteAt = text(meta, ISSUER_META.deleteAt)

@@ -93,6 +93,10 @@ function planSecret(
       })
       return
     }
+    // A first creation killed after its issuer call left a credential no store holds: revoke it first.
+    if (issuer?.intent && !intentHeld(issuer, facts)) {
+      actions.push({kind: 'issuer-recover', secret: name, issuer: issuer.issuer, rotationId: issuer.intent.rotationId, revoke: orphanCredentials(issuer)})
+    }
     actions.push({kind: 'create', secret: name, targets: secret.targets, ...(issuer ? {issuer: issuer.issuer} : {})})
     return
   }

@@ -10,6 +10,12 @@ export interface IssuerObservation {
   /** Every credential of the binding (only when capabilities.lists). */
   credentials?: IssuerCredential[]
   error?: {code: string; message: string; hint?: string}
+  /**
+   * `issue` calls of crashed runs that the audit log holds open while the primary does not exist
+   * yet (a first creation: no meta to hold the intent), whose rotation no store holds. The engine
+   * fills it from LogIndex.openIntents (src/engine/issuer.ts noteUnrecordedIssues).
+   */
+  unrecorded?: Array<{rotationId: string; at: string; seq: number; runId: string}>
 }
 
 /** What one run observed of one target; `error` when it could not be read. */

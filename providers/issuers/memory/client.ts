@@ -1,3 +1,4 @@
+import {randomBytes} from 'node:crypto'
 import {readFileSync, renameSync, writeFileSync} from 'node:fs'
 import {resolve} from 'node:path'
 import {AuthError, ConflictError} from '../../../src/errors/index.js'
@@ -82,6 +83,7 @@ export class MemoryIssuerClient implements IssuerClient {
   }
 
   nextId(keep: string[]): string | undefined {
+    if (this.binding.mints) return undefined
     if (this.binding.maxValid === 1) return this.slots[0]
     return this.slots.find((slot) => !keep.includes(slot))
   }
@@ -91,6 +93,7 @@ export class MemoryIssuerClient implements IssuerClient {
   }
 
   async issue(request: IssueRequest): Promise<Issued> {
+    if (this.binding.mints) return this.mint()
     if (!request.secret) throw new TypeError('the memory issuer accepts a value rotor generated: give request.secret')
     const id = this.nextId(request.keep)
     if (id === undefined) {
@@ -102,6 +105,25 @@ export class MemoryIssuerClient implements IssuerClient {
     this.system.update((state) => {
       state[this.binding.account] = {...state[this.binding.account], [id]: {value, state: 'active', createdAt: this.now().toISOString()}}
     })
+    return {id, value: SecretValue.fromFields({id, value})}
+  }
+
+  /** Minting mode: a new credential with its own id and value, refused once the account holds maxValid. */
+  private mint(): Issued {
+    const id = `${this.binding.account}-${randomBytes(6).toString('hex')}`
+    const value = randomBytes(18).toString('base64url')
+    let held: string[] = []
+    this.system.update((state) => {
+      const account = state[this.binding.account] ?? {}
+      held = Object.keys(account)
+      if (held.length >= this.binding.maxValid) return
+      state[this.binding.account] = {...account, [id]: {value, state: 'active', createdAt: this.now().toISOString()}}
+    })
+    if (held.length >= this.binding.maxValid) {
+      throw new ConflictError(`memory issuer ${this.issuerName}: account ${this.binding.account} already holds ${held.length} credentials (${held.join(', ')})`, {
+        hint: 'delete a credential rotor does not know at the issuer, then run `rotor apply` again',
+      })
+    }
     return {id, value: SecretValue.fromFields({id, value})}
   }
 

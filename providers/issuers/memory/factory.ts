@@ -2,7 +2,8 @@
  * TEST ONLY: an issuer whose "system" is a table of credentials kept in this process, or in a JSON
  * file (`file:`) so that a crash test can look at it across processes. It accepts values rotor
  * generates, two per binding (slots `<account>-a` and `<account>-b`, like postgres' alternating
- * roles), lists them, and deactivates reversibly when the binding says `deactivates: true`.
+ * roles), lists them, and deactivates reversibly when the binding says `deactivates: true`. With
+ * `mints: true` it mints its own credentials instead (random ids, like IAM access keys).
  * rotor refuses it unless ROTOR_ALLOW_MEMORY=1 (src/config/load.ts).
  */
 import {z} from 'zod'
@@ -26,14 +27,19 @@ const binding = z
       .describe('The account whose two credential slots (`<account>-a`, `<account>-b`) rotor alternates.'),
     maxValid: z.union([z.literal(1), z.literal(2)]).default(2).describe('Credentials valid at once: 2 (grace) or 1 (single slot, grace zero).'),
     deactivates: z.boolean().default(false).describe('Revoke in two steps (inactive, then deleted) so a rollback can reactivate.'),
+    mints: z
+      .boolean()
+      .optional()
+      .describe('Mint credentials like a cloud access key (a new random id and value per issue, at most maxValid per account) instead of accepting the generated value into a slot. Default false.'),
   })
   .describe('One memory account.')
 
 export type MemoryIssuerSettings = z.infer<typeof settings>
 export type MemoryIssuerBinding = z.infer<typeof binding>
 
-export function memoryIssuerCapabilities(b: Pick<MemoryIssuerBinding, 'maxValid' | 'deactivates'>): IssuerCapabilities {
-  return {accepts: true, mints: false, maxValid: b.maxValid, deactivates: b.deactivates, lists: true}
+export function memoryIssuerCapabilities(b: Pick<MemoryIssuerBinding, 'maxValid' | 'deactivates'> & {mints?: boolean}): IssuerCapabilities {
+  const mints = b.mints === true
+  return {accepts: !mints, mints, maxValid: b.maxValid, deactivates: b.deactivates, lists: true}
 }
 
 export const MEMORY_ISSUER_FIELDS = ['id', 'value'] as const

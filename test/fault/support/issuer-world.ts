@@ -69,31 +69,34 @@ export async function makeIssuerWorld(name: string, bind: (world: {name: string;
   }
 }
 
+/** A memory issuer binding (account `app`, more binding keys in `extra`) kept in `issuer.json` in `dir`. */
+export function memoryIssuerBinding(dir: string, extra: Record<string, unknown> = {}): IssuerBindingFixture {
+  const file = join(dir, 'issuer.json')
+  const credentials = async (): Promise<Record<string, {value: string; state: string}>> => {
+    try {
+      return (JSON.parse(await readFile(file, 'utf8')) as Record<string, Record<string, {value: string; state: string}>>).app ?? {}
+    } catch {
+      return {}
+    }
+  }
+  return {
+    issuer: {type: 'memory', file: 'issuer.json'},
+    binding: {account: 'app', ...extra},
+    async authenticates(value) {
+      const fields = JSON.parse(value) as {id: string; value: string}
+      const stored = (await credentials())[fields.id]
+      return stored?.state === 'active' && stored.value === fields.value
+    },
+    accepted: async () => Object.entries(await credentials()).filter(([, c]) => c.state === 'active').map(([id]) => id),
+    close: async () => {},
+  }
+}
+
 /** The memory issuer with its credentials in `issuer.json` in the world's directory. */
 export const memoryIssuerFixture: IssuerMatrixFixture<undefined> = {
   name: 'memory',
   start: async () => undefined,
   stop: async () => {},
   maxActions: 16,
-  async bind(_shared, world) {
-    const file = join(world.dir, 'issuer.json')
-    const credentials = async (): Promise<Record<string, {value: string; state: string}>> => {
-      try {
-        return (JSON.parse(await readFile(file, 'utf8')) as Record<string, Record<string, {value: string; state: string}>>).app ?? {}
-      } catch {
-        return {}
-      }
-    }
-    return {
-      issuer: {type: 'memory', file: 'issuer.json'},
-      binding: {account: 'app'},
-      async authenticates(value) {
-        const fields = JSON.parse(value) as {id: string; value: string}
-        const stored = (await credentials())[fields.id]
-        return stored?.state === 'active' && stored.value === fields.value
-      },
-      accepted: async () => Object.entries(await credentials()).filter(([, c]) => c.state === 'active').map(([id]) => id),
-      close: async () => {},
-    }
-  },
+  bind: async (_shared, world) => memoryIssuerBinding(world.dir),
 }

@@ -101,4 +101,13 @@ describe('planner: issuers (pure)', () => {
     expect(rollback.actions).toEqual([])
     expect(rollback.blocked[0].reason).toContain('previous credential a is gone at issuer db')
   })
+
+  it('before a first creation, revokes what a crashed run minted that only the audit log recorded', () => {
+    const fresh = withIssuer({path: 'api', exists: false, owned: false, versions: [], meta: {}, labels: {}}, [active('old', '2026-02-01T00:00:00Z'), active('orphan', '2026-02-28T10:00:01Z')], minting)
+    fresh.get('api')![0].issuer!.unrecorded = [{rotationId: 'rot-x', at: '2026-02-28T10:00:00Z', seq: 7, runId: 'r1'}]
+    expect(plan(config(bound), fresh, NOW).actions).toEqual([
+      {kind: 'issuer-recover', secret: 'api', issuer: 'db', rotationId: 'rot-x', revoke: ['orphan']},
+      {kind: 'create', secret: 'api', targets: bound.targets, issuer: 'db'},
+    ])
+  })
 })
