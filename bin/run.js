@@ -27,9 +27,6 @@ if (argv[0] === '__complete') {
   process.stderr.write(result.stderr)
   process.exit(result.code)
 }
-// oclif, bundled with rotor's commands (scripts/build.js): one file instead of its module tree.
-const {flush, run} = await import('../dist/cli/oclif.js')
-
 /**
  * One error path for the whole process: an error no command caught, an unhandled rejection or an
  * uncaught exception prints one `Error:` line and a hint through rotor's formatter (the stack only
@@ -51,14 +48,32 @@ async function fail(error, exitCode = 1) {
 process.on('unhandledRejection', (reason) => fail(reason))
 process.on('uncaughtException', (error) => fail(error))
 
+/**
+ * `rotor status --json`, what monitoring polls, runs without oclif when its command line is plain
+ * (src/cli/status-fast.ts says which): the same work, document, errors and exit codes, without
+ * oclif's start-up. Anything else returns false and goes through oclif below.
+ */
+async function fastPath() {
+  if (argv[0] !== 'status' || !argv.includes('--json')) return false
+  // Tests compare both paths: test/support/no-fast-path.mjs, preloaded, turns this one off.
+  if (globalThis[Symbol.for('rotor.fastPath')] === false) return false
+  const {runStatusFast} = await import('../dist/cli/status-fast.js')
+  return runStatusFast(argv.slice(1))
+}
+
+// oclif, bundled with rotor's commands (scripts/build.js): one file instead of its module tree.
+let oclif
 try {
-  await run(argv, import.meta.url)
-  await flush()
+  if (!(await fastPath())) {
+    oclif = await import('../dist/cli/oclif.js')
+    await oclif.run(argv, import.meta.url)
+    await oclif.flush()
+  }
 } catch (error) {
   // `this.exit(n)`: from a rotor command, or from a plugin's command (autocomplete, help) that
   // loaded the @oclif/core installed next to it, whose ExitError is another class.
   if (error?.code === 'EEXIT' && typeof error?.oclif?.exit === 'number') {
-    await flush()
+    await oclif?.flush()
     process.exitCode = error.oclif.exit
   } else {
     // oclif's parse errors outside a command exit 2, which is rotor's "changes pending": a usage error.

@@ -1,17 +1,7 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../src/cli/base-command.js'
 import {selectFlag, shardFlag} from '../src/cli/flags.js'
-import {now} from '../src/clock.js'
-import {parseDuration} from '../src/config/duration.js'
-import {fromFsError, UsageError} from '../src/errors/index.js'
-import {upcomingEvents} from '../src/notify/upcoming.js'
-import {prometheusMetrics} from '../src/output/prometheus.js'
-import {renderStatus, renderUpcoming, secretStatus} from '../src/output/status.js'
-import {readCoverage, unreadExitCode, unreadJson, unreadLines, unreadSummary} from '../src/output/unread.js'
-import {lastRun} from '../src/run/last-run.js'
-import {runLockHolder} from '../src/run/run-lock.js'
-import {pickSecrets} from '../src/run/select.js'
-import {observeAndPlan} from '../src/run/session.js'
+import {runStatus} from '../src/cli/status-run.js'
 import type {SecretStatus} from '../src/output/status.js'
 import type {ReadCoverage} from '../src/output/unread.js'
 import type {UpcomingEvent} from '../src/notify/upcoming.js'
@@ -49,47 +39,18 @@ export default class Status extends BaseCommand<typeof Status, StatusResult> {
     upcoming: Flags.string({summary: 'List rotations and grace ends within this long from now, in time order (e.g. 7d).'}),
   }
 
+  /** The work is in src/cli/status-run.ts, which `status --json` also runs without oclif (src/cli/status-fast.ts). */
   async run(): Promise<StatusResult> {
-    if (this.flags.format === 'prometheus' && (this.jsonEnabled() || this.flags.upcoming)) {
-      throw new UsageError('--format prometheus cannot be combined with --json or --upcoming')
-    }
-    const withinMs = this.flags.upcoming === undefined ? undefined : upcomingWindow(this.flags.upcoming)
-    const config = await this.loadConfig()
-    const at = now()
-    const picked = pickSecrets(config, this.flags)
-    const {secrets, inventory, plan} = await observeAndPlan(config, picked, this.stores(config), at)
-    const runningBy = await runLockHolder(config)
-    const statuses = secrets.map((s) => secretStatus(s, inventory, plan, at, runningBy))
-    const coverage = readCoverage(inventory)
-    const upcoming = withinMs === undefined ? undefined : upcomingEvents(secrets, inventory, at, withinMs)
-    if (this.flags.format === 'prometheus') {
-      const last = await lastRun(config.audit.path).catch((error: unknown) => {
-        throw fromFsError(error, 'the audit log', config.audit.path)
-      })
-      if (!last) this.note(`no run recorded in the audit log ${config.audit.path}: rotor_last_run_* are left out`)
-      this.log(prometheusMetrics(statuses, at, last).trimEnd())
-    } else if (!this.jsonEnabled()) {
-      this.log(upcoming ? renderUpcoming(upcoming, at, withinMs!) : renderStatus(statuses, at, coverage, runningBy))
-      // What could not be read is missing from the list: say so, as the table does.
-      if (upcoming && coverage.unread > 0) this.log(`\n${unreadSummary(coverage)}\n${unreadLines(coverage).map((l) => `  ${l}`).join('\n')}`)
-    }
-    const failed = unreadExitCode(coverage)
-    if (failed !== undefined) this.setExitCode(failed)
-    return {
-      at: at.toISOString(),
-      secrets: statuses,
-      blocked: plan.blocked,
-      ...(upcoming ? {upcoming: upcoming.map((e) => ({...e, at: e.at.toISOString()}))} : {}),
-      ...(coverage.unread > 0 ? {unreadable: unreadJson(coverage)} : {}),
-      ...(runningBy ? {runningBy} : {}),
-    }
-  }
-}
-
-function upcomingWindow(text: string): number {
-  try {
-    return parseDuration(text)
-  } catch (error) {
-    throw new UsageError(`--upcoming: ${(error as Error).message}`, {hint: 'e.g. --upcoming 7d'})
+    return runStatus(
+      {
+        json: this.jsonEnabled(),
+        loadConfig: () => this.loadConfig(),
+        stores: (config) => this.stores(config),
+        log: (text) => this.log(text),
+        note: (text) => this.note(text),
+        setExitCode: (code) => this.setExitCode(code),
+      },
+      this.flags,
+    )
   }
 }

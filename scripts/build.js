@@ -5,7 +5,8 @@
 //   manifest`, then replaced by the lazy `commands-lazy.js` so each command is its own chunk),
 //   `help.js`, the hooks, `oclif.js` (the bundled @oclif/core's `run` for bin/run.js), `version.js`
 //   (plain `rotor version`, answered by bin/run.js without oclif), `complete.js` (`rotor __complete`,
-//   the names shell completion offers, likewise without oclif) and `fail.js` (the error
+//   the names shell completion offers, likewise without oclif), `status-fast.js` (`rotor status
+//   --json` without oclif, src/cli/status-fast.ts) and `fail.js` (the error
 //   formatter bin/run.js loads only when something goes wrong).
 // - Code splitting: what several entries share goes into shared chunks, and every `import()`
 //   (each cloud SDK behind providers/runtimes.ts) becomes its own chunk, loaded only when a
@@ -154,6 +155,7 @@ export async function bundle({metafile = false} = {}) {
       complete: 'src/cli/complete.ts',
       fail: 'src/cli/fail.ts',
       version: 'src/cli/version-info.ts',
+      'status-fast': 'src/cli/status-fast.ts',
     },
     outdir,
     bundle: true,

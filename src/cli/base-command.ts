@@ -7,24 +7,19 @@
  * `schemaVersion` and `warnings` (src/cli/json.ts), and docs/json/ holds its JSON Schema.
  */
 import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
-import ansis from 'ansis'
 import {format} from 'node:util'
-import {AuditLog, type AuditInput} from '../audit/index.js'
+import type {AuditLog} from '../audit/index.js'
 import type {ChangeOutput} from './changes.js'
-import {now} from '../clock.js'
-import {loadConfig, type LoadOptions, resolveConfigPath} from '../config/load.js'
+import type {LoadOptions} from '../config/load.js'
 import type {RotorConfig} from '../config/types.js'
-import {StoreSet} from '../engine/stores.js'
-import {ExitCode} from '../exit-codes.js'
-import {CancelledError, fromFsError, InterruptedError, isInterrupted, isRotorError, UsageError} from '../errors/index.js'
-import {didYouMean} from '../config/suggest.js'
-import {errorJson, errorText} from '../errors/format.js'
-import {redact, redactDeep, registerKeyFormats} from '../redact/index.js'
-import {registerConfigSecrets} from '../redact/config.js'
+import type {StoreSet} from '../engine/stores.js'
+import type {ExitCode} from '../exit-codes.js'
+import {UsageError} from '../errors/index.js'
+import {redact} from '../redact/index.js'
+import {CommandCore} from './command-core.js'
 import {neutraliseDebugSwitches} from './debug-switches.js'
 import {quietFlag} from './flags.js'
-import {Interrupt} from './interrupt.js'
-import {errorDocument, jsonDocument} from './json.js'
+import type {Interrupt} from './interrupt.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 
@@ -47,11 +42,19 @@ export abstract class BaseCommand<T extends typeof Command, Result extends objec
 
   protected flags!: BaseFlags<T>
   protected args!: Interfaces.InferredArgs<T['args']>
-  private storeSet?: StoreSet
-  private auditLog?: AuditLog
-  /** Every warning and note this command emitted (redacted), for `warnings` under --json. */
-  private readonly warnings: string[] = []
-  protected readonly interrupt = new Interrupt()
+  /** Config, stores, audit log, warnings and the error funnel, shared with the oclif-free fast path. */
+  private readonly core = new CommandCore({
+    json: () => this.jsonEnabled(),
+    quiet: () => this.quiet(),
+    revealing: () => this.revealing(),
+    textWarn: (input) => this.oclifWarn(input),
+    textNote: (text) => this.logToStderr(text),
+    themedJson: (document) => this.themedJson(document),
+  })
+
+  protected get interrupt(): Interrupt {
+    return this.core.interrupt
+  }
 
   abstract override run(): Promise<Result>
 
@@ -67,42 +70,16 @@ export abstract class BaseCommand<T extends typeof Command, Result extends objec
   }
 
   protected async loadConfig(options?: LoadOptions): Promise<RotorConfig> {
-    const config = await loadConfig(resolveConfigPath(this.flags.config), process.env, options)
-    // From here on, text shaped like one of these keys is masked in errors and notes, and so are
-    // the credentials that come with the config (URL passwords, webhook URLs, signing keys).
-    registerKeyFormats(config.secrets.map((s) => s.generator))
-    registerConfigSecrets(config, process.env)
-    for (const warning of config.warnings ?? []) this.warn(warning)
-    return config
+    return this.core.loadConfig(this.flags.config, options)
   }
 
   /** `createMissing`: a lost local store file may be written anew (`restore`, `apply --recreate`). */
   protected stores(config: RotorConfig, options: {createMissing?: boolean} = {}): StoreSet {
-    const context = {
-      baseDir: config.baseDir,
-      env: process.env,
-      now,
-      warn: (message: string) => this.warn(message),
-      auditPath: config.audit.path,
-      audit: async (entry: AuditInput) => (await this.audit(config)).append(entry),
-      ...options,
-    }
-    this.storeSet ??= new StoreSet(
-      config,
-      context,
-      {hooks: {onRetry: (error, attempt, delayMs) => this.note(`retrying after ${(error as Error).message} (attempt ${attempt}, waiting ${delayMs} ms)`)}},
-      this.interrupt.signal,
-    )
-    return this.storeSet
+    return this.core.stores(config, options)
   }
 
   protected async audit(config: RotorConfig): Promise<AuditLog> {
-    try {
-      this.auditLog ??= await AuditLog.open(config.audit.path, {now, ...(config.audit.keyFile ? {keyFile: config.audit.keyFile} : {})})
-    } catch (error) {
-      throw fromFsError(error, 'the audit log', config.audit.path)
-    }
-    return this.auditLog
+    return this.core.audit(config)
   }
 
   /**
@@ -116,11 +93,7 @@ export abstract class BaseCommand<T extends typeof Command, Result extends objec
   }
 
   override logJson(json: unknown): void {
-    const document = this.revealing() ? json : redactDeep(json)
-    // oclif's logJson runs the printed text through a regex tokenizer to colour it (seconds for a
-    // fleet's status); without a JSON theme (rotor sets none) it prints exactly this text.
-    if (this.config.theme?.json) super.logJson(document)
-    else process.stdout.write(`${JSON.stringify(document, null, 2)}\n`)
+    this.core.logJson(json)
   }
 
   private revealing(): boolean {
@@ -137,24 +110,27 @@ export abstract class BaseCommand<T extends typeof Command, Result extends objec
    * (oclif would drop them) and into the document's `warnings`.
    */
   protected note(message: string): void {
-    const text = redact(message)
-    if (!this.jsonEnabled()) return this.quiet() ? undefined : this.logToStderr(text)
-    this.warnings.push(text)
-    if (!this.quiet()) process.stderr.write(`${text}\n`)
+    this.core.note(message)
   }
 
   override warn(input: string | Error): string | Error {
-    const redacted = typeof input === 'string' ? redact(input) : Object.assign(input, {message: redact(input.message)})
-    if (!this.jsonEnabled()) return super.warn(redacted)
-    const text = typeof redacted === 'string' ? redacted : redacted.message
-    this.warnings.push(text)
-    process.stderr.write(`Warning: ${text}\n`)
-    return redacted
+    return this.core.warn(input)
+  }
+
+  private oclifWarn(input: string | Error): void {
+    super.warn(input)
+  }
+
+  /** With a JSON colour theme set by the user, oclif colours the document. */
+  private themedJson(document: unknown): boolean {
+    if (!this.config.theme?.json) return false
+    super.logJson(document)
+    return true
   }
 
   /** One JSON document: `schemaVersion`, the command's result and every warning it emitted. */
   protected override toSuccessJson(result: unknown): unknown {
-    return jsonDocument(result, this.warnings)
+    return this.core.successJson(result)
   }
 
   /** Where runChanges (src/cli/changes.ts) prints: this command's stdout and redacted warnings. */
@@ -176,55 +152,13 @@ export abstract class BaseCommand<T extends typeof Command, Result extends objec
   }
 
   protected override async finally(error: Error | undefined): Promise<void> {
-    await this.storeSet?.closeAll()
-    await this.auditLog?.close()
+    await this.core.close()
     return super.finally(error)
   }
 
   protected override async catch(thrown: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
     if (thrown instanceof Errors.ExitError) throw thrown
-    let error: Error = asUsageError(thrown, this.id, Object.keys({...this.ctor.flags, ...this.ctor.baseFlags}))
-    // A signal may surface as any error (a store call refused, a verify killed): it is the cause.
-    if (this.interrupt.by && !(error instanceof CancelledError)) error = await this.interrupted(error)
-    const exit = exitCodeFor(error)
-    process.exitCode = exit
-    if (this.jsonEnabled()) {
-      this.logJson(errorDocument(redactDeep(errorJson(error, exit)), this.warnings))
-      return
-    }
-    // Both already said what happened in one line (the interrupt in interrupted()).
-    if (error instanceof CancelledError || isInterrupted(error)) {
-      if (error instanceof CancelledError) process.stderr.write(`${redact(error.message)}\n`)
-      return
-    }
-    process.stderr.write(redact(errorText(error, {color: {red: ansis.red, dim: ansis.dim}})))
+    await this.core.fail(thrown, this.id, Object.keys({...this.ctor.flags, ...this.ctor.baseFlags}))
+    return undefined
   }
-
-  /** Records the interrupt in the audit log (after the lock is released) and says what happens next. */
-  private async interrupted(error: Error): Promise<Error> {
-    const signal = this.interrupt.by!
-    const interruptedError = isInterrupted(error) ? error : new InterruptedError(signal)
-    const what = `rotor ${this.id ?? ''}`.trim()
-    try {
-      await this.auditLog?.append({secret: '*', action: 'interrupted', outcome: 'failed', reason: signal})
-    } catch (auditError) {
-      this.warn(`could not record the interrupt in the audit log: ${(auditError as Error).message}`)
-    }
-    process.stderr.write(`${what} was interrupted by ${signal}: no new store call was started, and the next run finishes the secret it was working on.\n`)
-    return interruptedError
-  }
-}
-
-/** oclif's own parse errors (unknown flag, bad value, missing argument) as rotor usage errors. */
-function asUsageError(error: Error & {oclif?: {exit?: number}}, id: string | undefined, flags: string[]): Error {
-  if (isRotorError(error) || error.oclif?.exit !== 2) return error
-  const [first] = error.message.split('\n')
-  const unknown = /^Nonexistent flags?: (--?[\w-]+)/.exec(first)?.[1]
-  const suggestion = unknown ? didYouMean(unknown.replace(/^-+/, ''), [...flags, 'json']).replace(/"([^"]+)"/, '"--$1"') : ''
-  return new UsageError(`${first}${suggestion}`, {hint: `see "rotor ${(id ?? '').replaceAll(':', ' ')} --help" for the flags and arguments`, cause: error})
-}
-
-function exitCodeFor(error: Error & {exitCode?: number; oclif?: {exit?: number}}): number {
-  if (isRotorError(error)) return error.exitCode
-  return error.oclif?.exit ?? ExitCode.ERROR
 }

@@ -50,14 +50,21 @@ describe('fast paths', () => {
 describe('lazy commands', () => {
   it('`rotor status` loads the status command and oclif from the bundle, not the other commands', async () => {
     expect((await runCli(['apply', '--yes'], {cwd: dir})).code).toBe(0)
-    const result = await loaded(['status', '--json'])
+    const result = await loaded(['status'])
     expect(result.code, result.stderr).toBe(0)
     expect(result.modules).toContain('oclif.js')
     expect(result.modules.some((m) => /^chunks\/status-[A-Z0-9]+\.js$/.test(m)), result.modules.join('\n')).toBe(true)
     // Nothing of apply, rotate, scan, exec ...: each is its own chunk, loaded only when run.
     expect(result.modules.filter((m) => /^chunks\/(apply|rotate|scan|exec|import|schedule|doctor)-[A-Z0-9]+\.js$/.test(m))).toEqual([])
     // oclif comes from the bundle, not from node_modules/@oclif/core.
-    const trace = readFileSync(join(dir, 'trace-status---json.txt'), 'utf8')
+    const trace = readFileSync(join(dir, 'trace-status.txt'), 'utf8')
     expect(trace).not.toContain('/node_modules/@oclif/core/')
+  })
+
+  it('`rotor status --json` loads neither oclif nor any command (src/cli/status-fast.ts)', async () => {
+    const result = await loaded(['status', '--json'])
+    expect(result.code, result.stderr).toBe(0)
+    expect(result.modules).toContain('status-fast.js')
+    expect(result.modules.filter((m) => m === 'oclif.js' || m === 'commands.js' || /^chunks\/status-[A-Z0-9]+\.js$/.test(m))).toEqual([])
   })
 })

@@ -1,0 +1,80 @@
+/**
+ * What `rotor status` does, free of oclif: the command (commands/status.ts) and the `status
+ * --json` fast path (src/cli/status-fast.ts) both run this, so both print the same document.
+ */
+import type {StatusResult} from '../../commands/status.js'
+import {now} from '../clock.js'
+import {parseDuration} from '../config/duration.js'
+import type {RotorConfig} from '../config/types.js'
+import type {StoreSet} from '../engine/stores.js'
+import {fromFsError, UsageError} from '../errors/index.js'
+import type {ExitCode} from '../exit-codes.js'
+import {upcomingEvents} from '../notify/upcoming.js'
+import {prometheusMetrics} from '../output/prometheus.js'
+import {renderStatus, renderUpcoming, secretStatus} from '../output/status.js'
+import {readCoverage, unreadExitCode, unreadJson, unreadLines, unreadSummary} from '../output/unread.js'
+import {lastRun} from '../run/last-run.js'
+import {runLockHolder} from '../run/run-lock.js'
+import {pickSecrets} from '../run/select.js'
+import {observeAndPlan} from '../run/session.js'
+
+export interface StatusFlags {
+  select?: string[]
+  shard?: string
+  format: string
+  upcoming?: string
+}
+
+/** What status needs from the command line that runs it (BaseCommand, or the fast path's CommandCore). */
+export interface StatusHost {
+  json: boolean
+  loadConfig(): Promise<RotorConfig>
+  stores(config: RotorConfig): StoreSet
+  log(text: string): void
+  note(text: string): void
+  setExitCode(code: ExitCode): void
+}
+
+export async function runStatus(host: StatusHost, flags: StatusFlags): Promise<StatusResult> {
+  if (flags.format === 'prometheus' && (host.json || flags.upcoming)) {
+    throw new UsageError('--format prometheus cannot be combined with --json or --upcoming')
+  }
+  const withinMs = flags.upcoming === undefined ? undefined : upcomingWindow(flags.upcoming)
+  const config = await host.loadConfig()
+  const at = now()
+  const picked = pickSecrets(config, flags)
+  const {secrets, inventory, plan} = await observeAndPlan(config, picked, host.stores(config), at)
+  const runningBy = await runLockHolder(config)
+  const statuses = secrets.map((s) => secretStatus(s, inventory, plan, at, runningBy))
+  const coverage = readCoverage(inventory)
+  const upcoming = withinMs === undefined ? undefined : upcomingEvents(secrets, inventory, at, withinMs)
+  if (flags.format === 'prometheus') {
+    const last = await lastRun(config.audit.path).catch((error: unknown) => {
+      throw fromFsError(error, 'the audit log', config.audit.path)
+    })
+    if (!last) host.note(`no run recorded in the audit log ${config.audit.path}: rotor_last_run_* are left out`)
+    host.log(prometheusMetrics(statuses, at, last).trimEnd())
+  } else if (!host.json) {
+    host.log(upcoming ? renderUpcoming(upcoming, at, withinMs!) : renderStatus(statuses, at, coverage, runningBy))
+    // What could not be read is missing from the list: say so, as the table does.
+    if (upcoming && coverage.unread > 0) host.log(`\n${unreadSummary(coverage)}\n${unreadLines(coverage).map((l) => `  ${l}`).join('\n')}`)
+  }
+  const failed = unreadExitCode(coverage)
+  if (failed !== undefined) host.setExitCode(failed)
+  return {
+    at: at.toISOString(),
+    secrets: statuses,
+    blocked: plan.blocked,
+    ...(upcoming ? {upcoming: upcoming.map((e) => ({...e, at: e.at.toISOString()}))} : {}),
+    ...(coverage.unread > 0 ? {unreadable: unreadJson(coverage)} : {}),
+    ...(runningBy ? {runningBy} : {}),
+  }
+}
+
+function upcomingWindow(text: string): number {
+  try {
+    return parseDuration(text)
+  } catch (error) {
+    throw new UsageError(`--upcoming: ${(error as Error).message}`, {hint: 'e.g. --upcoming 7d'})
+  }
+}

@@ -1,0 +1,150 @@
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {pathToFileURL} from 'node:url'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {ROOT, runCli, type CliResult} from '../support/cli.js'
+
+/**
+ * `rotor status --json` runs without oclif when its command line is plain (bin/run.js,
+ * src/cli/status-fast.ts). Each case runs the built CLI twice, once as users run it and once with
+ * the fast path turned off (test/support/no-fast-path.mjs), and expects the same stdout, stderr
+ * and exit code; the load trace tells which path ran. Needs `npm run build`.
+ */
+const TRACE = pathToFileURL(join(ROOT, 'test/support/load-trace.mjs')).href
+const NO_FAST_PATH = pathToFileURL(join(ROOT, 'test/support/no-fast-path.mjs')).href
+const NOW = '2026-03-02T10:00:00.000Z'
+let dir: string
+let traces = 0
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'rotor-status-fast-'))
+  writeFileSync(join(dir, 'rotor.yaml'), readFileSync(join(ROOT, 'examples/quickstart.yaml'), 'utf8'))
+  // A schedule field that is not a cron expression: a config error with file, line and key.
+  writeFileSync(join(dir, 'bad.yaml'), readFileSync(join(ROOT, 'examples/quickstart.yaml'), 'utf8').replace('cron: "0 3 * * 1"', 'cron: "every monday"'))
+  // A store whose file is missing: nothing can be read (exit 1), reported in the document.
+  writeFileSync(join(dir, 'lost.yaml'), readFileSync(join(ROOT, 'examples/quickstart.yaml'), 'utf8').replace('path: .rotor/secrets.enc', 'path: .rotor/lost.enc'))
+  const applied = await runCli(['apply', '--yes'], {cwd: dir, now: '2026-03-01T09:00:00.000Z'})
+  expect(applied.code, applied.stderr).toBe(0)
+})
+afterAll(() => rmSync(dir, {recursive: true, force: true}))
+
+interface Run extends CliResult {
+  /** Whether oclif was loaded, i.e. the fast path did not answer. */
+  oclif: boolean
+}
+
+async function run(args: string[], options: {fast: boolean; env?: NodeJS.ProcessEnv}): Promise<Run> {
+  const trace = join(dir, `trace-${traces++}.txt`)
+  const preload = options.fast ? [TRACE] : [TRACE, NO_FAST_PATH]
+  const result = await runCli(args, {cwd: dir, now: NOW, preload, env: {...options.env, ROTOR_TEST_LOAD_TRACE: trace}})
+  const loaded = existsSync(trace) ? readFileSync(trace, 'utf8') : ''
+  return {...result, oclif: loaded.includes('/dist/cli/oclif.js')}
+}
+
+/** Runs ARGS both ways; both must print and exit alike. Returns the fast path's run. */
+async function both(args: string[], env?: NodeJS.ProcessEnv): Promise<Run> {
+  const [fast, oclif] = await Promise.all([run(args, {fast: true, env}), run(args, {fast: false, env})])
+  expect(oclif.oclif).toBe(true)
+  expect({code: fast.code, stdout: fast.stdout, stderr: fast.stderr}).toEqual({code: oclif.code, stdout: oclif.stdout, stderr: oclif.stderr})
+  return fast
+}
+
+describe('status --json without oclif', () => {
+  it('prints the same document as the command on the quick-start', async () => {
+    const fast = await both(['status', '--json'])
+    expect(fast.oclif, 'the fast path answered').toBe(false)
+    expect(fast.code, fast.stderr).toBe(0)
+    const doc = JSON.parse(fast.stdout) as {schemaVersion: number; at: string; secrets: Array<{name: string; nextRotationAt?: string}>; warnings: string[]}
+    expect(doc.schemaVersion).toBe(1)
+    expect(doc.at).toBe(NOW)
+    expect(doc.secrets.map((s) => s.name)).toEqual(['payments-api', 'webhook-signing', 'staging-session-secret'])
+    // Mondays 03:00 Berlin (CET, UTC+1) after the apply on Sunday 2026-03-01.
+    expect(doc.secrets[0].nextRotationAt).toBe('2026-03-02T02:00:00.000Z')
+    expect(doc.warnings).toEqual([])
+  })
+
+  it('takes the same flags in every form it accepts', async () => {
+    for (const args of [
+      ['status', '--select', 'payments-api', '--json', '-q'],
+      ['status', '--json', '-s', 'env:staging', '--select=webhook-*'],
+      ['status', '--json', '--upcoming', '60d', '--format', 'table'],
+      ['status', '--json', '--shard=1/2', '--config', 'rotor.yaml'],
+      ['status', '-c', 'rotor.yaml', '--json', '--quiet'],
+    ]) {
+      const fast = await both(args)
+      expect(fast.oclif, args.join(' ')).toBe(false)
+      expect(fast.code, fast.stderr).toBe(0)
+    }
+  })
+
+  it('fails alike: a bad config, a missing one, a bad flag value, a refused switch', async () => {
+    const cases: Array<{args: string[]; env?: NodeJS.ProcessEnv; code: number; error: string}> = [
+      {args: ['status', '--json', '--config', 'bad.yaml'], code: 65, error: 'CONFIG_INVALID'},
+      {args: ['status', '--json', '-c', 'missing.yaml'], code: 65, error: 'CONFIG_INVALID'},
+      {args: ['status', '--json', '--format', 'prometheus'], code: 64, error: 'USAGE'},
+      {args: ['status', '--json', '--upcoming', 'soon'], code: 64, error: 'USAGE'},
+      {args: ['status', '--json', '--shard', '3/2'], code: 64, error: 'USAGE'},
+      {args: ['status', '--json'], env: {NODE_DEBUG: 'rotor-none'}, code: 64, error: 'USAGE'},
+    ]
+    for (const {args, env, code, error} of cases) {
+      const fast = await both(args, env)
+      expect(fast.oclif, args.join(' ')).toBe(false)
+      expect(fast.code, `${args.join(' ')}: ${fast.stdout}`).toBe(code)
+      expect((JSON.parse(fast.stdout) as {error: {code: string}}).error.code).toBe(error)
+    }
+  })
+
+  it('reports unreadable targets and switched-off debug switches alike', async () => {
+    const lost = await both(['status', '--json', '--config', 'lost.yaml'])
+    expect(lost.oclif).toBe(false)
+    expect(lost.code).toBe(1)
+    expect(JSON.parse(lost.stdout)).toHaveProperty('unreadable')
+    const warned = await both(['status', '--json'], {GRPC_TRACE: 'all'})
+    expect(warned.oclif).toBe(false)
+    expect(warned.stderr).toContain('Warning: GRPC_TRACE is ignored')
+    expect((JSON.parse(warned.stdout) as {warnings: string[]}).warnings).toHaveLength(1)
+  })
+
+  it('leaves to oclif what it does not parse itself, with the same result', async () => {
+    for (const args of [
+      ['status', '--json', '--nope'],
+      ['status', '--json', 'extra'],
+      ['status', '--json', '--format', 'xml'],
+      ['status', '--json', '--config'],
+      ['status', '--json', '--json'],
+      ['status', '--json', '--help'],
+      ['status', '--json', '--', '--select'],
+    ]) {
+      const fast = await run(args, {fast: true})
+      expect(fast.oclif, args.join(' ')).toBe(true)
+    }
+    const unknown = await run(['status', '--json', '--nope'], {fast: true})
+    expect(unknown.code).toBe(64)
+    expect((JSON.parse(unknown.stdout) as {error: {code: string}}).error.code).toBe('USAGE')
+  })
+
+  it('leaves to oclif a user colour theme, user plugins and debug output', async () => {
+    const userConfig = join(dir, '.user-config', 'rotor')
+    mkdirSync(userConfig, {recursive: true})
+    writeFileSync(join(userConfig, 'theme.json'), '{}\n')
+    try {
+      expect((await run(['status', '--json'], {fast: true})).oclif).toBe(true)
+    } finally {
+      rmSync(join(userConfig, 'theme.json'))
+    }
+    const data = join(dir, 'data')
+    mkdirSync(join(data, 'rotor'), {recursive: true})
+    writeFileSync(join(data, 'rotor', 'package.json'), '{"oclif": {"plugins": []}}\n')
+    expect((await run(['status', '--json'], {fast: true, env: {XDG_DATA_HOME: data}})).oclif).toBe(true)
+    expect((await run(['status', '--json'], {fast: true, env: {DEBUG: 'rotor'}})).oclif).toBe(true)
+  })
+
+  it("keeps the fast path's assumptions about package.json: no theme, no hook that runs for status", () => {
+    const pjson = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {oclif: {theme?: unknown; hooks?: Record<string, string>}}
+    expect(pjson.oclif.theme).toBeUndefined()
+    // init, prerun and preparse hooks would run before status: the fast path would skip them.
+    // postrun runs ./dist/cli/hooks/completion.js, which does nothing for status.
+    expect(Object.keys(pjson.oclif.hooks ?? {}).sort()).toEqual(['command_not_found', 'postrun'])
+  })
+})
