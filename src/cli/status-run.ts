@@ -17,6 +17,7 @@ import {lastRun} from '../run/last-run.js'
 import {runLockHolder} from '../run/run-lock.js'
 import {pickSecrets} from '../run/select.js'
 import {observeAndPlan} from '../run/session.js'
+import {useTickCache} from '../schedule/cron.js'
 
 export interface StatusFlags {
   select?: string[]
@@ -41,6 +42,8 @@ export async function runStatus(host: StatusHost, flags: StatusFlags): Promise<S
   }
   const withinMs = flags.upcoming === undefined ? undefined : upcomingWindow(flags.upcoming)
   const config = await host.loadConfig()
+  // Due times from ticks an earlier status computed: cron-parser loads only for a new one.
+  useTickCache(process.env, now)
   const at = now()
   const picked = pickSecrets(config, flags)
   const {secrets, inventory, plan} = await observeAndPlan(config, picked, host.stores(config), at)

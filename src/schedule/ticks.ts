@@ -8,8 +8,7 @@
  * itself, so DST handling is identical to the direct call, which remains the fallback for a
  * `since` older than the window or after the first tick after `now`.
  */
-import {CronExpressionParser} from 'cron-parser'
-import {nextCronTick} from './cron.js'
+import {cronParser, nextCronTick} from './cron.js'
 
 const MAX_WINDOW_TICKS = 256
 const MAX_LOOKBACK_MS = 400 * 86_400_000
@@ -59,7 +58,7 @@ export class TickIndex {
     const nowMs = this.now.getTime()
     const nextAfterNow = nextCronTick(cron, timezone, this.now).getTime()
     // Step back from just after now, so a tick exactly at `now` is included.
-    const expression = CronExpressionParser.parse(cron, {currentDate: new Date(nowMs + 1), tz: timezone})
+    const expression = cronParser().parse(cron, {currentDate: new Date(nowMs + 1), tz: timezone})
     const descending: number[] = []
     let start = nowMs - MAX_LOOKBACK_MS
     while (descending.length < MAX_WINDOW_TICKS) {

@@ -140,6 +140,24 @@ describe('status --json without oclif', () => {
     expect((await run(['status', '--json'], {fast: true, env: {DEBUG: 'rotor'}})).oclif).toBe(true)
   })
 
+  it('answers due times from the tick cache in the user folder once a status has computed them', async () => {
+    const file = join(dir, '.user-config', 'rotor', 'cache', 'cron-ticks.json')
+    rmSync(file, {force: true})
+    const first = await run(['status', '--json'], {fast: true})
+    expect(first.code, first.stderr).toBe(0)
+    const cache = JSON.parse(readFileSync(file, 'utf8')) as {schedules: Record<string, Array<{from: number; ticks: number[]}>>}
+    const berlin = cache.schedules['Europe/Berlin\u00000 3 * * 1']
+    expect(berlin[0].ticks[0]).toBe(Date.parse('2026-03-02T02:00:00.000Z'))
+    // A planted tick shows the next run reads the file instead of asking cron-parser.
+    berlin[0].ticks = [berlin[0].from + 60_000]
+    writeFileSync(file, JSON.stringify(cache))
+    const planted = await run(['status', '--json'], {fast: true})
+    const nextOf = (r: CliResult) => (JSON.parse(r.stdout) as {secrets: Array<{nextRotationAt?: string}>}).secrets[0].nextRotationAt
+    expect(nextOf(planted)).toBe(new Date(berlin[0].from + 60_000).toISOString())
+    rmSync(file)
+    expect(nextOf(await run(['status', '--json'], {fast: true}))).toBe(nextOf(first))
+  })
+
   it("keeps the fast path's assumptions about package.json: no theme, no hook that runs for status", () => {
     const pjson = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {oclif: {theme?: unknown; hooks?: Record<string, string>}}
     expect(pjson.oclif.theme).toBeUndefined()
