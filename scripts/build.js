@@ -120,6 +120,27 @@ const zodEnglishOnly = {
   },
 }
 
+/**
+ * The AWS SDK's default credential chain as its own lazily loaded chunk: each AWS client's runtime
+ * config imports `defaultProvider` from @aws-sdk/credential-provider-node, which brings every
+ * provider and the nested STS/SSO/sign-in clients into the client's chunk. Those imports resolve to
+ * providers/aws/lazy-credentials.ts, which imports the real package when a client first needs
+ * credentials it was not given (a profile, SSO, an instance role): keys in the environment, which
+ * rotor hands to the client, load none of it. Same chain, same order, same caching.
+ */
+export const LAZY_CREDENTIALS = join(root, 'providers/aws/lazy-credentials.ts')
+export const awsLazyCredentialChain = {
+  name: 'rotor-aws-lazy-credential-chain',
+  setup(b) {
+    b.onResolve({filter: /^@aws-sdk\/credential-provider-node$/}, ({importer}) => (importer === LAZY_CREDENTIALS ? undefined : {path: LAZY_CREDENTIALS}))
+    b.onResolve({filter: /^@aws-sdk\/client-[a-z0-9-]+$/}, ({path}) => {
+      const dir = join(root, 'node_modules', path)
+      const {module} = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))
+      return module ? {path: join(dir, module)} : undefined
+    })
+  },
+}
+
 const generatedIndex = {
   name: 'rotor-command-index',
   setup(b) {
@@ -172,7 +193,7 @@ export async function bundle({metafile = false} = {}) {
     define: {'globalThis.__ROTOR_SDK_VERSIONS__': JSON.stringify(sdkVersions())},
     metafile: true,
     logLevel: 'warning',
-    plugins: [generatedIndex, cjsDirname, zodEnglishOnly],
+    plugins: [generatedIndex, cjsDirname, zodEnglishOnly, awsLazyCredentialChain],
   })
   if (metafile) writeFileSync(join(outdir, 'meta.json'), JSON.stringify(result.metafile))
   return result

@@ -3,13 +3,27 @@
  * start-up target): what it asks of AWS, and that every way of finding credentials still works now
  * that the SDK's credential chain (profiles, SSO, process, IMDS) loads only when it is needed.
  */
+import {existsSync, readFileSync} from 'node:fs'
 import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {fileURLToPath, pathToFileURL} from 'node:url'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {type AwsEmulator, startAwsEmulator} from '../../emulators/aws/server.js'
 import {TEST_CREDENTIALS} from '../../emulators/aws/fixture.js'
-import {json, runCli} from '../../support/cli.js'
+import {json, ROOT, runCli} from '../../support/cli.js'
+
+const TRACE = pathToFileURL(join(ROOT, 'test/support/load-trace.mjs')).href
+
+/** Bundle files a run loaded (test/support/load-trace.mjs), with their text. */
+function loadedFiles(traceFile: string): Array<{file: string; text: string}> {
+  if (!existsSync(traceFile)) return []
+  const urls = [...new Set(readFileSync(traceFile, 'utf8').trim().split('\n'))]
+  return urls.map((url) => ({file: url.slice(url.indexOf('/dist/cli/') + 1), text: readFileSync(fileURLToPath(url), 'utf8')}))
+}
+/** Code of @aws-sdk/credential-provider-node (the SDK's default chain) and of zod, by what only they contain. */
+const CREDENTIAL_CHAIN = 'credentialsTreatedAsExpired'
+const ZOD = '"ZodError"'
 
 /** No key of the test process's own reaches the CLI; IMDS is off so a miss fails at once. */
 const NO_AWS_ENV: NodeJS.ProcessEnv = {
@@ -119,6 +133,20 @@ describe('rotor get against AWS (built CLI)', () => {
     const wrong = await cli(['get', 'api-key', '--reveal'], {...profileEnv, AWS_PROFILE: 'wrong'})
     expect(wrong.code).not.toBe(0)
     expect(wrong.stderr).toMatch(/signature|credential|denied/i)
+  })
+
+  it('with keys in the environment, get loads neither the credential chain nor zod; with a profile it loads the chain', async () => {
+    const keysTrace = join(dir, 'trace-keys.txt')
+    const keys = await runCli(['get', 'api-key', '--reveal'], {cwd: dir, preload: [TRACE], env: {...keysEnv, ROTOR_TEST_LOAD_TRACE: keysTrace}})
+    expect(keys.code, keys.stderr).toBe(0)
+    const loaded = loadedFiles(keysTrace)
+    expect(loaded.some((f) => f.text.includes('SecretsManagerClient')), loaded.map((f) => f.file).join('\n')).toBe(true)
+    expect(loaded.filter((f) => f.text.includes(CREDENTIAL_CHAIN)).map((f) => f.file)).toEqual([])
+    expect(loaded.filter((f) => f.text.includes(ZOD)).map((f) => f.file)).toEqual([])
+    const profileTrace = join(dir, 'trace-profile.txt')
+    const profile = await runCli(['get', 'api-key', '--reveal'], {cwd: dir, preload: [TRACE], env: {...profileEnv, AWS_PROFILE: 'ops', ROTOR_TEST_LOAD_TRACE: profileTrace}})
+    expect(profile.code, profile.stderr).toBe(0)
+    expect(loadedFiles(profileTrace).filter((f) => f.text.includes(CREDENTIAL_CHAIN))).toHaveLength(1)
   })
 
   it('credentials from the store’s `profile:` setting', async () => {
