@@ -127,6 +127,9 @@ const zodEnglishOnly = {
  * providers/aws/lazy-credentials.ts, which imports the real package when a client first needs
  * credentials it was not given (a profile, SSO, an instance role): keys in the environment, which
  * rotor hands to the client, load none of it. Same chain, same order, same caching.
+ * The same plugin takes each @aws-sdk/client-* package from its ESM build (`module`), not its
+ * single-file CommonJS build, so esbuild drops the protocols the client does not speak (a CommonJS
+ * `require('@aws-sdk/core/protocols')` keeps CBOR, XML and Query in Secrets Manager's chunk).
  */
 export const LAZY_CREDENTIALS = join(root, 'providers/aws/lazy-credentials.ts')
 export const awsLazyCredentialChain = {
