@@ -1,10 +1,10 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../src/cli/base-command.js'
 import {UsageError} from '../src/errors/index.js'
-import {TEMPLATE_FIELD} from '../src/config/fields.js'
+import {TEMPLATE_FIELD} from '../src/config/field-names.js'
 import {checkField, describeVersionOf, readValueOf, valueOfField} from '../src/exec/env.js'
 import {secretByName} from '../src/run/select.js'
-import type {Role} from '../providers/types.js'
+import type {Role, SecretValue, VersionInfo} from '../providers/types.js'
 
 /** `rotor get --json`: the version's metadata, and its value only with --reveal. */
 export interface GetResult {
@@ -58,10 +58,26 @@ export default class Get extends BaseCommand<typeof Get, GetResult> {
     // Without --reveal the value is not read at all: describing is enough, and a read is audited.
     const field = this.flags.template ? TEMPLATE_FIELD : this.flags.field
     if (field !== undefined) checkField(secret, field)
-    const stored = this.flags.reveal ? await readValueOf(secret.name, client, target.path, selector) : undefined
     const ref = `${target.store}:${target.path}`
+    let stored: SecretValue | undefined
+    let version: VersionInfo | undefined
+    if (!this.flags.reveal) version = await describeVersionOf(secret.name, client, target.path, selector, {strict: true})
+    else if (!this.jsonEnabled()) {
+      // The text output is the value alone: the version's metadata would be read for nothing
+      // (two more requests on AWS, and a permission a reader of values may not have).
+      stored = await readValueOf(secret.name, client, target.path, selector)
+    } else {
+      // Both at once; a failed read is the error to report, whatever the description did.
+      const [read, described] = await Promise.allSettled([
+        readValueOf(secret.name, client, target.path, selector),
+        describeVersionOf(secret.name, client, target.path, selector, {strict: false}),
+      ])
+      if (read.status === 'rejected') throw read.reason
+      if (described.status === 'rejected') throw described.reason
+      stored = read.value
+      version = described.value
+    }
     const value = stored && field !== undefined ? valueOfField(secret, ref, stored, field) : stored
-    const version = await describeVersionOf(secret.name, client, target.path, selector, {strict: !value})
     const result: GetResult = {
       secret: secret.name,
       target: ref,

@@ -121,6 +121,54 @@ const zodEnglishOnly = {
   },
 }
 
+/**
+ * The AWS SDK's default credential chain as its own lazily loaded chunk: each AWS client's runtime
+ * config imports `defaultProvider` from @aws-sdk/credential-provider-node, which brings every
+ * provider and the nested STS/SSO/sign-in clients into the client's chunk. Those imports resolve to
+ * providers/aws/lazy-credentials.ts, which imports the real package when a client first needs
+ * credentials it was not given (a profile, SSO, an instance role): keys in the environment, which
+ * rotor hands to the client, load none of it. Same chain, same order, same caching.
+ * The same plugin takes each @aws-sdk/client-* package from its ESM build (`module`), not its
+ * single-file CommonJS build, so esbuild drops the protocols the client does not speak (a CommonJS
+ * `require('@aws-sdk/core/protocols')` keeps CBOR, XML and Query in Secrets Manager's chunk).
+ */
+export const LAZY_CREDENTIALS = join(root, 'providers/aws/lazy-credentials.ts')
+export const awsLazyCredentialChain = {
+  name: 'rotor-aws-lazy-credential-chain',
+  setup(b) {
+    b.onResolve({filter: /^@aws-sdk\/credential-provider-node$/}, ({importer}) => (importer === LAZY_CREDENTIALS ? undefined : {path: LAZY_CREDENTIALS}))
+    b.onResolve({filter: /^@aws-sdk\/client-[a-z0-9-]+$/}, ({path}) => {
+      const dir = join(root, 'node_modules', path)
+      const {module} = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))
+      return module ? {path: join(dir, module)} : undefined
+    })
+  },
+}
+
+/**
+ * @smithy/node-http-handler requires node:http2 when it loads, for the HTTP/2 handler rotor never
+ * uses (every AWS client here speaks HTTP/1.1 through NodeHttpHandler): Node's HTTP/2 module costs
+ * every AWS command a few milliseconds of start-up. Here it is required on first use instead. Should
+ * a new version of the package read it differently, the build says so and leaves the file as it is.
+ */
+const HTTP2_EAGER = ['const http2 = require("node:http2");', 'const { constants } = http2;']
+const HTTP2_LAZY = [
+  'let http2Module; const http2 = {connect: (...args) => (http2Module ??= require("node:http2")).connect(...args)};',
+  'const constants = new Proxy({}, {get: (_, name) => (http2Module ??= require("node:http2")).constants[name]});',
+]
+export const lazyHttp2 = {
+  name: 'rotor-lazy-http2',
+  setup(b) {
+    b.onLoad({filter: /[\\/]@smithy[\\/]node-http-handler[\\/]dist-cjs[\\/]index\.js$/}, async ({path}) => {
+      const contents = await readFile(path, 'utf8')
+      if (!HTTP2_EAGER.every((line) => contents.split(line).length === 2) || contents.split('http2.').length !== 3) {
+        return {contents, loader: 'js', warnings: [{text: 'node:http2 stays eagerly loaded: @smithy/node-http-handler changed shape (scripts/build.js, lazyHttp2)'}]}
+      }
+      return {contents: HTTP2_EAGER.reduce((text, line, i) => text.replace(line, HTTP2_LAZY[i]), contents), loader: 'js'}
+    })
+  },
+}
+
 const generatedIndex = {
   name: 'rotor-command-index',
   setup(b) {
@@ -174,7 +222,7 @@ export async function bundle({metafile = false} = {}) {
     define: {'globalThis.__ROTOR_SDK_VERSIONS__': JSON.stringify(sdkVersions())},
     metafile: true,
     logLevel: 'warning',
-    plugins: [generatedIndex, cjsDirname, zodEnglishOnly],
+    plugins: [generatedIndex, cjsDirname, zodEnglishOnly, awsLazyCredentialChain, lazyHttp2],
   })
   if (metafile) writeFileSync(join(outdir, 'meta.json'), JSON.stringify(result.metafile))
   return result

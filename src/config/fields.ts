@@ -6,13 +6,11 @@
  */
 import {isIssuerKind, issuerRegistry} from '../../providers/issuers/registry.js'
 import {templateProblems} from '../exec/template.js'
+import {PLAIN_FIELD, TEMPLATE_FIELD} from './field-names.js'
 import type {PathProblem} from './problems.js'
 import type {SecretConfig} from './types.js'
 
-/** The one field of a value that no issuer structures. */
-export const PLAIN_FIELD = 'value'
-/** What an `env` map names for the rendered template. */
-export const TEMPLATE_FIELD = 'template'
+export {PLAIN_FIELD, TEMPLATE_FIELD} from './field-names.js'
 
 const isMap = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value)
 

@@ -4,7 +4,7 @@
  */
 import type {SecretConfig} from '../config/types.js'
 import type {StoreSet} from '../engine/stores.js'
-import {PLAIN_FIELD, TEMPLATE_FIELD} from '../config/fields.js'
+import {PLAIN_FIELD, TEMPLATE_FIELD} from '../config/field-names.js'
 import {InvalidRequestError, isNotFound, NotFoundError, UsageError} from '../errors/index.js'
 import {mapLimit} from '../util/pool.js'
 import {SecretValue, type StoreClient, type VersionInfo, type VersionSelector} from '../../providers/types.js'
