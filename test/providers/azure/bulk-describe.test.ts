@@ -34,7 +34,7 @@ describe('Azure inventory of many secrets', () => {
     const calls = Object.fromEntries(Object.entries(fx.emulator.calls).flatMap(([op, n]) => (n - (before[op] ?? 0) > 0 ? [[op, n - (before[op] ?? 0)]] : [])))
     expect(calls).toEqual({GetSecretVersions: SECRETS})
     expect([...result.keys()]).toEqual(paths)
-    const first = result.get(paths[0])
+    const first = result.get(paths[0])!
     if (first instanceof Error) throw first
     expect(first.versions.map((v) => v.role)).toEqual(['current', 'previous'])
   })
