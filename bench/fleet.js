@@ -3,7 +3,8 @@
 // `sync` with 5% drift, `apply` rotating 100 secrets, and the same no-drift sync done by a plain
 // script that calls each SDK one secret at a time. Each scenario runs in a fresh process
 // (bench/fleet-run.js); API calls are counted by the emulators.
-//   node bench/fleet.js [--secrets N]      (needs `npm run build` first; scripts/bench.js does it)
+//   node bench/fleet.js [--secrets N] [--no-baseline] [--no-drift-only]   (needs `npm run build` first;
+//   scripts/bench.js does it; --no-drift-only: seed and the no-drift sync only, e.g. to profile it)
 import {spawn} from 'node:child_process'
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
