@@ -1,5 +1,6 @@
 // `rotor plan` over many AWS secrets on the emulator with 25 ms on every call, through the built
-// CLI: how close a read of the whole inventory comes to the bound its calls set. The secrets are
+// CLI: how close a read of the whole inventory comes to the bound set by the fewest calls the API
+// allows (docs/decisions.md, "Bulk inventory: the minimum calls"). The secrets are
 // seeded straight into the emulator (owned by rotor, promotion recorded, nothing due), so the
 // plan is all reading. Calls are counted by the emulator.
 //   node bench/aws-plan.js [--secrets N]      (needs `npm run build` first; scripts/bench.js does it)
