@@ -9,8 +9,11 @@ const root = fileURLToPath(new URL('..', import.meta.url))
 
 /** `import()` of one compiled emulator module, e.g. `emulator('aws/server.js')`. */
 export function compileEmulators() {
-  const out = join(root, 'node_modules/.cache/rotor-bench')
-  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'bench/tsconfig.emulators.json')], {stdio: 'inherit'})
+  // Inside this checkout (tmp/ is git-ignored), not node_modules/.cache: node_modules may be
+  // shared by several checkouts, whose benches would then load each other's emulators. Packages
+  // still resolve from here, through the checkout's node_modules.
+  const out = join(root, 'tmp/bench-emulators')
+  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'bench/tsconfig.emulators.json'), '--outDir', join(out, 'emulators')], {stdio: 'inherit'})
   mkdirSync(out, {recursive: true})
   writeFileSync(join(out, 'package.json'), '{"type": "module"}\n')
   return (path) => import(join(out, 'emulators', path))
