@@ -132,6 +132,8 @@ export class StoreDb {
   private readonly statements: ReturnType<StoreDb['prepare']>
   /** A record's associated data up to its row id (the same for every row of this store). */
   private readonly recordAadPrefix: Buffer
+  /** The header last opened or written, its sealed bytes and the keys (see readHeader). */
+  private lastHeader?: {keys: StoreKeys; sealed: Buffer; header: Header}
 
   private constructor(
     private readonly db: Database,
@@ -245,18 +247,28 @@ export class StoreDb {
     }
   }
 
-  /** The header, authenticated; KeyMismatch when these keys do not open it. */
+  /**
+   * The header, authenticated; KeyMismatch when these keys do not open it. A copy: callers change
+   * it. The same sealed bytes as last time under the same keys are the same header, so every
+   * transaction of a run checks the header without opening it again (a compare of ~100 bytes).
+   */
   readHeader(keys: StoreKeys): Header {
     const row = this.statements.header.get() as {header: Buffer} | undefined
+    const known = this.lastHeader
+    if (row && known?.keys === keys && known.sealed.equals(row.header)) return copyHeader(known.header)
     const plain = row && openBlob(row.header, keys.seal, aad('rotor-store-v2', 'header', this.storeId))
     if (!plain) throw new KeyMismatch()
     const header = JSON.parse(plain.toString('utf8')) as Header
     if (header.store !== this.storeIdHex || header.format !== STORE_FORMAT) throw new KeyMismatch()
+    this.lastHeader = {keys, sealed: Buffer.from(row.header), header: copyHeader(header)}
     return header
   }
 
   writeHeader(keys: StoreKeys, header: Header): void {
-    this.statements.setHeader.run(sealBlob(padJson(JSON.stringify(header), 64), keys.seal, aad('rotor-store-v2', 'header', this.storeId)))
+    const sealed = sealBlob(padJson(JSON.stringify(header), 64), keys.seal, aad('rotor-store-v2', 'header', this.storeId))
+    this.statements.setHeader.run(sealed)
+    // Kept only for comparison: a rolled-back write leaves other bytes in the file, which miss.
+    this.lastHeader = {keys, sealed, header: copyHeader(header)}
   }
 
   rowId(keys: StoreKeys, path: string): Buffer {
@@ -372,6 +384,8 @@ export class StoreDb {
     }
   }
 }
+
+const copyHeader = (header: Header): Header => ({...header, ...(header.migratedFrom ? {migratedFrom: {...header.migratedFrom}} : {})})
 
 function configure(db: Database): void {
   // FULL: a commit is on disk (the WAL fsynced) when the call returns, as v1's fsynced rename was.
