@@ -42,7 +42,7 @@ const WAIT_REPORT_AFTER_MS = 1_000
 
 /** A busy store's commits take at most about 1/COMMIT_SHARE of the time (see scheduleCommit). */
 const COMMIT_SHARE = 20
-const MAX_COMMIT_WAIT_MS = 100
+const MAX_COMMIT_WAIT_MS = 50
 
 /** `<store file>.v1.bak`: where a migrated v1 store file is kept. */
 export const v1BackupFile = (file: string): string => `${file}.v1.bak`

@@ -132,6 +132,8 @@ export class StoreDb {
   private readonly statements: ReturnType<StoreDb['prepare']>
   /** A record's associated data up to its row id (the same for every row of this store). */
   private readonly recordAadPrefix: Buffer
+  private readonly selects = new Map<number, BetterSqlite3.Statement>()
+  private lastRowId?: {keys: StoreKeys; path: string; id: Buffer}
   /** The header last opened or written, its sealed bytes and the keys (see readHeader). */
   private lastHeader?: {keys: StoreKeys; sealed: Buffer; header: Header}
 
@@ -272,7 +274,12 @@ export class StoreDb {
   }
 
   rowId(keys: StoreKeys, path: string): Buffer {
-    return createHmac('sha256', keys.index).update(path, 'utf8').digest()
+    // A write reads, then writes the same path's rows: the last id is asked for again at once.
+    const last = this.lastRowId
+    if (last?.keys === keys && last.path === path) return last.id
+    const id = createHmac('sha256', keys.index).update(path, 'utf8').digest()
+    this.lastRowId = {keys, path, id}
+    return id
   }
 
   getSecret(keys: StoreKeys, path: string): SecretRecord | undefined {
@@ -291,7 +298,7 @@ export class StoreDb {
     const bodies = new Map<string, Buffer>()
     for (let start = 0; start < ids.length; start += SECRETS_PER_SELECT) {
       const batch = ids.slice(start, start + SECRETS_PER_SELECT)
-      const select = batch.length === SECRETS_PER_SELECT ? this.statements.getSecrets : this.db.prepare(selectSecrets(batch.length))
+      const select = batch.length === SECRETS_PER_SELECT ? this.statements.getSecrets : this.selectOf(batch.length)
       for (const [id, body] of select.raw().all(...batch) as Array<[Buffer, Buffer]>) bodies.set(id.toString('latin1'), body)
     }
     const records = new Map<string, SecretRecord | undefined | Error>()
@@ -304,6 +311,19 @@ export class StoreDb {
       }
     })
     return records
+  }
+
+  /**
+   * The SELECT for `count` ids: prepared once per count (a run's per-secret reads ask for one or
+   * two paths thousands of times; preparing cost more than the read).
+   */
+  private selectOf(count: number): BetterSqlite3.Statement {
+    let statement = this.selects.get(count)
+    if (!statement) {
+      statement = this.db.prepare(selectSecrets(count))
+      if (this.selects.size < 64) this.selects.set(count, statement)
+    }
+    return statement
   }
 
   putSecret(keys: StoreKeys, record: SecretRecord): void {
