@@ -167,6 +167,9 @@ function restoreFixture(n, config, work) {
     process.stderr.write(`  ${n}: fixture ${dir} was made from another config or store format; not used\n`)
     return false
   }
+  // The audit key in home/audit-keys is named after the log's path when the fixture was made:
+  // the first apply finds it there (the one the log verifies under) and copies it to the new
+  // path's name, as for any project moved to another folder (src/audit/key.ts).
   for (const part of ['.rotor', 'home']) cpSync(join(dir, part), join(work, part), {recursive: true})
   return true
 }

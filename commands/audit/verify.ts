@@ -1,6 +1,6 @@
 import {resolve} from 'node:path'
 import {Flags} from '@oclif/core'
-import {keySource, readAuditKey, verifyAuditLog} from '../../src/audit/index.js'
+import {keySource, locateAuditKey, verifyAuditLog} from '../../src/audit/index.js'
 import {parseExpectedHead, readStoreAnchors} from '../../src/audit/store-anchors.js'
 import {BaseCommand} from '../../src/cli/base-command.js'
 import {UsageError} from '../../src/errors/index.js'
@@ -38,10 +38,10 @@ export default class AuditVerify extends BaseCommand<typeof AuditVerify, AuditVe
     const file = this.flags.file ? resolve(this.flags.file) : config!.audit.path
     const fromStores = this.flags.anchors && config ? await readStoreAnchors(config, this.stores(config)) : {anchors: [], unreadable: []}
     const keyOptions = config?.audit.keyFile && !this.flags.file ? {keyFile: config.audit.keyFile} : {}
-    const key = await readAuditKey(file, keyOptions)
+    const key = await locateAuditKey(file, keyOptions)
     const result = await verifyAuditLog(file, {
       key: key?.key ?? null,
-      keySource: keySource(file, keyOptions),
+      keySource: key?.source ?? keySource(file, keyOptions),
       anchors: [...fromStores.anchors, ...(expected ? [expected] : [])],
     })
     for (const u of fromStores.unreadable) this.warn(`could not read the anchor of ${u}`)

@@ -132,6 +132,10 @@ export class StoreDb {
   private readonly statements: ReturnType<StoreDb['prepare']>
   /** A record's associated data up to its row id (the same for every row of this store). */
   private readonly recordAadPrefix: Buffer
+  private readonly selects = new Map<number, BetterSqlite3.Statement>()
+  private lastRowId?: {keys: StoreKeys; path: string; id: Buffer}
+  /** The header last opened or written, its sealed bytes and the keys (see readHeader). */
+  private lastHeader?: {keys: StoreKeys; sealed: Buffer; header: Header}
 
   private constructor(
     private readonly db: Database,
@@ -245,22 +249,37 @@ export class StoreDb {
     }
   }
 
-  /** The header, authenticated; KeyMismatch when these keys do not open it. */
+  /**
+   * The header, authenticated; KeyMismatch when these keys do not open it. A copy: callers change
+   * it. The same sealed bytes as last time under the same keys are the same header, so every
+   * transaction of a run checks the header without opening it again (a compare of ~100 bytes).
+   */
   readHeader(keys: StoreKeys): Header {
     const row = this.statements.header.get() as {header: Buffer} | undefined
+    const known = this.lastHeader
+    if (row && known?.keys === keys && known.sealed.equals(row.header)) return copyHeader(known.header)
     const plain = row && openBlob(row.header, keys.seal, aad('rotor-store-v2', 'header', this.storeId))
     if (!plain) throw new KeyMismatch()
     const header = JSON.parse(plain.toString('utf8')) as Header
     if (header.store !== this.storeIdHex || header.format !== STORE_FORMAT) throw new KeyMismatch()
+    this.lastHeader = {keys, sealed: Buffer.from(row.header), header: copyHeader(header)}
     return header
   }
 
   writeHeader(keys: StoreKeys, header: Header): void {
-    this.statements.setHeader.run(sealBlob(padJson(JSON.stringify(header), 64), keys.seal, aad('rotor-store-v2', 'header', this.storeId)))
+    const sealed = sealBlob(padJson(JSON.stringify(header), 64), keys.seal, aad('rotor-store-v2', 'header', this.storeId))
+    this.statements.setHeader.run(sealed)
+    // Kept only for comparison: a rolled-back write leaves other bytes in the file, which miss.
+    this.lastHeader = {keys, sealed, header: copyHeader(header)}
   }
 
   rowId(keys: StoreKeys, path: string): Buffer {
-    return createHmac('sha256', keys.index).update(path, 'utf8').digest()
+    // A write reads, then writes the same path's rows: the last id is asked for again at once.
+    const last = this.lastRowId
+    if (last?.keys === keys && last.path === path) return last.id
+    const id = createHmac('sha256', keys.index).update(path, 'utf8').digest()
+    this.lastRowId = {keys, path, id}
+    return id
   }
 
   getSecret(keys: StoreKeys, path: string): SecretRecord | undefined {
@@ -279,7 +298,7 @@ export class StoreDb {
     const bodies = new Map<string, Buffer>()
     for (let start = 0; start < ids.length; start += SECRETS_PER_SELECT) {
       const batch = ids.slice(start, start + SECRETS_PER_SELECT)
-      const select = batch.length === SECRETS_PER_SELECT ? this.statements.getSecrets : this.db.prepare(selectSecrets(batch.length))
+      const select = batch.length === SECRETS_PER_SELECT ? this.statements.getSecrets : this.selectOf(batch.length)
       for (const [id, body] of select.raw().all(...batch) as Array<[Buffer, Buffer]>) bodies.set(id.toString('latin1'), body)
     }
     const records = new Map<string, SecretRecord | undefined | Error>()
@@ -292,6 +311,19 @@ export class StoreDb {
       }
     })
     return records
+  }
+
+  /**
+   * The SELECT for `count` ids: prepared once per count (a run's per-secret reads ask for one or
+   * two paths thousands of times; preparing cost more than the read).
+   */
+  private selectOf(count: number): BetterSqlite3.Statement {
+    let statement = this.selects.get(count)
+    if (!statement) {
+      statement = this.db.prepare(selectSecrets(count))
+      if (this.selects.size < 64) this.selects.set(count, statement)
+    }
+    return statement
   }
 
   putSecret(keys: StoreKeys, record: SecretRecord): void {
@@ -372,6 +404,8 @@ export class StoreDb {
     }
   }
 }
+
+const copyHeader = (header: Header): Header => ({...header, ...(header.migratedFrom ? {migratedFrom: {...header.migratedFrom}} : {})})
 
 function configure(db: Database): void {
   // FULL: a commit is on disk (the WAL fsynced) when the call returns, as v1's fsynced rename was.

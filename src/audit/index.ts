@@ -1,7 +1,7 @@
 export * from './types.js'
 export * from './errors.js'
 export {GENESIS_HASH, MAX_FIELD_LENGTH, ENTRY_KEYS, hashLine, macFor, redactUrlCredentials, scrub, serializeEntry} from './entry.js'
-export {AuditLog, DEFAULT_LOCK_TIMEOUT_MS, TAIL_READ_BYTES, anchorProblem} from './log.js'
+export {AuditLog, DEFAULT_LOCK_TIMEOUT_MS, TAIL_READ_BYTES, anchorProblem, locateAuditKey} from './log.js'
 export {verifyAuditLog, type VerifyOptions} from './verify.js'
 export {createAuditKey, defaultKeyFile, keyIdOf, keySource, readAuditKey, type AuditKey} from './key.js'
 export {ANCHOR_META, anchorIsFor, anchorMeta, readAnchor} from './anchor.js'

@@ -5,9 +5,11 @@
  * 2. `ROTOR_AUDIT_KEY_FILE`, else the `keyFile` option (`audit.keyFile` in rotor.yaml): a file holding it;
  * 3. `<rotorUserDir()>/audit-keys/<first 16 hex of SHA-256 of the log's absolute path>.key`, created
  *    (mode 0600, 32 random bytes, base64) the first time a log is written, which is said once on stderr.
+ *    A log moved to another path (a project folder moved or renamed) finds its key among the other
+ *    key files there (the one its last entry verifies under), and the key is copied to the new name.
  */
 import {createHash, createHmac, randomBytes} from 'node:crypto'
-import {mkdir, open, readFile} from 'node:fs/promises'
+import {mkdir, open, readdir, readFile} from 'node:fs/promises'
 import {dirname, join, resolve} from 'node:path'
 import {rotorUserDir} from '../util/user-dir.js'
 import {AuditError} from './errors.js'
@@ -60,7 +62,44 @@ export async function readAuditKey(logPath: string, opts: KeyOptions = {}): Prom
 }
 
 /** Creates the key file (0600) for `logPath` unless one exists; returns the key and whether it was created. */
-export async function createAuditKey(logPath: string, opts: KeyOptions = {}): Promise<AuditKey & {created: boolean}> {
+export function createAuditKey(logPath: string, opts: KeyOptions = {}): Promise<AuditKey & {created: boolean}> {
+  return writeKeyFile(logPath, Buffer.from(randomBytes(32).toString('base64'), 'utf8'), opts)
+}
+
+/**
+ * The key of a log that was moved (with its project, or its folder renamed): the default key
+ * file is named after the log's absolute path, so the new path has none. Among this user's other
+ * default key files, the one under which `verifies` holds (the HMAC of the log's last entry). Only
+ * where the default key file is used (no ROTOR_AUDIT_KEY, ROTOR_AUDIT_KEY_FILE or keyFile).
+ */
+export async function findMovedAuditKey(logPath: string, verifies: (key: Buffer) => boolean, opts: KeyOptions = {}): Promise<AuditKey | undefined> {
+  const env = opts.env ?? process.env
+  if (env.ROTOR_AUDIT_KEY || env.ROTOR_AUDIT_KEY_FILE || opts.keyFile) return undefined
+  const own = defaultKeyFile(logPath, env)
+  const dir = dirname(own)
+  let names: string[]
+  try {
+    names = await readdir(dir)
+  } catch {
+    return undefined
+  }
+  for (const name of names.filter((n) => n.endsWith('.key')).sort()) {
+    const file = join(dir, name)
+    if (file === own) continue
+    const text = await readFile(file, 'utf8').catch(() => undefined)
+    const key = text === undefined ? undefined : Buffer.from(text.trim(), 'utf8')
+    if (key && key.length >= MIN_AUDIT_KEY_LENGTH && verifies(key)) return {key, source: file}
+  }
+  return undefined
+}
+
+/** Copies a moved log's key (findMovedAuditKey) to its new path's key file; the old file stays (its log may be a copy). */
+export function adoptAuditKey(logPath: string, found: AuditKey, opts: KeyOptions = {}): Promise<AuditKey & {created: boolean}> {
+  return writeKeyFile(logPath, found.key, opts)
+}
+
+/** Writes `key` as the key file of `logPath` (0600, fsynced) unless one exists, which is then read. */
+async function writeKeyFile(logPath: string, key: Buffer, opts: KeyOptions): Promise<AuditKey & {created: boolean}> {
   const file = keySource(logPath, opts)
   await mkdir(dirname(file), {recursive: true, mode: 0o700})
   let fh
@@ -70,14 +109,13 @@ export async function createAuditKey(logPath: string, opts: KeyOptions = {}): Pr
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return {...(await readAuditKey(logPath, opts))!, created: false}
     throw new AuditError(`cannot create the audit key ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
   }
-  const text = randomBytes(32).toString('base64')
   try {
-    await fh.writeFile(`${text}\n`)
+    await fh.writeFile(`${key.toString('utf8')}\n`)
     await fh.sync()
   } finally {
     await fh.close()
   }
-  return {key: Buffer.from(text, 'utf8'), source: file, created: true}
+  return {key, source: file, created: true}
 }
 
 function checkKey(key: Buffer, source: string): Buffer {

@@ -16,8 +16,8 @@ import {
   requireString,
   serializeEntry,
 } from './entry.js'
-import {createAuditKey, keyIdOf, keySource, readAuditKey} from './key.js'
-import {sharedLogIndex} from './read.js'
+import {adoptAuditKey, type AuditKey, createAuditKey, findMovedAuditKey, keyIdOf, keySource, type KeyOptions, readAuditKey} from './key.js'
+import {hashesOf, sharedLogIndex} from './read.js'
 import type {Anchor, AuditEntry, AuditInput, AuditLogOptions} from './types.js'
 
 /** How long an append waits for `<path>.lock` by default. */
@@ -119,11 +119,16 @@ export class AuditLog {
    * cut or replaced: the run must stop before it writes a new history over it.
    */
   async anchorProblem(anchor: Anchor): Promise<string | undefined> {
-    const index = sharedLogIndex(this.path)
-    const hash = await index.hashAt(anchor.seq)
+    return (await this.anchorProblems([anchor]))[0]
+  }
+
+  /** anchorProblem for many anchors (a run's), in one pass over the log (see hashesOf). */
+  async anchorProblems(anchors: readonly Anchor[]): Promise<Array<string | undefined>> {
     // The log as read now, not as it was when this run opened it: another run may have appended
     // since (its anchor names a later entry), which is not a cut tail.
-    return anchorProblem(anchor, await index.lastSeq(), hash)
+    const lastSeq = await sharedLogIndex(this.path).lastSeq()
+    const hashes = await hashesOf(this.path, new Set(anchors.map((a) => a.seq)))
+    return anchors.map((anchor) => anchorProblem(anchor, lastSeq, hashes.get(anchor.seq)))
   }
 
   /**
@@ -373,7 +378,16 @@ async function openKey(path: string, tail: Tail, opts: AuditLogOptions): Promise
     }
     return existing.key
   }
-  if (tail.last?.mac) {
+  const last = tail.last
+  if (last?.mac) {
+    // Moved with its project: the key file is named after the old path.
+    const moved = await findMovedAuditKey(path, (key) => macFor(last, key) === last.mac, keyOpts)
+    if (moved) {
+      const adopted = await adoptAuditKey(path, moved, keyOpts)
+      const note = opts.note ?? ((message: string) => process.stderr.write(`${message}\n`))
+      note(`Found the audit key of ${path} in ${moved.source} (the log was moved, or its folder renamed) and copied it to ${adopted.source}, the key file of its new path; back it up with the other.`)
+      return adopted.key
+    }
     throw new AuditError(`audit log ${path} is keyed, but its audit key ${keySource(path, keyOpts)} is missing`, {
       hint: 'restore the key (ROTOR_AUDIT_KEY, ROTOR_AUDIT_KEY_FILE or the file under the rotor user directory); a new key would not verify the log',
     })
@@ -384,4 +398,26 @@ async function openKey(path: string, tail: Tail, opts: AuditLogOptions): Promise
     note(`Created audit key ${created.source} for ${path}: keep it apart from the log and back it up; \`rotor audit verify\` needs it.`)
   }
   return created.key
+}
+
+/**
+ * The key of the log at `path` for reading it (`audit verify`): as AuditLog.open finds it,
+ * including the key of a log moved to another path, without copying anything.
+ */
+export async function locateAuditKey(path: string, opts: KeyOptions = {}): Promise<AuditKey | undefined> {
+  const found = await readAuditKey(path, opts)
+  if (found) return found
+  let last: AuditEntry | undefined
+  try {
+    const fh = await open(path, 'r')
+    try {
+      last = (await readTail(fh, path)).last
+    } finally {
+      await fh.close()
+    }
+  } catch {
+    return undefined // no log, or a damaged end: verify says what is wrong with it
+  }
+  const mac = last?.mac
+  return mac ? findMovedAuditKey(path, (key) => macFor(last!, key) === mac, opts) : undefined
 }

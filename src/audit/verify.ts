@@ -1,8 +1,8 @@
 import {open} from 'node:fs/promises'
 import type {AuditEntry} from './types.js'
 import {GENESIS_HASH, hashLine, macFor, parseEntry, serializeEntry} from './entry.js'
-import {anchorProblem} from './log.js'
-import {keyIdOf, keySource, readAuditKey} from './key.js'
+import {anchorProblem, locateAuditKey} from './log.js'
+import {keyIdOf, keySource} from './key.js'
 import {anchorIsFor} from './anchor.js'
 import type {Anchor, AnchorCheck, AuditProblem, AuditVerifyResult} from './types.js'
 
@@ -64,8 +64,8 @@ export async function verifyAuditLog(path: string, options: VerifyOptions = {}):
   }
 
   if (options.key === undefined) {
-    const found = await readAuditKey(path)
-    options = {...options, key: found?.key ?? null, keySource: options.keySource ?? keySource(path)}
+    const found = await locateAuditKey(path)
+    options = {...options, key: found?.key ?? null, keySource: options.keySource ?? found?.source ?? keySource(path)}
   }
   // Anchors another log wrote (another runner's) are listed, not checked against this one.
   const keyId = options.key ? keyIdOf(options.key) : undefined

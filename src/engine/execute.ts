@@ -6,11 +6,12 @@
  * was printed: two runners that planned the same rotation carry it out once. A failure stops the
  * rest of that secret's actions, is reported, and the other secrets go on.
  */
-import {AuditError, anchorIsFor, type AuditLog, readAnchor} from '../audit/index.js'
+import {type Anchor, AuditError, anchorIsFor, type AuditLog, readAnchor} from '../audit/index.js'
 import type {RotorConfig, SecretConfig} from '../config/types.js'
 import type {Notifier} from '../notify/index.js'
 import type {Action, Inventory, Plan, PlanOptions} from '../plan/types.js'
 import {mapLimit} from '../util/pool.js'
+import {TickIndex} from '../schedule/ticks.js'
 import type {Verifier} from '../verify/index.js'
 import {DEFAULT_LEASE, type LeaseSettings} from './lease.js'
 import {runSecret} from './secret-run.js'
@@ -23,6 +24,22 @@ import type {ValueReader} from './values.js'
  * and a file store's commit (group commit): the syncs, not the CPU, bound a run on local stores.
  */
 export const DEFAULT_CONCURRENCY = 64
+
+/**
+ * A run whose stores all take many calls at once (local file stores: 256) works on twice as many
+ * secrets as its most limited store takes calls: a rotation mostly waits (the lease's settle
+ * pause, audit syncs, commits), and the more secrets share each sync and commit, the fewer there are.
+ */
+async function defaultConcurrency(plan: Plan, options: EngineOptions): Promise<number> {
+  // A stand-in StoreSet (tests) may not say.
+  if (typeof options.stores.concurrencyOf !== 'function') return DEFAULT_CONCURRENCY
+  const names = new Set<string>()
+  const secrets = new Set(plan.actions.map((a) => a.secret))
+  for (const secret of options.config.secrets) if (secrets.has(secret.name)) for (const t of secret.targets) names.add(t.store)
+  let least = Infinity
+  for (const name of names) least = Math.min(least, await options.stores.concurrencyOf(name))
+  return Number.isFinite(least) ? Math.max(DEFAULT_CONCURRENCY, 2 * least) : DEFAULT_CONCURRENCY
+}
 
 export type ActionOutcome = 'ok' | 'failed' | 'skipped'
 
@@ -51,7 +68,7 @@ export interface EngineOptions {
    * to run over a log that lost what the anchors record, with `openIntents` it resolves a crashed
    * run's open intents.
    */
-  audit: Pick<AuditLog, 'append'> & {runId?: string} & Partial<Pick<AuditLog, 'lastSeq' | 'head' | 'keyId' | 'anchorProblem' | 'openIntents'>>
+  audit: Pick<AuditLog, 'append'> & {runId?: string} & Partial<Pick<AuditLog, 'lastSeq' | 'head' | 'keyId' | 'anchorProblem' | 'anchorProblems' | 'openIntents'>>
   now: () => Date
   concurrency?: number
   /** The options the plan was made with; the engine plans each secret again under its lease. */
@@ -80,11 +97,13 @@ export async function execute(plan: Plan, options: EngineOptions): Promise<RunRe
   await checkAnchors([...bySecret.keys()], options)
   const secrets = new Map(options.config.secrets.map((s) => [s.name, s]))
   const lease = {...DEFAULT_LEASE, ...options.lease}
+  // One index of cron ticks for every secret planned again under its lease (valid at any `now`).
+  const ticks = new TickIndex(options.now())
   // After SIGINT/SIGTERM (the StoreSet's signal) no new secret starts; see src/cli/interrupt.ts.
   const perSecret = await mapLimit(
     [...bySecret],
-    options.concurrency ?? DEFAULT_CONCURRENCY,
-    ([name, actions]) => runSecret(secrets.get(name)!, actions, {...options, lease}),
+    options.concurrency ?? (await defaultConcurrency(plan, options)),
+    ([name, actions]) => runSecret(secrets.get(name)!, actions, {...options, lease, ticks}),
     options.stores.signal,
   )
   const results = perSecret.flat()
@@ -97,16 +116,18 @@ export async function execute(plan: Plan, options: EngineOptions): Promise<RunRe
  * A deleted, emptied, cut or replaced log fails the run here instead of a fresh history starting.
  */
 async function checkAnchors(names: string[], options: EngineOptions): Promise<void> {
-  if (!options.audit.anchorProblem) return
-  const problems: string[] = []
+  const {audit} = options
+  if (!audit.anchorProblem && !audit.anchorProblems) return
+  const anchors: Anchor[] = []
   for (const name of names) {
     const primary = options.inventory.get(name)?.[0]
     const anchor = readAnchor(primary?.snapshot?.meta, `${name} (${primary?.target.store}:${primary?.target.path})`)
     // Another runner's log anchored it last: that log, not this one, must hold the entry.
-    if (!anchor || !anchorIsFor(anchor, options.audit.keyId)) continue
-    const problem = await options.audit.anchorProblem(anchor)
-    if (problem) problems.push(problem)
+    if (anchor && anchorIsFor(anchor, audit.keyId)) anchors.push(anchor)
   }
+  // All at once where the log can (one pass over it), else one by one.
+  const found = audit.anchorProblems ? await audit.anchorProblems(anchors) : await Promise.all(anchors.map((a) => audit.anchorProblem!(a)))
+  const problems = found.filter((p): p is string => p !== undefined)
   if (problems.length > 0) {
     throw new AuditError(problems.join('\n'), {
       hint: 'restore the audit log from a backup, or find out who changed it; `rotor audit verify` lists every anchor. rotor will not start a new history over it',

@@ -6,6 +6,7 @@ import {hostname} from 'node:os'
 import type {SecretConfig} from '../config/types.js'
 import {isRotorError} from '../errors/index.js'
 import {plan as makePlan} from '../plan/planner.js'
+import type {TickIndex} from '../schedule/ticks.js'
 import {type Action, type Inventory, refText} from '../plan/types.js'
 import {sleep} from '../util/sleep.js'
 import {isVerifyError} from '../verify/index.js'
@@ -23,7 +24,7 @@ import {anchorMeta} from '../audit/anchor.js'
 import {isAuditError} from '../audit/errors.js'
 import {resolveOpenIntents} from '../audit/resolve.js'
 
-type Options = EngineOptions & {lease: LeaseSettings}
+type Options = EngineOptions & {lease: LeaseSettings; ticks?: TickIndex}
 
 /** Retirements and promotion records name exact versions and are idempotent: no lease needed. */
 const needsLease = (actions: Action[]) => actions.some((a) => a.kind !== 'retire' && a.kind !== 'record-promotion')
@@ -94,7 +95,7 @@ export async function runSecret(secret: SecretConfig, planned: Action[], options
     // Only this secret's part of the config: the planner walks every secret it is given.
     const fresh = options.replan
       ? await options.replan(secret, inventory)
-      : makePlan({...options.config, secrets: [secret]}, inventory, options.now(), options.planOptions)
+      : makePlan({...options.config, secrets: [secret]}, inventory, options.now(), options.planOptions, options.ticks)
     if (fresh.actions.length === 0) {
       const why = fresh.blocked[0]?.reason ?? fresh.deferred?.[0]?.reason ?? 'nothing left to do: another run did it already'
       return skipAll(secret, planned, why, options)

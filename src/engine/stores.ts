@@ -1,10 +1,10 @@
 import {AsyncLocalStorage} from 'node:async_hooks'
 import {resolve} from 'node:path'
-import {LOCAL_QUOTAS, withLimits} from '../../providers/limits.js'
+import {LOCAL_QUOTAS, type Quotas, withLimits} from '../../providers/limits.js'
 import {withRetries} from '../../providers/retrying.js'
 import {ISSUER_CALLS, withIssuerRetries} from '../../providers/issuers/retrying.js'
 import {hasRuntime, runtimes} from '../../providers/runtimes.js'
-import type {ProviderContext, StoreClient} from '../../providers/types.js'
+import type {ProviderContext, ProviderRuntime, StoreClient} from '../../providers/types.js'
 import type {RotorConfig, SecretConfig} from '../config/types.js'
 import type {IssuerClient} from '../../providers/issuers/types.js'
 import {fromFsError, UsageError} from '../errors/index.js'
@@ -91,6 +91,17 @@ export class StoreSet {
     return typeof path === 'string' ? resolve(this.context.baseDir ?? '.', path) : undefined
   }
 
+  /**
+   * How many calls store `name` takes at once (its runtime's quotas; LOCAL_QUOTAS for an unknown
+   * store). Loads the kind's runtime part only, not its SDK, and opens nothing.
+   */
+  async concurrencyOf(name: string): Promise<number> {
+    const store = this.config.stores[name]
+    if (!store || !hasRuntime(store.type)) return LOCAL_QUOTAS.concurrency
+    const runtime = await runtimes[store.type]()
+    return quotasOf(runtime, store.settings).concurrency
+  }
+
   private async createRaw(name: string): Promise<StoreClient> {
     const store = this.config.stores[name]
     if (!store) throw new UsageError(`unknown store "${name}"`)
@@ -98,12 +109,15 @@ export class StoreSet {
     // Only this kind's runtime part: its SDK loads in create(), and no settings schema at all.
     const runtime = await runtimes[store.type]()
     const client = await runtime.create(name, store.settings, this.context)
-    const quotas = typeof runtime.quotas === 'function' ? runtime.quotas(store.settings) : (runtime.quotas ?? LOCAL_QUOTAS)
+    const quotas = quotasOf(runtime, store.settings)
     // Innermost, so a call waiting for its quota or for a retry also stops once interrupted.
     const guarded = guard(name, client, this.signal, (error) => this.pathOf(name, error))
     return withRetries(withLimits(guarded, quotas), this.retry?.policy, this.retry?.hooks)
   }
 }
+
+const quotasOf = (runtime: ProviderRuntime<unknown>, settings: unknown): Quotas =>
+  typeof runtime.quotas === 'function' ? runtime.quotas(settings) : (runtime.quotas ?? LOCAL_QUOTAS)
 
 const finishingScope = new AsyncLocalStorage<true>()
 

@@ -23,9 +23,12 @@ interface Sink {
   deferred: Deferral[]
 }
 
-export function plan(config: RotorConfig, inventory: Inventory, now: Date, options: PlanOptions = {}): Plan {
+/**
+ * `ticks`: an index of cron ticks to reuse across plans (the engine plans each secret again under
+ * its lease); an index answers correctly at any `now`, its own `now` only places its window.
+ */
+export function plan(config: RotorConfig, inventory: Inventory, now: Date, options: PlanOptions = {}, ticks = new TickIndex(now)): Plan {
   const sink: Sink = {actions: [], blocked: [], deferred: []}
-  const ticks = new TickIndex(now)
   for (const secret of config.secrets) {
     const observations = inventory.get(secret.name)
     if (!observations) continue

@@ -32,20 +32,19 @@ export async function observeAndPlan(
   at: Date,
   options: PlanOptions = {},
   onRead?: (targets: number) => void,
-  forChanges = false,
 ): Promise<Observed> {
-  const [inventory, planOptions] = await Promise.all([readInventory(secrets, stores, undefined, onRead), withHistory(config, options, forChanges)])
+  const [inventory, planOptions] = await Promise.all([readInventory(secrets, stores, undefined, onRead), withHistory(config, options)])
   return {secrets, inventory, plan: makePlan(config, inventory, at, planOptions), planOptions}
 }
 
 /**
  * The options plus the secrets the audit log knows (one read per run, reused by the engine's
- * replans). `forChanges`: the run may change stores, so the engine will check anchors against the
- * log's hashes; the same pass collects them.
+ * replans). The engine checks a run's anchors in a pass of its own that hashes only the lines
+ * they name (AuditLog.anchorProblems), so no hash of every entry is kept here.
  */
-export async function withHistory(config: RotorConfig, options: PlanOptions, forChanges = false): Promise<PlanOptions> {
+export async function withHistory(config: RotorConfig, options: PlanOptions): Promise<PlanOptions> {
   if (options.history) return options
-  return {...options, history: await readHistory(config.audit.path, {hashes: forChanges})}
+  return {...options, history: await readHistory(config.audit.path)}
 }
 
 export interface ApplyOptions {
@@ -88,7 +87,7 @@ export async function applyChanges(options: ApplyOptions): Promise<ApplyResult> 
     runLockPath(options.config),
     async () => {
       for (const event of lockEvents) await options.audit.append({secret: '*', action: 'run-lock', reason: event, outcome: 'ok'})
-      const {inventory, plan, planOptions} = await observeAndPlan(options.config, options.secrets, options.stores, options.now(), options.planOptions, options.onRead, true)
+      const {inventory, plan, planOptions} = await observeAndPlan(options.config, options.secrets, options.stores, options.now(), options.planOptions, options.onRead)
       options.onPlanned?.(plan)
       const notifier = new Notifier(options.config.notify ?? [], {env: options.env, warn: options.warn ?? warnOnStderr, audit: options.audit})
       if (plan.actions.length === 0) {

@@ -1,5 +1,5 @@
 import {createHash} from 'node:crypto'
-import {readFile, stat, writeFile} from 'node:fs/promises'
+import {mkdir, readFile, rename, stat, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {
@@ -13,6 +13,7 @@ import {
   verifyAuditLog,
 } from '../../../src/audit/index.js'
 import {resolveIntent} from '../../../src/audit/resolve.js'
+import {hashesOf, LogIndex} from '../../../src/audit/read.js'
 import {registerSecret, resetRedactor} from '../../../src/redact/index.js'
 import type {SecretSnapshot} from '../../../providers/types.js'
 import {makeTempDir, readLines, unkeyed, writeLines} from './helpers.js'
@@ -99,6 +100,34 @@ describe('the keyed chain', () => {
     await expect(AuditLog.open(path, {env})).rejects.toThrow(/is keyed, but its audit key .* is missing/)
     await expect(AuditLog.open(path, {env: {ROTOR_AUDIT_KEY: OTHER}})).rejects.toThrow(/does not verify under the audit key ROTOR_AUDIT_KEY/)
     await expect(AuditLog.open(path, {env: {ROTOR_AUDIT_KEY: 'short'}})).rejects.toThrow(AuditError)
+  })
+})
+
+describe('a log moved to another path', () => {
+  it('finds its key among the key files of the old paths and copies it to the new name', async () => {
+    await write(2)
+    const oldKey = defaultKeyFile(path, env)
+    const moved = join(dir, 'moved', 'audit.log')
+    await mkdir(join(dir, 'moved'))
+    await rename(path, moved)
+    // Another log's key, which does not verify this one, is passed over.
+    await writeFile(join(dir, 'home', 'audit-keys', '0000000000000000.key'), `${OTHER}\n`, {mode: 0o600})
+    const notes: string[] = []
+    const log = await AuditLog.open(moved, {env, note: (m) => notes.push(m)})
+    await log.append({secret: 's', target: 'file:s', action: 'stage', rotationId: 'rot-moved', outcome: 'ok'})
+    await log.close()
+    expect(notes).toEqual([expect.stringContaining(`in ${oldKey}`)])
+    expect(await readFile(defaultKeyFile(moved, env), 'utf8')).toBe(await readFile(oldKey, 'utf8'))
+    if (process.platform !== 'win32') expect((await stat(defaultKeyFile(moved, env))).mode & 0o777).toBe(0o600)
+    expect(await verifyAuditLog(moved, {key: Buffer.from((await readFile(oldKey, 'utf8')).trim())})).toMatchObject({ok: true, entries: 3, keyed: 3})
+  })
+
+  it('still refuses a keyed log when no key file verifies it', async () => {
+    await write(1)
+    await writeFile(defaultKeyFile(path, env), `${OTHER}\n`)
+    const moved = join(dir, 'other.log')
+    await rename(path, moved)
+    await expect(AuditLog.open(moved, {env})).rejects.toThrow(/is keyed, but its audit key .* is missing/)
   })
 })
 
@@ -207,5 +236,37 @@ describe('resolving an intent a crashed run left open', () => {
     const retired = resolveIntent({...intent, action: 'retire', versionIds: ['1'], rotationId: 'rot-1'}, snapshot([v('2', 'current', 'rot-2'), v('1', 'retired', 'rot-1', false)]))
     expect(retired).toMatchObject({outcome: 'ok', versionIds: ['1'], rotationId: 'rot-1'})
     expect(resolveIntent({...intent, action: 'something-new'}, snapshot([]))).toBeUndefined()
+  })
+})
+
+describe('anchors of a whole run, in one pass', () => {
+  it('hashesOf gives the hash LogIndex.hashAt gives, also for a line whose keys are not in rotor order', async () => {
+    await write(5, {env: {ROTOR_AUDIT_KEY: KEY}})
+    const lines = await readLines(path)
+    // Entry 3 written by hand with `seq` not first: its seq is found by parsing the line.
+    const third = JSON.parse(lines[2]) as Record<string, unknown>
+    const {seq, ...rest} = third
+    lines[2] = JSON.stringify({...rest, seq})
+    await writeLines(path, lines)
+    const index = new LogIndex(path)
+    const wanted = new Set([1, 3, 5, 9])
+    const hashes = await hashesOf(path, wanted)
+    for (const n of wanted) expect(hashes.get(n)).toBe(await index.hashAt(n))
+    expect(hashes.get(3)).toBe(sha256(lines[2]))
+    expect(hashes.has(9)).toBe(false)
+  })
+
+  it('anchorProblems judges each anchor as anchorProblem does', async () => {
+    const log = await write(3, {env: {ROTOR_AUDIT_KEY: KEY}})
+    const ok = {source: 'a', seq: 3, head: log.head}
+    const wrong = {source: 'b', seq: 2, head: 'e'.repeat(64)}
+    const beyond = {source: 'c', seq: 7, head: log.head}
+    const opened = await AuditLog.open(path, {env: {ROTOR_AUDIT_KEY: KEY}})
+    const problems = await opened.anchorProblems([ok, wrong, beyond])
+    expect(problems[0]).toBeUndefined()
+    expect(problems[1]).toMatch(/rebuilt or the log replaced/)
+    expect(problems[2]).toMatch(/tail was cut/)
+    expect(await Promise.all([ok, wrong, beyond].map((a) => opened.anchorProblem(a)))).toEqual(problems)
+    await opened.close()
   })
 })
