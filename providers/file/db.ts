@@ -270,28 +270,53 @@ export class StoreDb {
   }
 
   /**
-   * The records of many paths, in the caller's transaction: the rows fetched by their keyed ids,
-   * SECRETS_PER_SELECT ids a statement. Each path gets what getSecret would give it: its record,
-   * undefined when there is none, or the error getSecret would throw (that path's alone).
+   * The records of many paths, in the caller's transaction (see eachSecret). Each path gets what
+   * getSecret would give it: its record, undefined when there is none, or the error getSecret
+   * would throw (that path's alone).
    */
   getSecrets(keys: StoreKeys, paths: readonly string[]): Map<string, SecretRecord | undefined | Error> {
-    const ids = paths.map((path) => this.rowId(keys, path))
-    const bodies = new Map<string, Buffer>()
-    for (let start = 0; start < ids.length; start += SECRETS_PER_SELECT) {
-      const batch = ids.slice(start, start + SECRETS_PER_SELECT)
-      const select = batch.length === SECRETS_PER_SELECT ? this.statements.getSecrets : this.db.prepare(selectSecrets(batch.length))
-      for (const [id, body] of select.raw().all(...batch) as Array<[Buffer, Buffer]>) bodies.set(id.toString('latin1'), body)
-    }
     const records = new Map<string, SecretRecord | undefined | Error>()
-    paths.forEach((path, i) => {
-      const body = bodies.get(ids[i].toString('latin1'))
-      try {
-        records.set(path, body ? this.recordOf(keys, path, ids[i], body) : undefined)
-      } catch (error) {
-        records.set(path, error as Error)
-      }
-    })
+    this.eachSecret(keys, paths, (path, record) => records.set(path, record))
     return records
+  }
+
+  /**
+   * Hands each path's record to `each` (as getSecrets would give it), in the caller's transaction,
+   * SECRETS_PER_SELECT rows at a time: a batch's row buffers and plaintexts are garbage before the
+   * next is read, so a fleet's read never holds all of them. The keyed row ids are asked for in
+   * key order (a walk along the table's B-tree rather than a jump per row). Every record is
+   * authenticated (GCM, associated data naming the store and the row) and checked to be its path's;
+   * values are not touched. `paths` must not repeat a path.
+   */
+  eachSecret(keys: StoreKeys, paths: readonly string[], each: (path: string, record: SecretRecord | undefined | Error) => void): void {
+    const ids = paths.map((path) => this.rowId(keys, path))
+    // Key order by the ids' first 4 bytes (uniform HMAC output: ties are rare and harmless).
+    const prefixes = new Uint32Array(ids.length)
+    ids.forEach((id, i) => (prefixes[i] = id.readUInt32BE(0)))
+    const order = Uint32Array.from(ids.keys()).sort((a, b) => prefixes[a] - prefixes[b])
+    const wanted = new Map<string, number>()
+    for (let start = 0; start < order.length; start += SECRETS_PER_SELECT) {
+      const batch = order.subarray(start, start + SECRETS_PER_SELECT)
+      const select = batch.length === SECRETS_PER_SELECT ? this.statements.getSecrets : this.db.prepare(selectSecrets(batch.length))
+      wanted.clear()
+      const args = Array.from(batch, (i) => {
+        wanted.set(ids[i].toString('latin1'), i)
+        return ids[i]
+      })
+      for (const [id, body] of select.raw().all(...args) as Array<[Buffer, Buffer]>) {
+        const i = wanted.get(id.toString('latin1'))
+        if (i === undefined) continue
+        wanted.delete(id.toString('latin1'))
+        let record: SecretRecord | Error
+        try {
+          record = this.recordOf(keys, paths[i], id, body)
+        } catch (error) {
+          record = error as Error
+        }
+        each(paths[i], record)
+      }
+      for (const i of wanted.values()) each(paths[i], undefined)
+    }
   }
 
   putSecret(keys: StoreKeys, record: SecretRecord): void {
