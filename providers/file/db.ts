@@ -122,6 +122,8 @@ const MMAP_BYTES = 1 << 30
 
 /** Row ids one SELECT of getSecrets asks for (SQLite allows 32,766 parameters a statement). */
 const SECRETS_PER_SELECT = 500
+/** A bulk read of at least this many paths may scan the table instead (eachSecret). */
+const SCAN_FROM = 64
 const selectSecrets = (count: number): string => `SELECT id, body FROM secrets WHERE id IN (${Array.from({length: count}, () => '?').join(', ')})`
 
 const aad = (...parts: Array<string | Buffer>): Buffer =>
@@ -281,14 +283,28 @@ export class StoreDb {
   }
 
   /**
-   * Hands each path's record to `each` (as getSecrets would give it), in the caller's transaction,
-   * SECRETS_PER_SELECT rows at a time: a batch's row buffers and plaintexts are garbage before the
-   * next is read, so a fleet's read never holds all of them. The keyed row ids are asked for in
-   * key order (a walk along the table's B-tree rather than a jump per row). Every record is
-   * authenticated (GCM, associated data naming the store and the row) and checked to be its path's;
-   * values are not touched. `paths` must not repeat a path.
+   * Hands each path's record to `each` (as getSecrets would give it), in the caller's transaction.
+   * `paths` must not repeat a path. Every record is authenticated (GCM, its associated data naming
+   * the store and the row) and is its path's; values are not touched.
+   *
+   * When the store holds at most twice as many rows as there are paths (a run over the fleet), it
+   * reads the whole table once (scanSecrets): no keyed hash per path and no lookup per row. Else
+   * it looks the rows up by keyed id (lookupSecrets). Either way the cost grows with the number
+   * of paths, not with the store: counting stops at 2 x paths + 1 rows.
    */
   eachSecret(keys: StoreKeys, paths: readonly string[], each: (path: string, record: SecretRecord | undefined | Error) => void): void {
+    const limit = 2 * paths.length + 1
+    const scan = paths.length >= SCAN_FROM && (this.statements.countUpTo.get(limit) as number) < limit
+    if (scan) this.scanSecrets(keys, paths, each)
+    else this.lookupSecrets(keys, paths, each)
+  }
+
+  /**
+   * Rows by keyed id, SECRETS_PER_SELECT a statement, asked for in key order (a walk along the
+   * table's B-tree rather than a jump per row): a batch's row buffers and plaintexts are garbage
+   * before the next is read, so a big read never holds all of them.
+   */
+  private lookupSecrets(keys: StoreKeys, paths: readonly string[], each: (path: string, record: SecretRecord | undefined | Error) => void): void {
     const ids = paths.map((path) => this.rowId(keys, path))
     // Key order by the ids' first 4 bytes (uniform HMAC output: ties are rare and harmless).
     const prefixes = new Uint32Array(ids.length)
@@ -317,6 +333,37 @@ export class StoreDb {
       }
       for (const i of wanted.values()) each(paths[i], undefined)
     }
+  }
+
+  /**
+   * One pass over every row: each record is opened (its associated data names its row) and
+   * matched to a wanted path by the path inside it. A record that authenticates at a row was
+   * sealed there by a holder of the key, who puts a path's record only at the keyed hash of that
+   * path. Every path the scan leaves open (not found: a new secret, or a row that does not
+   * authenticate) or names twice is then looked up by keyed id, so it gets exactly a lookup's
+   * answer, its error included.
+   */
+  private scanSecrets(keys: StoreKeys, paths: readonly string[], each: (path: string, record: SecretRecord | undefined | Error) => void): void {
+    const found = new Map<string, SecretRecord | undefined>()
+    for (const path of paths) found.set(path, undefined)
+    const twice = new Set<string>()
+    for (const [id, body] of this.statements.scanSecrets.iterate() as Iterable<[Buffer, Buffer]>) {
+      let record: SecretRecord
+      try {
+        record = this.openRecord(keys, id, body)
+      } catch {
+        continue // its path, if wanted, is not found here and is looked up below
+      }
+      if (!found.has(record.path)) continue
+      if (found.get(record.path) !== undefined) twice.add(record.path)
+      found.set(record.path, record)
+    }
+    const open: string[] = []
+    for (const [path, record] of found) {
+      if (record === undefined || twice.has(path)) open.push(path)
+      else each(path, record)
+    }
+    if (open.length > 0) this.lookupSecrets(keys, open, each)
   }
 
   putSecret(keys: StoreKeys, record: SecretRecord): void {
@@ -391,6 +438,8 @@ export class StoreDb {
       getSecrets: db.prepare(selectSecrets(SECRETS_PER_SELECT)),
       putSecret: db.prepare('INSERT INTO secrets (id, body) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body'),
       allSecrets: db.prepare('SELECT id, body FROM secrets'),
+      scanSecrets: db.prepare('SELECT id, body FROM secrets').raw(),
+      countUpTo: db.prepare('SELECT count(*) FROM (SELECT 1 FROM secrets LIMIT ?)').pluck(),
       getValue: db.prepare('SELECT body FROM secret_values WHERE secret = ? AND version = ?'),
       putValue: db.prepare('INSERT INTO secret_values (secret, version, body) VALUES (?, ?, ?) ON CONFLICT (secret, version) DO UPDATE SET body = excluded.body'),
       deleteValue: db.prepare('DELETE FROM secret_values WHERE secret = ? AND version = ?'),

@@ -5,6 +5,7 @@
  * than the generation last seen is refused as a describe refuses it.
  */
 import {copyFile, mkdtemp, rm} from 'node:fs/promises'
+import {createHmac} from 'node:crypto'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import Database from 'better-sqlite3'
@@ -12,6 +13,7 @@ import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest'
 import {describePaths} from '../../../providers/describe-many.js'
 import type {FileStoreClient} from '../../../providers/file/client.js'
 import {StoreDb} from '../../../providers/file/db.js'
+import {sealBlob} from '../../../providers/file/crypto.js'
 import {StoreRollbackError} from '../../../providers/file/errors.js'
 import {fileFactory} from '../../../providers/file/factory.js'
 import {describesInBulk, SecretValue} from '../../../providers/types.js'
@@ -19,9 +21,11 @@ import {describesInBulk, SecretValue} from '../../../providers/types.js'
 let dir: string
 const clients: FileStoreClient[] = []
 
+const KEY = Buffer.alloc(32, 9)
+
 async function open(): Promise<FileStoreClient> {
   const settings = fileFactory.settings.parse({})
-  const client = (await fileFactory.create('local', settings, {baseDir: dir, env: {ROTOR_HOME: join(dir, 'home')}, now: () => new Date()})) as FileStoreClient
+  const client = (await fileFactory.create('local', settings, {baseDir: dir, env: {ROTOR_HOME: join(dir, 'home'), ROTOR_FILE_KEY: KEY.toString('base64')}, now: () => new Date()})) as FileStoreClient
   clients.push(client)
   return client
 }
@@ -118,5 +122,83 @@ describe('file store bulk describe', () => {
     expect([...many.keys()]).toEqual(['app/a', 'app/b'])
     for (const p of ['app/a', 'app/b']) expect(many.get(p)).toEqual(await client.describe(p))
     expect(await client.header()).toBeUndefined()
+  })
+
+  it('a fleet-wide read scans the table once, computing a keyed hash only for the path it did not find, and answers as each describe', async () => {
+    const client = await open()
+    const stored = Array.from({length: 150}, (_, i) => `app/s${i}`)
+    await Promise.all(stored.map((p) => write(client, p)))
+    const paths = [...stored.slice(20), 'app/missing']
+    const hashes = vi.spyOn(StoreDb.prototype, 'rowId')
+    const scans = vi.spyOn(StoreDb.prototype as unknown as {scanSecrets: () => void}, 'scanSecrets')
+    const many = await client.describeMany(paths)
+    expect(scans).toHaveBeenCalledTimes(1)
+    // app/missing is looked up by its keyed id (a row there that does not open is its error).
+    expect(hashes).toHaveBeenCalledTimes(1)
+    vi.restoreAllMocks()
+    expect([...many.keys()]).toEqual(paths)
+    for (const p of paths) expect(many.get(p), p).toEqual(await client.describe(p))
+  })
+
+  it('a read of a small part of a big store looks rows up by keyed id, and answers as each describe', async () => {
+    const client = await open()
+    const stored = Array.from({length: 600}, (_, i) => `app/s${i}`)
+    await Promise.all(stored.map((p) => write(client, p)))
+    // 250 paths: the store holds more than twice as many rows.
+    const paths = [...stored.filter((_, i) => i % 3 === 0).slice(0, 240), ...Array.from({length: 10}, (_, i) => `app/missing${i}`)]
+    const scans = vi.spyOn(StoreDb.prototype as unknown as {scanSecrets: () => void}, 'scanSecrets')
+    const many = await client.describeMany(paths)
+    expect(scans).not.toHaveBeenCalled()
+    vi.restoreAllMocks()
+    expect([...many.keys()]).toEqual(paths)
+    for (const p of paths) expect(many.get(p), p).toEqual(await client.describe(p))
+  })
+
+  it('in a scan, a row that does not authenticate fails its own path only, with the error its describe throws', async () => {
+    const client = await open()
+    const stored = Array.from({length: 80}, (_, i) => `app/s${i}`)
+    await Promise.all(stored.map((p) => write(client, p)))
+    await client.close()
+    const raw = new Database(join(dir, '.rotor/secrets.enc'))
+    const rows = raw.prepare('SELECT id, body FROM secrets').all() as Array<{id: Buffer; body: Buffer}>
+    raw.prepare('UPDATE secrets SET body = ? WHERE id = ?').run(rows[0].body, rows[1].id)
+    raw.close()
+
+    const reader = await open()
+    const paths = [...stored, 'app/none']
+    const scans = vi.spyOn(StoreDb.prototype as unknown as {scanSecrets: () => void}, 'scanSecrets')
+    const many = await reader.describeMany(paths)
+    expect(scans).toHaveBeenCalledTimes(1)
+    vi.restoreAllMocks()
+    const alone = new Map(await Promise.all(paths.map(async (p) => [p, await reader.describe(p).catch((error: unknown) => error as Error)] as const)))
+    const failed = paths.filter((p) => alone.get(p) instanceof Error)
+    expect(failed).toHaveLength(1)
+    expect((many.get(failed[0]) as Error).message).toBe((alone.get(failed[0]) as Error).message)
+    for (const p of paths.filter((q) => q !== failed[0])) expect(many.get(p), p).toEqual(alone.get(p))
+    expect(many.get('app/none')).toMatchObject({exists: false})
+  })
+
+  it('in a scan, a path named by a record in another row gets the record of its own row, as a lookup finds it', async () => {
+    const client = await open()
+    const stored = Array.from({length: 80}, (_, i) => `app/s${i}`)
+    await Promise.all(stored.map((p) => write(client, p)))
+    const genuine = await client.describe('app/s5')
+    await client.close()
+    // A record naming app/s5, sealed (with the key) for the row of app/s6: authentic where it is.
+    const db = (await StoreDb.open(join(dir, '.rotor/secrets.enc')))!
+    const keys = db.keysFor(KEY)
+    const row = db.rowId(keys, 'app/s6')
+    const forged = {path: 'app/s5', labels: {'managed-by': 'rotor'}, meta: {}, nextVersion: 9, versions: [{id: '8', createdAt: new Date().toISOString(), role: 'current', enabled: true, destroyed: false}]}
+    const aad = Buffer.concat([Buffer.from('rotor-store-v2\u0000secret\u0000'), db.storeId, Buffer.from([0]), row])
+    db.close()
+    const raw = new Database(join(dir, '.rotor/secrets.enc'))
+    raw.prepare('UPDATE secrets SET body = ? WHERE id = ?').run(sealBlob(Buffer.from(JSON.stringify(forged)), keys.seal, aad), row)
+    raw.close()
+    expect(createHmac('sha256', keys.index).update('app/s6').digest()).toEqual(row)
+
+    const reader = await open()
+    const many = await reader.describeMany(stored)
+    expect(many.get('app/s5')).toEqual(genuine)
+    expect(many.get('app/s6')).toEqual(await reader.describe('app/s6').catch((error: unknown) => error as Error))
   })
 })
