@@ -122,6 +122,10 @@ const MMAP_BYTES = 1 << 30
 
 /** Row ids one SELECT of getSecrets asks for (SQLite allows 32,766 parameters a statement). */
 const SECRETS_PER_SELECT = 500
+/** Rows one SELECT of a scan reads. */
+const SCAN_PAGE = 1000
+/** A row id: HMAC-SHA-256. */
+const ROW_ID_BYTES = 32
 /** A bulk read of at least this many paths may scan the table instead (eachSecret). */
 const SCAN_FROM = 64
 const selectSecrets = (count: number): string => `SELECT id, body FROM secrets WHERE id IN (${Array.from({length: count}, () => '?').join(', ')})`
@@ -134,6 +138,8 @@ export class StoreDb {
   private readonly statements: ReturnType<StoreDb['prepare']>
   /** A record's associated data up to its row id (the same for every row of this store). */
   private readonly recordAadPrefix: Buffer
+  /** recordAad of the row being opened (openRecord). */
+  private readonly rowAad: Buffer
 
   private constructor(
     private readonly db: Database,
@@ -142,6 +148,8 @@ export class StoreDb {
   ) {
     this.statements = this.prepare()
     this.recordAadPrefix = Buffer.concat([aad('rotor-store-v2', 'secret', storeId), Buffer.from([0])])
+    this.rowAad = Buffer.alloc(this.recordAadPrefix.length + ROW_ID_BYTES)
+    this.recordAadPrefix.copy(this.rowAad)
   }
 
   get storeIdHex(): string {
@@ -347,16 +355,22 @@ export class StoreDb {
     const found = new Map<string, SecretRecord | undefined>()
     for (const path of paths) found.set(path, undefined)
     const twice = new Set<string>()
-    for (const [id, body] of this.statements.scanSecrets.iterate() as Iterable<[Buffer, Buffer]>) {
-      let record: SecretRecord
-      try {
-        record = this.openRecord(keys, id, body)
-      } catch {
-        continue // its path, if wanted, is not found here and is looked up below
+    // Pages of SCAN_PAGE rows in key order (a step through the native iterator per row costs more).
+    let rows = this.statements.scanFirst.all(SCAN_PAGE) as Array<[Buffer, Buffer]>
+    for (;;) {
+      for (const [id, body] of rows) {
+        let record: SecretRecord
+        try {
+          record = this.openRecord(keys, id, body)
+        } catch {
+          continue // its path, if wanted, is not found here and is looked up below
+        }
+        if (!found.has(record.path)) continue
+        if (found.get(record.path) !== undefined) twice.add(record.path)
+        found.set(record.path, record)
       }
-      if (!found.has(record.path)) continue
-      if (found.get(record.path) !== undefined) twice.add(record.path)
-      found.set(record.path, record)
+      if (rows.length < SCAN_PAGE) break
+      rows = this.statements.scanNext.all(rows[rows.length - 1][0], SCAN_PAGE) as Array<[Buffer, Buffer]>
     }
     const open: string[] = []
     for (const [path, record] of found) {
@@ -415,7 +429,11 @@ export class StoreDb {
   }
 
   private openRecord(keys: StoreKeys, id: Buffer, body: Buffer): SecretRecord {
-    const plain = openBlob(body, keys.seal, this.recordAad(id))
+    // The associated data in one buffer reused row after row (GCM takes it in at once): a fleet's
+    // read allocates none per row.
+    if (id.length === ROW_ID_BYTES) id.copy(this.rowAad, this.recordAadPrefix.length)
+    const aadOfRow = id.length === ROW_ID_BYTES ? this.rowAad : this.recordAad(id)
+    const plain = openBlob(body, keys.seal, aadOfRow)
     if (!plain) throw new Error('a secret record does not authenticate')
     return JSON.parse(plain.toString('utf8')) as SecretRecord
   }
@@ -438,7 +456,8 @@ export class StoreDb {
       getSecrets: db.prepare(selectSecrets(SECRETS_PER_SELECT)),
       putSecret: db.prepare('INSERT INTO secrets (id, body) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body'),
       allSecrets: db.prepare('SELECT id, body FROM secrets'),
-      scanSecrets: db.prepare('SELECT id, body FROM secrets').raw(),
+      scanFirst: db.prepare('SELECT id, body FROM secrets ORDER BY id LIMIT ?').raw(),
+      scanNext: db.prepare('SELECT id, body FROM secrets WHERE id > ? ORDER BY id LIMIT ?').raw(),
       countUpTo: db.prepare('SELECT count(*) FROM (SELECT 1 FROM secrets LIMIT ?)').pluck(),
       getValue: db.prepare('SELECT body FROM secret_values WHERE secret = ? AND version = ?'),
       putValue: db.prepare('INSERT INTO secret_values (secret, version, body) VALUES (?, ?, ?) ON CONFLICT (secret, version) DO UPDATE SET body = excluded.body'),

@@ -43,7 +43,7 @@ const write = (client: FileStoreClient, path: string, rotationId = `rot-${path}`
   client.writeVersion(path, new SecretValue(`value-of-${path}-0123456789`), {rotationId, stage: 'current'})
 
 describe('file store bulk describe', () => {
-  it('answers 1,200 paths (three batches of row ids) in one read transaction, opening no value, each as its own describe', async () => {
+  it('answers 1,200 paths (a scan of two pages of rows) in one read transaction, opening no value, each as its own describe', async () => {
     const client = await open()
     expect(describesInBulk(client)).toBe(true)
     const stored = Array.from({length: 1100}, (_, i) => `app/s${i}`)
@@ -57,10 +57,13 @@ describe('file store bulk describe', () => {
     const paths = [...stored, ...missing, 'theirs/one', 'app/s7', 'app/s8']
 
     const transactions = vi.spyOn(StoreDb.prototype, 'transaction')
+    // More rows than half the paths: one scan of the table, two pages of rows (SCAN_PAGE).
+    const scans = vi.spyOn(StoreDb.prototype as unknown as {scanSecrets: () => void}, 'scanSecrets')
     const values = vi.spyOn(StoreDb.prototype, 'getValue')
     const many = await client.describeMany(paths)
     expect(transactions.mock.calls.map(([isWrite]) => isWrite)).toEqual([false])
     expect(values).not.toHaveBeenCalled()
+    expect(scans).toHaveBeenCalledTimes(1)
     vi.restoreAllMocks()
 
     expect([...many.keys()]).toEqual([...new Set(paths)])
