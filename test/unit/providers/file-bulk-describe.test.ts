@@ -74,6 +74,12 @@ describe('file store bulk describe', () => {
     expect(many.get('app/s8')).toMatchObject({meta: {promotedVersion: 'x'}})
     // Through describePaths (what plan, status and apply use): the same answers.
     expect(await describePaths(client, paths)).toEqual(many)
+    // 520 paths of the 1,101 rows: looked up by keyed id, in two batches (SECRETS_PER_SELECT), the same answers.
+    const some = [...stored.slice(0, 510), ...missing.slice(0, 10)]
+    const scans2 = vi.spyOn(StoreDb.prototype as unknown as {scanSecrets: () => void}, 'scanSecrets')
+    const looked = await client.describeMany(some)
+    expect(scans2).not.toHaveBeenCalled()
+    expect([...looked]).toEqual(some.map((p) => [p, many.get(p)]))
   })
 
   it('a row that does not authenticate fails its own path only, with the error its describe throws', async () => {
