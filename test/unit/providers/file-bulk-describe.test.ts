@@ -42,6 +42,22 @@ afterEach(async () => {
 const write = (client: FileStoreClient, path: string, rotationId = `rot-${path}`) =>
   client.writeVersion(path, new SecretValue(`value-of-${path}-0123456789`), {rotationId, stage: 'current'})
 
+/** A store with `count` secrets app/s0, app/s1, ... */
+async function storeOf(count: number): Promise<{client: FileStoreClient; stored: string[]}> {
+  const client = await open()
+  const stored = Array.from({length: count}, (_, i) => `app/s${i}`)
+  await Promise.all(stored.map((p) => write(client, p)))
+  return {client, stored}
+}
+
+const spyOnScans = () => vi.spyOn(StoreDb.prototype as unknown as {scanSecrets: () => void}, 'scanSecrets')
+
+/** The bulk answer, in the order of `paths`, is each path's own describe. */
+async function expectAsEachDescribe(client: FileStoreClient, paths: string[], many: Map<string, unknown>): Promise<void> {
+  expect([...many.keys()]).toEqual(paths)
+  for (const p of paths) expect(many.get(p), p).toEqual(await client.describe(p))
+}
+
 describe('file store bulk describe', () => {
   it('answers 1,200 paths (a scan of two pages of rows) in one read transaction, opening no value, each as its own describe', async () => {
     const client = await open()
@@ -58,7 +74,7 @@ describe('file store bulk describe', () => {
 
     const transactions = vi.spyOn(StoreDb.prototype, 'transaction')
     // More rows than half the paths: one scan of the table, two pages of rows (SCAN_PAGE).
-    const scans = vi.spyOn(StoreDb.prototype as unknown as {scanSecrets: () => void}, 'scanSecrets')
+    const scans = spyOnScans()
     const values = vi.spyOn(StoreDb.prototype, 'getValue')
     const many = await client.describeMany(paths)
     expect(transactions.mock.calls.map(([isWrite]) => isWrite)).toEqual([false])
@@ -76,7 +92,7 @@ describe('file store bulk describe', () => {
     expect(await describePaths(client, paths)).toEqual(many)
     // 520 paths of the 1,101 rows: looked up by keyed id, in two batches (SECRETS_PER_SELECT), the same answers.
     const some = [...stored.slice(0, 510), ...missing.slice(0, 10)]
-    const scans2 = vi.spyOn(StoreDb.prototype as unknown as {scanSecrets: () => void}, 'scanSecrets')
+    const scans2 = spyOnScans()
     const looked = await client.describeMany(some)
     expect(scans2).not.toHaveBeenCalled()
     expect([...looked]).toEqual(some.map((p) => [p, many.get(p)]))
@@ -134,39 +150,31 @@ describe('file store bulk describe', () => {
   })
 
   it('a fleet-wide read scans the table once, computing a keyed hash only for the path it did not find, and answers as each describe', async () => {
-    const client = await open()
-    const stored = Array.from({length: 150}, (_, i) => `app/s${i}`)
-    await Promise.all(stored.map((p) => write(client, p)))
+    const {client, stored} = await storeOf(150)
     const paths = [...stored.slice(20), 'app/missing']
     const hashes = vi.spyOn(StoreDb.prototype, 'rowId')
-    const scans = vi.spyOn(StoreDb.prototype as unknown as {scanSecrets: () => void}, 'scanSecrets')
+    const scans = spyOnScans()
     const many = await client.describeMany(paths)
     expect(scans).toHaveBeenCalledTimes(1)
     // app/missing is looked up by its keyed id (a row there that does not open is its error).
     expect(hashes).toHaveBeenCalledTimes(1)
     vi.restoreAllMocks()
-    expect([...many.keys()]).toEqual(paths)
-    for (const p of paths) expect(many.get(p), p).toEqual(await client.describe(p))
+    await expectAsEachDescribe(client, paths, many)
   })
 
   it('a read of a small part of a big store looks rows up by keyed id, and answers as each describe', async () => {
-    const client = await open()
-    const stored = Array.from({length: 600}, (_, i) => `app/s${i}`)
-    await Promise.all(stored.map((p) => write(client, p)))
+    const {client, stored} = await storeOf(600)
     // 250 paths: the store holds more than twice as many rows.
     const paths = [...stored.filter((_, i) => i % 3 === 0).slice(0, 240), ...Array.from({length: 10}, (_, i) => `app/missing${i}`)]
-    const scans = vi.spyOn(StoreDb.prototype as unknown as {scanSecrets: () => void}, 'scanSecrets')
+    const scans = spyOnScans()
     const many = await client.describeMany(paths)
     expect(scans).not.toHaveBeenCalled()
     vi.restoreAllMocks()
-    expect([...many.keys()]).toEqual(paths)
-    for (const p of paths) expect(many.get(p), p).toEqual(await client.describe(p))
+    await expectAsEachDescribe(client, paths, many)
   })
 
   it('in a scan, a row that does not authenticate fails its own path only, with the error its describe throws', async () => {
-    const client = await open()
-    const stored = Array.from({length: 80}, (_, i) => `app/s${i}`)
-    await Promise.all(stored.map((p) => write(client, p)))
+    const {client, stored} = await storeOf(80)
     await client.close()
     const raw = new Database(join(dir, '.rotor/secrets.enc'))
     const rows = raw.prepare('SELECT id, body FROM secrets').all() as Array<{id: Buffer; body: Buffer}>
@@ -175,7 +183,7 @@ describe('file store bulk describe', () => {
 
     const reader = await open()
     const paths = [...stored, 'app/none']
-    const scans = vi.spyOn(StoreDb.prototype as unknown as {scanSecrets: () => void}, 'scanSecrets')
+    const scans = spyOnScans()
     const many = await reader.describeMany(paths)
     expect(scans).toHaveBeenCalledTimes(1)
     vi.restoreAllMocks()
@@ -188,9 +196,7 @@ describe('file store bulk describe', () => {
   })
 
   it('in a scan, a path named by a record in another row gets the record of its own row, as a lookup finds it', async () => {
-    const client = await open()
-    const stored = Array.from({length: 80}, (_, i) => `app/s${i}`)
-    await Promise.all(stored.map((p) => write(client, p)))
+    const {client, stored} = await storeOf(80)
     const genuine = await client.describe('app/s5')
     await client.close()
     // A record naming app/s5, sealed (with the key) for the row of app/s6: authentic where it is.
