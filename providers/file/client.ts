@@ -8,7 +8,7 @@ import {sweepStrayTemps, writeFileAtomic} from '../../src/util/atomic-write.js'
 import {withLockFile} from '../../src/util/lock-file.js'
 import {sleep} from '../../src/util/sleep.js'
 import {localDoctor} from '../shared/local-doctor.js'
-import {emptyStoreData, type StoreData, type StoredSecret, type StoredVersion, VersionedModel} from '../shared/versioned-model.js'
+import {emptyStoreData, snapshotOf, type StoreData, type StoredSecret, type StoredVersion, VersionedModel} from '../shared/versioned-model.js'
 import type {
   DescribeManyOptions,
   DescribeResult,
@@ -278,20 +278,14 @@ export class FileStoreClient implements StoreClient {
   private async describeAll(paths: string[]): Promise<Map<string, DescribeResult>> {
     const unique = [...new Set(paths)]
     const db = await this.database(false)
-    const describeFrom = (data: StoreData) => {
-      const model = new VersionedModel(data, this.storeName, this.now)
-      return (path: string) => model.describe(path)
-    }
-    if (!db) return new Map(unique.map((path) => [path, describeFrom(emptyStoreData())(path)]))
+    if (!db) return new Map(unique.map((path) => [path, snapshotOf(path, undefined)]))
     return this.transact(db, false, (keys) => {
-      const records = db.getSecrets(keys, unique)
-      const data: StoreData = {format: 1, secrets: {}}
-      for (const [path, record] of records) if (record && !(record instanceof Error)) data.secrets[path] = hydrate(db, keys, record, false)
-      const describe = describeFrom(data)
-      return new Map(unique.map((path): [string, DescribeResult] => {
-        const record = records.get(path)
-        return [path, record instanceof Error ? record : describe(path)]
-      }))
+      // Each record straight to its snapshot (a describe shows no value, so none is opened); the
+      // record was just parsed, so the snapshot may keep its objects.
+      const described = new Map<string, DescribeResult>()
+      for (const path of unique) described.set(path, undefined!) // the order of `paths`
+      db.eachSecret(keys, unique, (path, record) => described.set(path, record instanceof Error ? record : snapshotOf(path, record as StoredRecordView | undefined)))
+      return described
     })
   }
 
@@ -627,6 +621,9 @@ export class FileStoreClient implements StoreClient {
     )
   }
 }
+
+/** A record as snapshotOf reads it (its roles are the model's). */
+type StoredRecordView = Parameters<typeof snapshotOf>[1]
 
 /**
  * A record as the shared model's data; each value is read (and authenticated) only when the model

@@ -122,6 +122,12 @@ const MMAP_BYTES = 1 << 30
 
 /** Row ids one SELECT of getSecrets asks for (SQLite allows 32,766 parameters a statement). */
 const SECRETS_PER_SELECT = 500
+/** Rows one SELECT of a scan reads. */
+const SCAN_PAGE = 1000
+/** A row id: HMAC-SHA-256. */
+const ROW_ID_BYTES = 32
+/** A bulk read of at least this many paths may scan the table instead (eachSecret). */
+const SCAN_FROM = 64
 const selectSecrets = (count: number): string => `SELECT id, body FROM secrets WHERE id IN (${Array.from({length: count}, () => '?').join(', ')})`
 
 const aad = (...parts: Array<string | Buffer>): Buffer =>
@@ -136,6 +142,8 @@ export class StoreDb {
   private lastRowId?: {keys: StoreKeys; path: string; id: Buffer}
   /** The header last opened or written, its sealed bytes and the keys (see readHeader). */
   private lastHeader?: {keys: StoreKeys; sealed: Buffer; header: Header}
+  /** recordAad of the row being opened (openRecord). */
+  private readonly rowAad: Buffer
 
   private constructor(
     private readonly db: Database,
@@ -144,6 +152,8 @@ export class StoreDb {
   ) {
     this.statements = this.prepare()
     this.recordAadPrefix = Buffer.concat([aad('rotor-store-v2', 'secret', storeId), Buffer.from([0])])
+    this.rowAad = Buffer.alloc(this.recordAadPrefix.length + ROW_ID_BYTES)
+    this.recordAadPrefix.copy(this.rowAad)
   }
 
   get storeIdHex(): string {
@@ -289,27 +299,13 @@ export class StoreDb {
   }
 
   /**
-   * The records of many paths, in the caller's transaction: the rows fetched by their keyed ids,
-   * SECRETS_PER_SELECT ids a statement. Each path gets what getSecret would give it: its record,
-   * undefined when there is none, or the error getSecret would throw (that path's alone).
+   * The records of many paths, in the caller's transaction (see eachSecret). Each path gets what
+   * getSecret would give it: its record, undefined when there is none, or the error getSecret
+   * would throw (that path's alone).
    */
   getSecrets(keys: StoreKeys, paths: readonly string[]): Map<string, SecretRecord | undefined | Error> {
-    const ids = paths.map((path) => this.rowId(keys, path))
-    const bodies = new Map<string, Buffer>()
-    for (let start = 0; start < ids.length; start += SECRETS_PER_SELECT) {
-      const batch = ids.slice(start, start + SECRETS_PER_SELECT)
-      const select = batch.length === SECRETS_PER_SELECT ? this.statements.getSecrets : this.selectOf(batch.length)
-      for (const [id, body] of select.raw().all(...batch) as Array<[Buffer, Buffer]>) bodies.set(id.toString('latin1'), body)
-    }
     const records = new Map<string, SecretRecord | undefined | Error>()
-    paths.forEach((path, i) => {
-      const body = bodies.get(ids[i].toString('latin1'))
-      try {
-        records.set(path, body ? this.recordOf(keys, path, ids[i], body) : undefined)
-      } catch (error) {
-        records.set(path, error as Error)
-      }
-    })
+    this.eachSecret(keys, paths, (path, record) => records.set(path, record))
     return records
   }
 
@@ -324,6 +320,96 @@ export class StoreDb {
       if (this.selects.size < 64) this.selects.set(count, statement)
     }
     return statement
+  }
+
+  /**
+   * Hands each path's record to `each` (as getSecrets would give it), in the caller's transaction.
+   * `paths` must not repeat a path. Every record is authenticated (GCM, its associated data naming
+   * the store and the row) and is its path's; values are not touched.
+   *
+   * When the store holds at most twice as many rows as there are paths (a run over the fleet), it
+   * reads the whole table once (scanSecrets): no keyed hash per path and no lookup per row. Else
+   * it looks the rows up by keyed id (lookupSecrets). Either way the cost grows with the number
+   * of paths, not with the store: counting stops at 2 x paths + 1 rows.
+   */
+  eachSecret(keys: StoreKeys, paths: readonly string[], each: (path: string, record: SecretRecord | undefined | Error) => void): void {
+    const limit = 2 * paths.length + 1
+    const scan = paths.length >= SCAN_FROM && (this.statements.countUpTo.get(limit) as number) < limit
+    if (scan) this.scanSecrets(keys, paths, each)
+    else this.lookupSecrets(keys, paths, each)
+  }
+
+  /**
+   * Rows by keyed id, SECRETS_PER_SELECT a statement, asked for in key order (a walk along the
+   * table's B-tree rather than a jump per row): a batch's row buffers and plaintexts are garbage
+   * before the next is read, so a big read never holds all of them.
+   */
+  private lookupSecrets(keys: StoreKeys, paths: readonly string[], each: (path: string, record: SecretRecord | undefined | Error) => void): void {
+    const ids = paths.map((path) => this.rowId(keys, path))
+    // Key order by the ids' first 4 bytes (uniform HMAC output: ties are rare and harmless).
+    const prefixes = new Uint32Array(ids.length)
+    ids.forEach((id, i) => (prefixes[i] = id.readUInt32BE(0)))
+    const order = Uint32Array.from(ids.keys()).sort((a, b) => prefixes[a] - prefixes[b])
+    const wanted = new Map<string, number>()
+    for (let start = 0; start < order.length; start += SECRETS_PER_SELECT) {
+      const batch = order.subarray(start, start + SECRETS_PER_SELECT)
+      const select = batch.length === SECRETS_PER_SELECT ? this.statements.getSecrets : this.selectOf(batch.length)
+      wanted.clear()
+      const args = Array.from(batch, (i) => {
+        wanted.set(ids[i].toString('latin1'), i)
+        return ids[i]
+      })
+      for (const [id, body] of select.raw().all(...args) as Array<[Buffer, Buffer]>) {
+        const i = wanted.get(id.toString('latin1'))
+        if (i === undefined) continue
+        wanted.delete(id.toString('latin1'))
+        let record: SecretRecord | Error
+        try {
+          record = this.recordOf(keys, paths[i], id, body)
+        } catch (error) {
+          record = error as Error
+        }
+        each(paths[i], record)
+      }
+      for (const i of wanted.values()) each(paths[i], undefined)
+    }
+  }
+
+  /**
+   * One pass over every row: each record is opened (its associated data names its row) and
+   * matched to a wanted path by the path inside it. A record that authenticates at a row was
+   * sealed there by a holder of the key, who puts a path's record only at the keyed hash of that
+   * path. Every path the scan leaves open (not found: a new secret, or a row that does not
+   * authenticate) or names twice is then looked up by keyed id, so it gets exactly a lookup's
+   * answer, its error included.
+   */
+  private scanSecrets(keys: StoreKeys, paths: readonly string[], each: (path: string, record: SecretRecord | undefined | Error) => void): void {
+    const found = new Map<string, SecretRecord | undefined>()
+    for (const path of paths) found.set(path, undefined)
+    const twice = new Set<string>()
+    // Pages of SCAN_PAGE rows in key order (a step through the native iterator per row costs more).
+    let rows = this.statements.scanFirst.all(SCAN_PAGE) as Array<[Buffer, Buffer]>
+    for (;;) {
+      for (const [id, body] of rows) {
+        let record: SecretRecord
+        try {
+          record = this.openRecord(keys, id, body)
+        } catch {
+          continue // its path, if wanted, is not found here and is looked up below
+        }
+        if (!found.has(record.path)) continue
+        if (found.get(record.path) !== undefined) twice.add(record.path)
+        found.set(record.path, record)
+      }
+      if (rows.length < SCAN_PAGE) break
+      rows = this.statements.scanNext.all(rows[rows.length - 1][0], SCAN_PAGE) as Array<[Buffer, Buffer]>
+    }
+    const open: string[] = []
+    for (const [path, record] of found) {
+      if (record === undefined || twice.has(path)) open.push(path)
+      else each(path, record)
+    }
+    if (open.length > 0) this.lookupSecrets(keys, open, each)
   }
 
   putSecret(keys: StoreKeys, record: SecretRecord): void {
@@ -375,7 +461,11 @@ export class StoreDb {
   }
 
   private openRecord(keys: StoreKeys, id: Buffer, body: Buffer): SecretRecord {
-    const plain = openBlob(body, keys.seal, this.recordAad(id))
+    // The associated data in one buffer reused row after row (GCM takes it in at once): a fleet's
+    // read allocates none per row.
+    if (id.length === ROW_ID_BYTES) id.copy(this.rowAad, this.recordAadPrefix.length)
+    const aadOfRow = id.length === ROW_ID_BYTES ? this.rowAad : this.recordAad(id)
+    const plain = openBlob(body, keys.seal, aadOfRow)
     if (!plain) throw new Error('a secret record does not authenticate')
     return JSON.parse(plain.toString('utf8')) as SecretRecord
   }
@@ -398,6 +488,9 @@ export class StoreDb {
       getSecrets: db.prepare(selectSecrets(SECRETS_PER_SELECT)),
       putSecret: db.prepare('INSERT INTO secrets (id, body) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body'),
       allSecrets: db.prepare('SELECT id, body FROM secrets'),
+      scanFirst: db.prepare('SELECT id, body FROM secrets ORDER BY id LIMIT ?').raw(),
+      scanNext: db.prepare('SELECT id, body FROM secrets WHERE id > ? ORDER BY id LIMIT ?').raw(),
+      countUpTo: db.prepare('SELECT count(*) FROM (SELECT 1 FROM secrets LIMIT ?)').pluck(),
       getValue: db.prepare('SELECT body FROM secret_values WHERE secret = ? AND version = ?'),
       putValue: db.prepare('INSERT INTO secret_values (secret, version, body) VALUES (?, ?, ?) ON CONFLICT (secret, version) DO UPDATE SET body = excluded.body'),
       deleteValue: db.prepare('DELETE FROM secret_values WHERE secret = ? AND version = ?'),

@@ -52,15 +52,7 @@ export class VersionedModel {
 
   describe(path: string): SecretSnapshot {
     const secret = this.data.secrets[path]
-    if (!secret) return {path, exists: false, owned: false, versions: [], meta: {}, labels: {}}
-    return {
-      path,
-      exists: true,
-      owned: secret.labels[MANAGED_BY_KEY] === MANAGED_BY_VALUE,
-      versions: secret.versions.map((v) => this.info(v)).reverse(),
-      meta: {...secret.meta},
-      labels: {...secret.labels},
-    }
+    return snapshotOf(path, secret && {...secret, meta: {...secret.meta}, labels: {...secret.labels}})
   }
 
   readValue(path: string, selector: VersionSelector): SecretValue {
@@ -100,7 +92,7 @@ export class VersionedModel {
           ref: this.ref(path),
         })
       }
-      return this.info(same)
+      return versionInfo(same)
     }
     if (!existing) {
       if (options.expectedCurrent !== undefined) {
@@ -143,7 +135,7 @@ export class VersionedModel {
     }
     secret.versions.push(version)
     if (options.meta) this.mergeMeta(secret, options.meta)
-    return this.info(version)
+    return versionInfo(version)
   }
 
   promote(path: string, options: PromoteOptions): void {
@@ -269,18 +261,35 @@ export class VersionedModel {
     }
   }
 
-  private info(v: StoredVersion): VersionInfo {
-    return {
-      id: v.id,
-      createdAt: new Date(v.createdAt),
-      role: v.role,
-      enabled: v.enabled,
-      destroyed: v.destroyed,
-      ...(v.rotationId ? {rotationId: v.rotationId} : {}),
-    }
-  }
-
   private ref(path: string): string {
     return `${this.storeName}:${path}`
+  }
+}
+
+/** A version as `describe` shows it. */
+function versionInfo(v: Omit<StoredVersion, 'value'>): VersionInfo {
+  return {
+    id: v.id,
+    createdAt: new Date(v.createdAt),
+    role: v.role,
+    enabled: v.enabled,
+    destroyed: v.destroyed,
+    ...(v.rotationId ? {rotationId: v.rotationId} : {}),
+  }
+}
+
+/**
+ * What `describe` answers for a secret (undefined: there is none). Its `meta` and `labels` are
+ * the secret's own objects: pass copies unless nothing else holds them (a record just read).
+ */
+export function snapshotOf(path: string, secret: Omit<StoredSecret, 'versions'> & {versions: Array<Omit<StoredVersion, 'value'>>} | undefined): SecretSnapshot {
+  if (!secret) return {path, exists: false, owned: false, versions: [], meta: {}, labels: {}}
+  return {
+    path,
+    exists: true,
+    owned: secret.labels[MANAGED_BY_KEY] === MANAGED_BY_VALUE,
+    versions: secret.versions.map(versionInfo).reverse(),
+    meta: secret.meta,
+    labels: secret.labels,
   }
 }

@@ -29,21 +29,25 @@ export async function readInventory(
       pathsByStore.set(t.store, paths)
     }
   }
-  const found = new Map<string, DescribeResult>()
-  const key = (store: string, path: string) => `${store}\u0000${path}`
+  // Each store's answers by path: no key per target built, no map of every target of the fleet.
+  const found = new Map<string, Map<string, DescribeResult>>()
   // Every store at once, each under its own limiter (providers/limits.ts paces every request):
   // a fleet spread over four stores takes as long as its slowest store, not the sum.
   await Promise.all(
     [...pathsByStore].map(async ([store, paths]) => {
+      const answers = new Map<string, DescribeResult>()
+      found.set(store, answers)
       const client = await stores.get(store).catch((error: unknown) => error as Error)
       const describeChunk = async (chunk: string[]) => {
         try {
           if (client instanceof Error) throw client
           // Each path gets its own answer: one that cannot be read blocks its own secret only.
           const described = await describePaths(client, chunk, chunk.length)
-          for (const path of chunk) found.set(key(store, path), described.get(path)!)
+          // A store's bulk answer for all its paths is taken as it is.
+          if (chunk === paths) found.set(store, described)
+          else for (const path of chunk) answers.set(path, described.get(path)!)
         } catch (error) {
-          for (const path of chunk) found.set(key(store, path), error as Error)
+          for (const path of chunk) answers.set(path, error as Error)
         }
         onRead?.(chunk.length)
       }
@@ -59,7 +63,7 @@ export async function readInventory(
     inventory.set(
       secret.name,
       secret.targets.map((target): TargetObservation => {
-        const result = found.get(key(target.store, target.path))
+        const result = found.get(target.store)!.get(target.path)
         if (result instanceof Error) {
           const hint = (result as {hint?: unknown}).hint
           return {

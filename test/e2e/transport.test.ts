@@ -134,11 +134,11 @@ describe('config cache through the CLI', () => {
     await writeFile(file, `version: 1\nstores:\n  local:\n    type: file\n${secrets}`)
     const first = json<{actions: Array<{target?: {path: string}}>}>(await runCli(['plan', '--json'], {cwd: dir}))
     expect(JSON.stringify(first.actions)).toContain('"path":"api"')
-    // Someone who can write the project's folder rewrites the cached config (old or new format).
-    const entry = JSON.parse(await readFile(cacheFile(file), 'utf8')) as {config: string | Record<string, unknown>}
-    const text = (typeof entry.config === 'string' ? entry.config : JSON.stringify(entry.config)).replaceAll('"path":"api"', '"path":"attacker"')
-    entry.config = typeof entry.config === 'string' ? text : (JSON.parse(text) as Record<string, unknown>)
-    await writeFile(cacheFile(file), JSON.stringify(entry))
+    // Someone who can write the project's folder rewrites the cached config (a header line, then the config's JSON).
+    const entry = await readFile(cacheFile(file), 'utf8')
+    const newline = entry.indexOf('\n')
+    expect(entry.slice(newline + 1)).toContain('"path":"api"')
+    await writeFile(cacheFile(file), `${entry.slice(0, newline + 1)}${entry.slice(newline + 1).replaceAll('"path":"api"', '"path":"attacker"')}`)
     const second = await runCli(['plan', '--json'], {cwd: dir})
     expect(second.stdout).not.toContain('attacker')
     expect(JSON.stringify(json<{actions: unknown[]}>(second).actions)).toContain('"path":"api"')

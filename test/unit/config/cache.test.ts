@@ -21,14 +21,21 @@ const verified = `${text}    verify:
         headers: {Authorization: "Bearer {{value}}"}
 `
 
+/** A cache entry's two parts: the header line and the config's JSON text. */
+async function readEntry(file: string): Promise<{header: {v: number; key: string; mac: string}; config: string}> {
+  const bytes = await readFile(cacheFile(file), 'utf8')
+  const newline = bytes.indexOf('\n')
+  return {header: JSON.parse(bytes.slice(0, newline)) as {v: number; key: string; mac: string}, config: bytes.slice(newline + 1)}
+}
+
+const writeEntry = (file: string, header: object, config: string) => writeFile(cacheFile(file), `${JSON.stringify(header)}\n${config}`)
+
 /** Rewrites the cached config as someone who can write `.rotor/cache` (but not the user's key) would. */
 async function tamper(file: string, change: (config: RotorConfig) => void): Promise<void> {
-  const path = cacheFile(file)
-  const entry = JSON.parse(await readFile(path, 'utf8')) as {config: string | RotorConfig}
-  const config = (typeof entry.config === 'string' ? JSON.parse(entry.config) : entry.config) as RotorConfig
-  change(config)
-  entry.config = typeof entry.config === 'string' ? JSON.stringify(config) : config
-  await writeFile(path, JSON.stringify(entry))
+  const {header, config} = await readEntry(file)
+  const parsed = JSON.parse(config) as RotorConfig
+  change(parsed)
+  await writeEntry(file, header, JSON.stringify(parsed))
 }
 
 describe('validated-config cache', () => {
@@ -104,10 +111,36 @@ describe('validated-config cache', () => {
   it('ignores an entry written without the key (a copied or forged cache)', async () => {
     await writeFile(file, text)
     await loadConfig(file, {})
-    const entry = JSON.parse(await readFile(cacheFile(file), 'utf8')) as {mac: string}
-    entry.mac = '0'.repeat(64)
-    await writeFile(cacheFile(file), JSON.stringify(entry))
+    const {header, config} = await readEntry(file)
+    await writeEntry(file, {...header, mac: '0'.repeat(64)}, config)
     expect(await readCachedConfig(file, text)).toBeUndefined()
+  })
+
+  it('keeps the config as JSON after a header line, and authenticates every byte of it', async () => {
+    await writeFile(file, text)
+    const loaded = await loadConfig(file, {})
+    const {header, config} = await readEntry(file)
+    expect(header.v).toBe(3)
+    expect(JSON.parse(config)).toEqual(loaded)
+    // The same config with one byte more (JSON.parse ignores trailing white space) is not the entry.
+    await writeEntry(file, header, `${config} `)
+    expect(await readCachedConfig(file, text)).toBeUndefined()
+    // Nor is the authentic entry of another config text put in its place.
+    await writeEntry(file, header, config)
+    expect(await readCachedConfig(file, text)).toEqual(loaded)
+    const other = text.replace('30d', '31d')
+    expect(await readCachedConfig(file, other)).toBeUndefined()
+  })
+
+  it('ignores a cache entry of the previous format (the config as a string inside the JSON)', async () => {
+    await writeFile(file, text)
+    const loaded = await loadConfig(file, {})
+    const {header, config} = await readEntry(file)
+    await writeFile(cacheFile(file), JSON.stringify({v: 2, key: header.key, config, mac: header.mac}))
+    expect(await readCachedConfig(file, text)).toBeUndefined()
+    // The next load parses the file and writes the entry anew.
+    expect(await loadConfig(file, {})).toEqual(loaded)
+    expect((await readEntry(file)).header.v).toBe(3)
   })
 
   it('never caches a config with a verify command', async () => {
