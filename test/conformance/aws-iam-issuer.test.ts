@@ -9,6 +9,7 @@ import {awsIamCapabilities, awsIamIssuerFactory} from '../../providers/issuers/a
 import {issuerRegistry} from '../../providers/issuers/registry.js'
 import type {IssuerClient} from '../../providers/issuers/types.js'
 import {SecretValue} from '../../providers/types.js'
+import {parseConfig} from '../../src/config/index.js'
 import {AuthError, ConflictError, NotFoundError} from '../../src/errors/index.js'
 import {adminIam, authenticatesAs, createIamUser, iamKeys, type MotoServer, motoUnavailable, startMoto} from '../support/moto.js'
 import {runIssuerConformance} from './issuer-suite.js'
@@ -136,21 +137,40 @@ describe.skipIf(unavailable !== undefined)('aws-iam issuer on moto', () => {
 })
 
 describe('aws-iam issuer factory (no moto needed)', () => {
-  it('is registered as aws-iam and parses settings and binding, deleteAfter in ms with a 7d default', () => {
+  it('is registered as aws-iam and parses settings and binding (the user alone)', () => {
     expect(issuerRegistry['aws-iam']).toBe(awsIamIssuerFactory)
-    expect(awsIamIssuerFactory.binding.parse({user: 'ci-deployer'})).toEqual({user: 'ci-deployer', deleteAfter: 7 * 86_400_000})
-    expect(awsIamIssuerFactory.binding.parse({user: 'ci-deployer', deleteAfter: '1d'})).toEqual({user: 'ci-deployer', deleteAfter: 86_400_000})
+    expect(awsIamIssuerFactory.binding.parse({user: 'ci-deployer'})).toEqual({user: 'ci-deployer'})
     expect(awsIamIssuerFactory.binding.safeParse({user: 'bad name!'}).success).toBe(false)
-    expect(awsIamIssuerFactory.binding.safeParse({user: 'u', deleteAfter: 'soon'}).success).toBe(false)
+    // deleteAfter is the key every issuer kind shares (the engine's, default 1d), not the binding's.
+    expect(awsIamIssuerFactory.binding.safeParse({user: 'u', deleteAfter: '1d'}).success).toBe(false)
     expect(awsIamIssuerFactory.binding.safeParse({user: 'u', roles: ['x']}).success).toBe(false)
     expect(awsIamIssuerFactory.settings.parse({region: 'eu-west-1'})).toEqual({region: 'eu-west-1', allowInsecureTransport: false})
     const remote = awsIamIssuerFactory.settings.safeParse({region: 'eu-west-1', endpoint: 'http://iam.example.com'})
     expect(remote.success).toBe(false)
     expect(JSON.stringify(remote.error?.issues)).toContain('iam.example.com')
     expect(awsIamIssuerFactory.settings.safeParse({region: 'eu-west-1', endpoint: 'http://iam.example.com', allowInsecureTransport: true}).success).toBe(true)
-    expect(awsIamIssuerFactory.capabilities({user: 'u', deleteAfter: 1})).toEqual({accepts: false, mints: true, maxValid: 2, deactivates: true, lists: true})
+    expect(awsIamIssuerFactory.capabilities({user: 'u'})).toEqual({accepts: false, mints: true, maxValid: 2, deactivates: true, lists: true})
     expect(awsIamIssuerFactory.fields).toEqual(['accessKeyId', 'secretAccessKey'])
     expect(awsIamIssuerFactory.secretField).toBe('secretAccessKey')
+  })
+
+  it('takes deleteAfter on an aws-iam secret as the shared key: validated, kept in ms, 1d by default', () => {
+    const config = (issuer: string) => `version: 1
+stores:
+  local: {type: file}
+issuers:
+  ci-iam: {type: aws-iam, region: eu-west-1}
+secrets:
+  ci-key:
+    maxAge: 30d
+    grace: 1d
+    issuer: ${issuer}
+    targets: [local:ci-key]
+`
+    const parsed = parseConfig(config('{name: ci-iam, user: ci-deployer, deleteAfter: 3d}'), 'rotor.yaml', {})
+    expect(parsed.secrets[0].issuer).toEqual({name: 'ci-iam', binding: {user: 'ci-deployer'}, deleteAfterMs: 3 * 86_400_000})
+    expect(parseConfig(config('{name: ci-iam, user: ci-deployer}'), 'rotor.yaml', {}).secrets[0].issuer?.deleteAfterMs).toBe(86_400_000)
+    expect(() => parseConfig(config('{name: ci-iam, user: ci-deployer, deleteAfter: soon}'), 'rotor.yaml', {})).toThrow(/deleteAfter/)
   })
 
   it('prints the IAM policy: the four key actions on exactly the bound users, in the region\'s partition', () => {
@@ -158,9 +178,9 @@ describe('aws-iam issuer factory (no moto needed)', () => {
       issuerName: 'ci-iam',
       settings: {region: 'cn-north-1'},
       bindings: [
-        {secret: 'a', binding: {user: 'ci-deployer', deleteAfter: 1}},
-        {secret: 'b', binding: {user: 'backup', deleteAfter: 1}},
-        {secret: 'c', binding: {user: 'ci-deployer', deleteAfter: 1}},
+        {secret: 'a', binding: {user: 'ci-deployer'}},
+        {secret: 'b', binding: {user: 'backup'}},
+        {secret: 'c', binding: {user: 'ci-deployer'}},
       ],
     })
     expect(policy.format).toBe('json')

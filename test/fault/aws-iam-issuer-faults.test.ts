@@ -36,7 +36,7 @@ describe.skipIf(unavailable !== undefined)('aws-iam issuer under 30% IAM faults'
     const user = await createIamUser(server)
     const warnings: string[] = []
     const settings = awsIamIssuerFactory.settings.parse({region: server.region, endpoint: proxy.endpoint})
-    const issuer: IssuerClient = await awsIamIssuerFactory.create('ci-iam', settings, awsIamIssuerFactory.binding.parse({user, deleteAfter: '1d'}), {
+    const issuer: IssuerClient = await awsIamIssuerFactory.create('ci-iam', settings, awsIamIssuerFactory.binding.parse({user}), {
       baseDir: process.cwd(),
       env: {AWS_ACCESS_KEY_ID: server.admin.accessKeyId, AWS_SECRET_ACCESS_KEY: server.admin.secretAccessKey},
       now: () => new Date(),

@@ -1,17 +1,16 @@
 /**
  * The AWS IAM access-key issuer (`type: aws-iam`): rotor mints a user's access key with
  * CreateAccessKey, checks it with STS GetCallerIdentity signed by that key, and retires it with
- * UpdateAccessKey Inactive, then DeleteAccessKey after the binding's `deleteAfter` (a rollback in
- * between reactivates it). IAM allows two keys per user: exactly old and new during grace.
+ * UpdateAccessKey Inactive, then DeleteAccessKey after `deleteAfter` (a rollback in between
+ * reactivates it). IAM allows two keys per user: exactly old and new during grace. `deleteAfter`
+ * is a key every issuer kind shares (src/config/checks.ts): the engine keeps the window, not this
+ * binding.
  * This module is light (zod and a capability table); `create` imports the SDK (client.ts).
  */
 import {z} from 'zod'
-import {parseDuration} from '../../../src/config/duration.js'
 import {awsConnection, insecureEndpoint} from '../../aws/factory.js'
 import type {IssuerCapabilities, IssuerFactory} from '../types.js'
 import {awsIamPolicy} from './policy.js'
-
-export const DEFAULT_DELETE_AFTER = '7d'
 
 const settings = z
   .strictObject({
@@ -33,22 +32,8 @@ const binding = z.strictObject({
     .string()
     .regex(IAM_USER_NAME, 'an IAM user name: 1-64 letters, digits and +=,.@_-')
     .describe('The IAM user whose access keys this secret holds. rotor must be the only one creating keys for it.'),
-  deleteAfter: z
-    .string()
-    .default(DEFAULT_DELETE_AFTER)
-    .meta({examples: ['1d', '7d']})
-    .transform((text, ctx) => {
-      try {
-        return parseDuration(text)
-      } catch (error) {
-        ctx.issues.push({code: 'custom', message: (error as Error).message, input: text})
-        return z.NEVER
-      }
-    })
-    .describe(`How long a retired key stays Inactive (a rollback can reactivate it) before rotor deletes it. Default ${DEFAULT_DELETE_AFTER}.`),
 })
 
-/** After parsing: `deleteAfter` is in milliseconds. */
 export type AwsIamBinding = z.infer<typeof binding>
 
 export const awsIamCapabilities: IssuerCapabilities = {accepts: false, mints: true, maxValid: 2, deactivates: true, lists: true}
