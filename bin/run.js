@@ -49,16 +49,24 @@ process.on('unhandledRejection', (reason) => fail(reason))
 process.on('uncaughtException', (error) => fail(error))
 
 /**
- * `rotor status --json`, what monitoring polls, runs without oclif when its command line is plain
- * (src/cli/status-fast.ts says which): the same work, document, errors and exit codes, without
- * oclif's start-up. Anything else returns false and goes through oclif below.
+ * `rotor status --json`, what monitoring polls, and `rotor get NAME`, what scripts read values
+ * with, run without oclif when their command line is plain (src/cli/status-fast.ts and
+ * src/cli/get-fast.ts say which): the same work, output, errors and exit codes, without oclif's
+ * start-up. Anything else returns false and goes through oclif below.
  */
 async function fastPath() {
-  if (argv[0] !== 'status' || !argv.includes('--json')) return false
-  // Tests compare both paths: test/support/no-fast-path.mjs, preloaded, turns this one off.
+  // Tests compare both paths: test/support/no-fast-path.mjs, preloaded, turns these off.
   if (globalThis[Symbol.for('rotor.fastPath')] === false) return false
-  const {runStatusFast} = await import('../dist/cli/status-fast.js')
-  return runStatusFast(argv.slice(1))
+  if (argv[0] === 'status' && argv.includes('--json')) {
+    const {runStatusFast} = await import('../dist/cli/status-fast.js')
+    return runStatusFast(argv.slice(1))
+  }
+  // `rotor get NAME [--reveal]` likewise (src/cli/get-fast.ts).
+  if (argv[0] === 'get') {
+    const {runGetFast} = await import('../dist/cli/get-fast.js')
+    return runGetFast(argv.slice(1))
+  }
+  return false
 }
 
 // oclif, bundled with rotor's commands (scripts/build.js): one file instead of its module tree.

@@ -6,7 +6,8 @@
 //   `help.js`, the hooks, `oclif.js` (the bundled @oclif/core's `run` for bin/run.js), `version.js`
 //   (plain `rotor version`, answered by bin/run.js without oclif), `complete.js` (`rotor __complete`,
 //   the names shell completion offers, likewise without oclif), `status-fast.js` (`rotor status
-//   --json` without oclif, src/cli/status-fast.ts) and `fail.js` (the error
+//   --json` without oclif, src/cli/status-fast.ts), `get-fast.js` (`rotor get NAME`, likewise,
+//   src/cli/get-fast.ts) and `fail.js` (the error
 //   formatter bin/run.js loads only when something goes wrong).
 // - Code splitting: what several entries share goes into shared chunks, and every `import()`
 //   (each cloud SDK behind providers/runtimes.ts) becomes its own chunk, loaded only when a
@@ -204,6 +205,7 @@ export async function bundle({metafile = false} = {}) {
       fail: 'src/cli/fail.ts',
       version: 'src/cli/version-info.ts',
       'status-fast': 'src/cli/status-fast.ts',
+      'get-fast': 'src/cli/get-fast.ts',
     },
     outdir,
     bundle: true,

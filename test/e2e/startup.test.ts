@@ -67,4 +67,13 @@ describe('lazy commands', () => {
     expect(result.modules).toContain('status-fast.js')
     expect(result.modules.filter((m) => m === 'oclif.js' || m === 'commands.js' || /^chunks\/status-[A-Z0-9]+\.js$/.test(m))).toEqual([])
   })
+  it('`rotor get NAME --reveal` loads neither oclif nor any command (src/cli/get-fast.ts)', async () => {
+    const applied = await runCli(['apply', '--yes'], {cwd: dir})
+    expect(applied.code, applied.stderr).toBe(0)
+    const result = await loaded(['get', 'payments-api', '--reveal'])
+    expect(result.code, result.stderr).toBe(0)
+    expect(result.stdout).toMatch(/^rk_live_\w+\n$/)
+    expect(result.modules).toContain('get-fast.js')
+    expect(result.modules.filter((m) => m === 'oclif.js' || m === 'commands.js' || /^chunks\/get-[A-Z0-9]+\.js$/.test(m))).toEqual([])
+  })
 })
