@@ -23,6 +23,17 @@ import {Interrupt} from './interrupt.js'
 import {errorDocument, jsonDocument} from './json.js'
 
 /** What the core asks of the command line it serves (oclif's Command, or the fast path). */
+/**
+ * What a command body shared by its oclif command and its fast path (src/cli/*-run.ts) needs from
+ * the command line that runs it: BaseCommand, or the fast path's CommandCore.
+ */
+export interface RunHost {
+  json: boolean
+  loadConfig(): Promise<RotorConfig>
+  stores(config: RotorConfig): StoreSet
+  log(text: string): void
+}
+
 export interface CoreIo {
   /** Output is one --json document. */
   json(): boolean

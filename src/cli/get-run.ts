@@ -5,9 +5,8 @@
  */
 import type {GetResult} from '../../commands/get.js'
 import {TEMPLATE_FIELD} from '../config/field-names.js'
-import type {RotorConfig} from '../config/types.js'
-import type {StoreSet} from '../engine/stores.js'
 import {UsageError} from '../errors/index.js'
+import type {RunHost} from './command-core.js'
 import {checkField, describeVersionOf, readValueOf, valueOfField} from '../exec/env.js'
 import {secretByName} from '../run/select.js'
 import type {SecretValue, VersionInfo} from '../../providers/types.js'
@@ -21,13 +20,8 @@ export interface GetFlags {
   template?: boolean
 }
 
-/** What get needs from the command line that runs it (BaseCommand, or the fast path's CommandCore). */
-export interface GetHost {
-  json: boolean
-  loadConfig(): Promise<RotorConfig>
-  stores(config: RotorConfig): StoreSet
-  log(text: string): void
-}
+/** What get needs from the command line that runs it. */
+export type GetHost = RunHost
 
 export async function runGet(host: GetHost, name: string, flags: GetFlags): Promise<GetResult> {
   const config = await host.loadConfig()

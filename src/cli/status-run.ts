@@ -5,12 +5,11 @@
 import type {StatusResult} from '../../commands/status.js'
 import {now} from '../clock.js'
 import {parseDuration} from '../config/duration.js'
-import type {RotorConfig} from '../config/types.js'
-import type {StoreSet} from '../engine/stores.js'
 import {fromFsError, UsageError} from '../errors/index.js'
 import type {ExitCode} from '../exit-codes.js'
 import {upcomingEvents} from '../notify/upcoming.js'
 import {prometheusMetrics} from '../output/prometheus.js'
+import type {RunHost} from './command-core.js'
 import {renderStatus, renderUpcoming, secretStatus} from '../output/status.js'
 import {readCoverage, unreadExitCode, unreadJson, unreadLines, unreadSummary} from '../output/unread.js'
 import {lastRun} from '../run/last-run.js'
@@ -26,12 +25,8 @@ export interface StatusFlags {
   upcoming?: string
 }
 
-/** What status needs from the command line that runs it (BaseCommand, or the fast path's CommandCore). */
-export interface StatusHost {
-  json: boolean
-  loadConfig(): Promise<RotorConfig>
-  stores(config: RotorConfig): StoreSet
-  log(text: string): void
+/** What status needs from the command line that runs it: a RunHost that can also note and set the exit code. */
+export interface StatusHost extends RunHost {
   note(text: string): void
   setExitCode(code: ExitCode): void
 }
