@@ -10,12 +10,12 @@ const root = fileURLToPath(new URL('.', import.meta.url))
  * Tests that run in-process (unit, provider and conformance tests) share their workers' module
  * cache: no new process and no fresh import of rotor and the SDKs for every file (in isolation,
  * half of their CPU time). A file that replaces a module or a global for its own tests (vi.mock,
- * vi.stubGlobal, fake timers) would leak that into the files after it: it runs isolated, found
+ * vi.stubGlobal, fake timers, a module reset) would leak that into the files after it: it runs isolated, found
  * here by reading the files, so a new one needs no entry in this config. Tests of the built CLI
  * (test/e2e, test/fault) keep one process per file.
  */
 const SHARED_DIRS = ['test/unit', 'test/providers', 'test/conformance']
-const REPLACES_GLOBALS = /\bvi\.(mock|doMock|stubGlobal|stubEnv|useFakeTimers)\(/
+const REPLACES_GLOBALS = /\bvi\.(mock|doMock|stubGlobal|stubEnv|useFakeTimers|resetModules)\(/
 
 function testFiles(dir: string): string[] {
   return readdirSync(join(root, dir), {recursive: true, encoding: 'utf8'})

@@ -1,7 +1,7 @@
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {afterAll, describe, expect, it} from 'vitest'
+import {afterAll, describe, expect, it, vi} from 'vitest'
 import {TickCache, tickCacheFile} from '../../../src/schedule/tick-cache.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'rotor-tick-cache-'))
@@ -86,6 +86,8 @@ describe('tick cache', () => {
     const cache = new TickCache(file, () => since)
     cache.compute('0 3 * * 1', 'Europe/Berlin', since, () => planted)
     cache.save()
+    // A fresh module: another file in the same worker may have loaded cron-parser already.
+    vi.resetModules()
     const {cronParserLoaded, nextCronTick, useTickCache} = await import('../../../src/schedule/cron.js')
     useTickCache({ROTOR_HOME: home}, () => new Date(since))
     expect(nextCronTick('0 3 * * 1', 'Europe/Berlin', new Date(since)).getTime()).toBe(planted)
