@@ -1,10 +1,9 @@
-import {spawn} from 'node:child_process'
 import {mkdtemp, mkdir, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {fileFactory} from '../../providers/file/factory.js'
-import {runCli} from '../support/cli.js'
+import {runCli, spawnCli} from '../support/cli.js'
 
 /**
  * Several rotor processes share one file store (different configs, so different run locks):
@@ -46,7 +45,9 @@ describe('file store shared by processes', () => {
     await client.list('')
     const cwd = await writeConfig('killer', Array.from({length: 40}, (_, i) => `k${i}`))
     for (const delayMs of [150, 300, 450, 600]) {
-      const child = spawn(process.execPath, [join(process.cwd(), 'bin/run.js'), 'apply', '--yes', '--json'], {cwd, stdio: 'ignore'})
+      // The same user directory as the final run's: a writer killed after its first audit entry
+      // leaves a keyed log whose key the next run must find.
+      const child = spawnCli(['apply', '--yes', '--json'], {cwd, stdio: 'ignore'})
       await new Promise((resolve) => setTimeout(resolve, delayMs))
       child.kill('SIGKILL')
       await new Promise((resolve) => child.on('close', resolve))
@@ -55,7 +56,7 @@ describe('file store shared by processes', () => {
     }
     // A full run afterwards completes the rest (it takes over the dead process's locks).
     const finish = await runCli(['apply', '--yes', '--json'], {cwd})
-    expect(finish.code, finish.stderr).toBe(0)
+    expect(finish.code, `${finish.stdout}\n${finish.stderr}`).toBe(0)
     expect(await client.list('')).toHaveLength(40)
   })
 })
