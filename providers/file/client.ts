@@ -30,7 +30,7 @@ import {StoreRollbackError} from './errors.js'
 import type {FileSettings} from './factory.js'
 import {readSeen, SeenRecorder, seenFile, writeSeen} from './generation.js'
 import {fileCapabilities} from './runtime.js'
-import {createKey, exists, fileKeySource, findKey, type KeySource, readKeyFile} from './key.js'
+import {adoptKey, createKey, exists, fileKeySource, findKey, findMovedFileKey, type FoundKey, type KeySource, readKeyFile} from './key.js'
 import {backupKeyFile, finishRotation, keyForRotatedStore, pendingKeyFile, rotationCheckpoint, syncDir} from './rotate-key.js'
 
 const warnOnStderr = (message: string): void => {
@@ -91,8 +91,9 @@ export class FileStoreClient implements StoreClient {
   static async open(storeName: string, settings: FileSettings, context: ProviderContext): Promise<FileStoreClient> {
     const file = resolve(context.baseDir, settings.path)
     const keySource = fileKeySource(storeName, settings, context)
-    const found = await findKey(keySource)
-    return new FileStoreClient(storeName, file, found?.key, context.now, keySource, context.warn ?? warnOnStderr, context)
+    const warn = context.warn ?? warnOnStderr
+    const found = await findKey(keySource, (source) => adoptMovedKey(source, warn))
+    return new FileStoreClient(storeName, file, found?.key, context.now, keySource, warn, context)
   }
 
   describe(path: string): Promise<SecretSnapshot> {
@@ -685,6 +686,40 @@ function opensWith(db: StoreDb, key: Buffer): boolean {
     return true
   } catch {
     return false
+  }
+}
+
+/**
+ * The key of a store moved with its project (key.ts findMovedFileKey), tried on its header: the
+ * v2 database's, or a v1 file's envelope. A path with no header yet (nothing there, not a rotor
+ * store) is never tried: a new store gets a new key. The key found is copied to the key file of
+ * the new path, which is said once (the next run finds that file).
+ */
+async function adoptMovedKey(source: KeySource, warn: (message: string) => void): Promise<FoundKey | undefined> {
+  const kind = await fileKind(source.storeFile).catch(() => 'other' as const)
+  let opens: (key: Buffer) => boolean
+  let close = (): void => undefined
+  if (kind === 'v1') {
+    const sealed = await readFile(source.storeFile, 'utf8')
+    opens = (key) => opensV1(sealed, key)
+  } else if (kind === 'v2') {
+    const db = await StoreDb.open(source.storeFile)
+    if (!db) return undefined
+    opens = (key) => opensWith(db, key)
+    close = () => db.close()
+  } else {
+    return undefined
+  }
+  try {
+    const found = await findMovedFileKey(source, opens)
+    if (!found) return undefined
+    const adopted = await adoptKey(source, found)
+    warn(
+      `found the key of file store ${source.storeName} (${source.storeFile}) in ${found.file} (the store was moved with its project, or its folder renamed) and copied it to ${adopted.file}, the key file of its new path; back it up with the other`,
+    )
+    return adopted
+  } finally {
+    close()
   }
 }
 
