@@ -3,6 +3,8 @@ import {readFileSync} from 'node:fs'
 import {link, mkdir, open as openFile, readFile, rename, rm} from 'node:fs/promises'
 import {dirname, resolve} from 'node:path'
 import {readAuditHistory} from '../../src/audit/history.js'
+import {sharedLogIndex} from '../../src/audit/read.js'
+import type {AuditEntry} from '../../src/audit/types.js'
 import {AuthError, InvalidRequestError, LockedError, NotFoundError} from '../../src/errors/index.js'
 import {sweepStrayTemps, writeFileAtomic} from '../../src/util/atomic-write.js'
 import {withLockFile} from '../../src/util/lock-file.js'
@@ -471,6 +473,7 @@ export class FileStoreClient implements StoreClient {
     }
     const db = kind === 'v2' ? await StoreDb.open(this.file) : undefined
     if (!db) throw new AuthError(`cannot open ${this.file}: it is not a rotor file store`, {store: this.storeName, ref: this.file})
+    let migrated: Header['migratedFrom']
     try {
       this.key ??= (await findKey(this.keySource))?.key
       if (!this.key) throw new AuthError(`cannot open ${this.file}: its key was not found`, {store: this.storeName, ref: this.file})
@@ -480,7 +483,7 @@ export class FileStoreClient implements StoreClient {
       this.seenSource = seen ? `recorded in ${seenFile(db.storeIdHex, this.context.env)} at ${seen.time}` : 'none recorded'
       this.recorder = new SeenRecorder(db.storeIdHex, this.file, this.context.env, this.warn, seen?.generation ?? -1)
       // The first look: key, generation; recorded as seen.
-      await this.transact(db, false, () => undefined)
+      migrated = await this.transact(db, false, (_keys, header) => header.migratedFrom)
     } catch (error) {
       // Refused (rollback, wrong key): every later call tries again and says the same.
       db.close()
@@ -488,7 +491,51 @@ export class FileStoreClient implements StoreClient {
       throw error
     }
     this.db = db
+    // A migration killed after its rename, before its outcome: it happened; the log says so now.
+    if (migrated) await this.underCreationLockIf(() => this.openMigrationIntents(), () => this.closeMigrationIntents(migrated))
     return db
+  }
+
+  /** The audit log's open `migrate` intents of this store, oldest first (none without a log). */
+  private async openMigrationIntents(): Promise<AuditEntry[]> {
+    const {auditPath, audit} = this.context
+    if (!auditPath || !audit) return []
+    const target = `${this.storeName}:*`
+    const open = await sharedLogIndex(auditPath).openIntents('*')
+    return open.filter((i) => i.action === 'migrate' && i.target === target).sort((a, b) => a.seq - b.seq)
+  }
+
+  /**
+   * Closes the `migrate` intents of runs killed between intent and outcome, under the creation
+   * lock (a live migration holds it until its outcome is written). `done`: the path holds the
+   * migrated database, so the newest intent's migration happened (only a migration's rename puts a
+   * migrated database there) and older ones did not; undefined: the path still holds the v1 file,
+   * so none happened (the caller migrates again).
+   */
+  private async closeMigrationIntents(done: Header['migratedFrom'] | undefined): Promise<void> {
+    const open = await this.openMigrationIntents()
+    for (const [i, intent] of open.entries()) {
+      const happened = done !== undefined && i === open.length - 1
+      const shows = happened ? `the store is the v2 database it migrated (on ${done.at}, v1 kept as ${done.file})` : done ? 'a later migration made the database' : `${this.file} is still the v1 file, migrated again now`
+      await this.context.audit!({
+        secret: '*',
+        target: intent.target!,
+        action: 'migrate',
+        reason: `resolved: run ${intent.runId} stopped after its intent (entry ${intent.seq}); ${shows}: the change ${happened ? 'happened' : 'did not happen'}`,
+        outcome: happened ? 'ok' : 'failed',
+        ...(happened ? {} : {error: 'not done: the run stopped first'}),
+        intent: intent.seq,
+        intentRunId: intent.runId,
+      })
+    }
+  }
+
+  /** `fn` under the creation lock when `needed()` says so, asked again under the lock. */
+  private async underCreationLockIf<T>(needed: () => Promise<T[]>, fn: () => Promise<void>): Promise<void> {
+    if ((await needed()).length === 0) return
+    await this.underCreationLock(async () => {
+      if ((await needed()).length > 0) await fn()
+    })
   }
 
   /** A new store: built in a temp file (mode 0600), then linked into place, so the path never holds half a store. */
@@ -541,6 +588,8 @@ export class FileStoreClient implements StoreClient {
       }
       const count = Object.keys(data.secrets).length
       const record = {secret: '*', target: `${this.storeName}:*`, action: 'migrate', reason: `v1 file to v2 database (${count} secrets); v1 kept as ${backup}`} as const
+      // Earlier runs killed before their rename: the file is still v1, so they did not migrate it.
+      await this.closeMigrationIntents(undefined)
       const intent = await this.context.audit?.({...record, outcome: 'intent'})
       const temp = await this.newTemp()
       try {
@@ -554,6 +603,7 @@ export class FileStoreClient implements StoreClient {
         checkpoint('migrate: v1 backup written')
         await rename(temp, this.file)
         await syncDir(dirname(this.file))
+        checkpoint('migrate: database in place')
       } catch (error) {
         await rm(temp, {force: true})
         await this.context.audit?.({...record, outcome: 'failed', error: (error as Error).message, ...(intent ? {intent: intent.seq} : {})}).catch(() => undefined)
