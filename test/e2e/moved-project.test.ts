@@ -107,6 +107,23 @@ describe('a project moved to another folder, with the file store key in the user
     expect(await readdir(join(home, 'keys'))).toHaveLength(3)
   })
 
+  it('store rotate-key as the first command after the move: finds the key, then re-encrypts the store', async () => {
+    const home = join(root, 'home')
+    const {before, after, env} = await project(home)
+    const value = json<{value: string}>(await runCli(['get', 'api', '--reveal', '--json'], {cwd: before, env, now: T0})).value
+    await rename(before, after)
+    const rotated = await runCli(['store', 'rotate-key', 'local', '--yes'], {cwd: after, env, now: LATER})
+    expect(rotated.code, rotated.stderr).toBe(0)
+    expect(flat(rotated.stderr)).toMatch(/found the key of file store local/)
+    const keys = await readdir(join(home, 'keys'))
+    expect(keys).toHaveLength(2)
+    const texts = await Promise.all(keys.map((k) => readFile(join(home, 'keys', k), 'utf8')))
+    expect(texts[0]).not.toBe(texts[1]) // the new path's key was rotated; the old path's file is left as it was
+    const got = await runCli(['get', 'api', '--reveal', '--json'], {cwd: after, env, now: LATER})
+    expect(got.code, got.stderr).toBe(0)
+    expect(json<{value: string}>(got).value).toBe(value)
+  })
+
   it('never overrides an explicit key: a wrong ROTOR_FILE_KEY or a missing keyFile still fails, nothing copied', async () => {
     const home = join(root, 'home')
     const {before, after, env} = await project(home)
