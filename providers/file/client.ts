@@ -3,6 +3,8 @@ import {readFileSync} from 'node:fs'
 import {link, mkdir, open as openFile, readFile, rename, rm} from 'node:fs/promises'
 import {dirname, resolve} from 'node:path'
 import {readAuditHistory} from '../../src/audit/history.js'
+import {sharedLogIndex} from '../../src/audit/read.js'
+import type {AuditEntry} from '../../src/audit/types.js'
 import {AuthError, InvalidRequestError, LockedError, NotFoundError} from '../../src/errors/index.js'
 import {sweepStrayTemps, writeFileAtomic} from '../../src/util/atomic-write.js'
 import {withLockFile} from '../../src/util/lock-file.js'
@@ -30,7 +32,7 @@ import {StoreRollbackError} from './errors.js'
 import type {FileSettings} from './factory.js'
 import {readSeen, SeenRecorder, seenFile, writeSeen} from './generation.js'
 import {fileCapabilities} from './runtime.js'
-import {createKey, exists, fileKeySource, findKey, type KeySource, readKeyFile} from './key.js'
+import {adoptKey, createKey, exists, fileKeySource, findKey, findMovedFileKey, type FoundKey, type KeySource, readKeyFile} from './key.js'
 import {backupKeyFile, finishRotation, keyForRotatedStore, pendingKeyFile, rotationCheckpoint, syncDir} from './rotate-key.js'
 
 const warnOnStderr = (message: string): void => {
@@ -91,8 +93,9 @@ export class FileStoreClient implements StoreClient {
   static async open(storeName: string, settings: FileSettings, context: ProviderContext): Promise<FileStoreClient> {
     const file = resolve(context.baseDir, settings.path)
     const keySource = fileKeySource(storeName, settings, context)
-    const found = await findKey(keySource)
-    return new FileStoreClient(storeName, file, found?.key, context.now, keySource, context.warn ?? warnOnStderr, context)
+    const warn = context.warn ?? warnOnStderr
+    const found = await findKey(keySource, (source) => adoptMovedKey(source, warn))
+    return new FileStoreClient(storeName, file, found?.key, context.now, keySource, warn, context)
   }
 
   describe(path: string): Promise<SecretSnapshot> {
@@ -470,6 +473,7 @@ export class FileStoreClient implements StoreClient {
     }
     const db = kind === 'v2' ? await StoreDb.open(this.file) : undefined
     if (!db) throw new AuthError(`cannot open ${this.file}: it is not a rotor file store`, {store: this.storeName, ref: this.file})
+    let migrated: Header['migratedFrom']
     try {
       this.key ??= (await findKey(this.keySource))?.key
       if (!this.key) throw new AuthError(`cannot open ${this.file}: its key was not found`, {store: this.storeName, ref: this.file})
@@ -479,7 +483,7 @@ export class FileStoreClient implements StoreClient {
       this.seenSource = seen ? `recorded in ${seenFile(db.storeIdHex, this.context.env)} at ${seen.time}` : 'none recorded'
       this.recorder = new SeenRecorder(db.storeIdHex, this.file, this.context.env, this.warn, seen?.generation ?? -1)
       // The first look: key, generation; recorded as seen.
-      await this.transact(db, false, () => undefined)
+      migrated = await this.transact(db, false, (_keys, header) => header.migratedFrom)
     } catch (error) {
       // Refused (rollback, wrong key): every later call tries again and says the same.
       db.close()
@@ -487,7 +491,51 @@ export class FileStoreClient implements StoreClient {
       throw error
     }
     this.db = db
+    // A migration killed after its rename, before its outcome: it happened; the log says so now.
+    if (migrated) await this.underCreationLockIf(() => this.openMigrationIntents(), () => this.closeMigrationIntents(migrated))
     return db
+  }
+
+  /** The audit log's open `migrate` intents of this store, oldest first (none without a log). */
+  private async openMigrationIntents(): Promise<AuditEntry[]> {
+    const {auditPath, audit} = this.context
+    if (!auditPath || !audit) return []
+    const target = `${this.storeName}:*`
+    const open = await sharedLogIndex(auditPath).openIntents('*')
+    return open.filter((i) => i.action === 'migrate' && i.target === target).sort((a, b) => a.seq - b.seq)
+  }
+
+  /**
+   * Closes the `migrate` intents of runs killed between intent and outcome, under the creation
+   * lock (a live migration holds it until its outcome is written). `done`: the path holds the
+   * migrated database, so the newest intent's migration happened (only a migration's rename puts a
+   * migrated database there) and older ones did not; undefined: the path still holds the v1 file,
+   * so none happened (the caller migrates again).
+   */
+  private async closeMigrationIntents(done: Header['migratedFrom'] | undefined): Promise<void> {
+    const open = await this.openMigrationIntents()
+    for (const [i, intent] of open.entries()) {
+      const happened = done !== undefined && i === open.length - 1
+      const shows = happened ? `the store is the v2 database it migrated (on ${done.at}, v1 kept as ${done.file})` : done ? 'a later migration made the database' : `${this.file} is still the v1 file, migrated again now`
+      await this.context.audit!({
+        secret: '*',
+        target: intent.target!,
+        action: 'migrate',
+        reason: `resolved: run ${intent.runId} stopped after its intent (entry ${intent.seq}); ${shows}: the change ${happened ? 'happened' : 'did not happen'}`,
+        outcome: happened ? 'ok' : 'failed',
+        ...(happened ? {} : {error: 'not done: the run stopped first'}),
+        intent: intent.seq,
+        intentRunId: intent.runId,
+      })
+    }
+  }
+
+  /** `fn` under the creation lock when `needed()` says so, asked again under the lock. */
+  private async underCreationLockIf<T>(needed: () => Promise<T[]>, fn: () => Promise<void>): Promise<void> {
+    if ((await needed()).length === 0) return
+    await this.underCreationLock(async () => {
+      if ((await needed()).length > 0) await fn()
+    })
   }
 
   /** A new store: built in a temp file (mode 0600), then linked into place, so the path never holds half a store. */
@@ -540,6 +588,8 @@ export class FileStoreClient implements StoreClient {
       }
       const count = Object.keys(data.secrets).length
       const record = {secret: '*', target: `${this.storeName}:*`, action: 'migrate', reason: `v1 file to v2 database (${count} secrets); v1 kept as ${backup}`} as const
+      // Earlier runs killed before their rename: the file is still v1, so they did not migrate it.
+      await this.closeMigrationIntents(undefined)
       const intent = await this.context.audit?.({...record, outcome: 'intent'})
       const temp = await this.newTemp()
       try {
@@ -553,6 +603,7 @@ export class FileStoreClient implements StoreClient {
         checkpoint('migrate: v1 backup written')
         await rename(temp, this.file)
         await syncDir(dirname(this.file))
+        checkpoint('migrate: database in place')
       } catch (error) {
         await rm(temp, {force: true})
         await this.context.audit?.({...record, outcome: 'failed', error: (error as Error).message, ...(intent ? {intent: intent.seq} : {})}).catch(() => undefined)
@@ -685,6 +736,40 @@ function opensWith(db: StoreDb, key: Buffer): boolean {
     return true
   } catch {
     return false
+  }
+}
+
+/**
+ * The key of a store moved with its project (key.ts findMovedFileKey), tried on its header: the
+ * v2 database's, or a v1 file's envelope. A path with no header yet (nothing there, not a rotor
+ * store) is never tried: a new store gets a new key. The key found is copied to the key file of
+ * the new path, which is said once (the next run finds that file).
+ */
+async function adoptMovedKey(source: KeySource, warn: (message: string) => void): Promise<FoundKey | undefined> {
+  const kind = await fileKind(source.storeFile).catch(() => 'other' as const)
+  let opens: (key: Buffer) => boolean
+  let close = (): void => undefined
+  if (kind === 'v1') {
+    const sealed = await readFile(source.storeFile, 'utf8')
+    opens = (key) => opensV1(sealed, key)
+  } else if (kind === 'v2') {
+    const db = await StoreDb.open(source.storeFile)
+    if (!db) return undefined
+    opens = (key) => opensWith(db, key)
+    close = () => db.close()
+  } else {
+    return undefined
+  }
+  try {
+    const found = await findMovedFileKey(source, opens)
+    if (!found) return undefined
+    const adopted = await adoptKey(source, found)
+    warn(
+      `found the key of file store ${source.storeName} (${source.storeFile}) in ${found.file} (the store was moved with its project, or its folder renamed) and copied it to ${adopted.file}, the key file of its new path; back it up with the other`,
+    )
+    return adopted
+  } finally {
+    close()
   }
 }
 

@@ -5,7 +5,10 @@
  * 3. `.rotor/file.key` next to the config, where earlier versions created it by default (existing
  *    stores keep working; move it to 4. to keep it apart from the store);
  * 4. the user's config directory (src/util/user-dir.ts), one file per store identity, so a backup
- *    or a copy of the project never holds both the store and its key.
+ *    or a copy of the project never holds both the store and its key. The file is named after the
+ *    store's path: a store moved with its project (or its folder renamed) finds its key among the
+ *    other file-store keys there (the one that opens its header), copied to the new name
+ *    (findMovedFileKey, adoptKey). Never with `keyFile` or the environment variable.
  * Reading never creates a key: a store that does not exist yet reads as empty. The first write
  * creates the key (mode 0600) and the caller tells the user where it is, once.
  */
@@ -14,6 +17,7 @@ import {constants} from 'node:fs'
 import {lstat, mkdir, open, stat} from 'node:fs/promises'
 import {dirname, join, resolve} from 'node:path'
 import {AuthError} from '../../src/errors/index.js'
+import {findMovedKey} from '../../src/util/moved-key.js'
 import {rotorUserDir} from '../../src/util/user-dir.js'
 import type {ProviderContext} from '../types.js'
 import type {FileSettings} from './factory.js'
@@ -65,7 +69,7 @@ export interface FoundKey {
  * The key, or undefined when there is none and the store file does not exist either (nothing to
  * read, nothing to create for a read). Throws when the store exists but its key cannot be found.
  */
-export async function findKey(source: KeySource): Promise<FoundKey | undefined> {
+export async function findKey(source: KeySource, moved?: (source: KeySource) => Promise<FoundKey | undefined>): Promise<FoundKey | undefined> {
   const fromEnv = source.env[source.keyEnv]
   if (fromEnv) return {key: decodeKey(fromEnv, `environment variable ${source.keyEnv}`, source.storeName)}
   for (const file of keyFileCandidates(source)) {
@@ -73,12 +77,49 @@ export async function findKey(source: KeySource): Promise<FoundKey | undefined> 
     if (key) return {key, file}
   }
   if (await exists(source.storeFile)) {
+    // `moved`: the store was moved with its project (findMovedFileKey), never with `keyFile`.
+    const adopted = source.keyFile || !moved ? undefined : await moved(source)
+    if (adopted) return adopted
     throw new AuthError(`store file ${source.storeFile} exists but its key was not found`, {
       store: source.storeName,
       hint: `set ${source.keyEnv} to the base64 key, or restore the key file (looked at ${keyFileCandidates(source).join(', ')})`,
     })
   }
   return undefined
+}
+
+/**
+ * The key of a store moved to another path: among this user's other file-store key files, the
+ * one that `opens` the store's header. Undefined with `keyFile` or the environment variable set
+ * (they name the key; nothing else is tried), or when no key opens it.
+ */
+export async function findMovedFileKey(source: KeySource, opens: (key: Buffer) => boolean): Promise<FoundKey | undefined> {
+  if (source.keyFile || source.env[source.keyEnv]) return undefined
+  const own = userKeyFile(source)
+  return findMovedKey({
+    dir: dirname(own),
+    own,
+    accept: (name) => name.startsWith('file-') && name.endsWith('.key'),
+    prefer: (name) => name.startsWith(`file-${source.storeName}-`),
+    read: (file) => readKeyFile(file, source.storeName),
+    opens,
+  })
+}
+
+/** Copies a moved store's key (findMovedFileKey) to its new path's key file; the old file stays (its store may be a copy). */
+export async function adoptKey(source: KeySource, found: FoundKey): Promise<FoundKey & {created: boolean}> {
+  const file = userKeyFile(source)
+  await checkKeyFolder(dirname(file), source.storeName)
+  const created = await writeNewKeyFile(file, found.key).then(
+    () => true,
+    (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error
+      return false
+    },
+  )
+  const key = await readKeyFile(file, source.storeName)
+  if (!key) throw new AuthError(`cannot read the key file ${file} just written`, {store: source.storeName})
+  return {key, file, created}
 }
 
 /**

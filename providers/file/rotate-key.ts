@@ -43,16 +43,17 @@ export async function rotateFileKey(
       hint: `unset ${source.keyEnv} to use the key file, or re-encrypt by exporting and importing the values`,
     })
   }
-  const found = await findKey(source)
-  if (!found?.file) {
-    throw new UsageError(`file store ${storeName} has no data yet (${source.storeFile}); there is nothing to re-encrypt`, {
-      hint: 'run `rotor apply` first; it creates the store and its key',
-    })
-  }
-  const keyFile = found.file
   const {FileStoreClient} = await import('./client.js')
+  // Opened first: a store moved with its project gets its key file back (key.ts) before it is looked for.
   const client = await FileStoreClient.open(storeName, settings, {now: () => new Date(), ...context})
   try {
+    const found = await findKey(source)
+    if (!found?.file) {
+      throw new UsageError(`file store ${storeName} has no data yet (${source.storeFile}); there is nothing to re-encrypt`, {
+        hint: 'run `rotor apply` first; it creates the store and its key',
+      })
+    }
+    const keyFile = found.file
     // Opens (migrating a v1 file, refusing a rolled-back store) before the rotation's own lock.
     await client.header()
     return await withLockFile(

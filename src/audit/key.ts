@@ -9,8 +9,9 @@
  *    key files there (the one its last entry verifies under), and the key is copied to the new name.
  */
 import {createHash, createHmac, randomBytes} from 'node:crypto'
-import {mkdir, open, readdir, readFile} from 'node:fs/promises'
+import {mkdir, open, readFile} from 'node:fs/promises'
 import {dirname, join, resolve} from 'node:path'
+import {findMovedKey} from '../util/moved-key.js'
 import {rotorUserDir} from '../util/user-dir.js'
 import {AuditError} from './errors.js'
 
@@ -76,21 +77,17 @@ export async function findMovedAuditKey(logPath: string, verifies: (key: Buffer)
   const env = opts.env ?? process.env
   if (env.ROTOR_AUDIT_KEY || env.ROTOR_AUDIT_KEY_FILE || opts.keyFile) return undefined
   const own = defaultKeyFile(logPath, env)
-  const dir = dirname(own)
-  let names: string[]
-  try {
-    names = await readdir(dir)
-  } catch {
-    return undefined
-  }
-  for (const name of names.filter((n) => n.endsWith('.key')).sort()) {
-    const file = join(dir, name)
-    if (file === own) continue
-    const text = await readFile(file, 'utf8').catch(() => undefined)
-    const key = text === undefined ? undefined : Buffer.from(text.trim(), 'utf8')
-    if (key && key.length >= MIN_AUDIT_KEY_LENGTH && verifies(key)) return {key, source: file}
-  }
-  return undefined
+  const found = await findMovedKey({
+    dir: dirname(own),
+    own,
+    accept: (name) => name.endsWith('.key'),
+    read: async (file) => {
+      const key = Buffer.from((await readFile(file, 'utf8')).trim(), 'utf8')
+      return key.length >= MIN_AUDIT_KEY_LENGTH ? key : undefined
+    },
+    opens: verifies,
+  })
+  return found && {key: found.key, source: found.file}
 }
 
 /** Copies a moved log's key (findMovedAuditKey) to its new path's key file; the old file stays (its log may be a copy). */

@@ -6,6 +6,7 @@
  */
 import type {RotorConfig, SecretConfig} from '../config/types.js'
 import {copyRotationId, detectDrift, extraVersions, type Fingerprints, holdsPrevious, previousInGrace, sameRotation} from './drift.js'
+import {ISSUER_META} from './issuer.js'
 import {observeSecret, observeTarget, type TargetFacts} from './observe.js'
 import {type Action, type Blocker, type Inventory, type Plan, refText, type TargetObservation} from './types.js'
 
@@ -44,6 +45,14 @@ function planSecretSync(
   const failed = facts.targets.filter((t) => t.health === 'error')
   if (failed.length > 0) {
     for (const t of failed) block(`could not read ${refText(t.target)}: ${t.detail}`, undefined, t)
+    return
+  }
+  const issued = options.copy ? issuerStateOf(observations[0]) : undefined
+  if (issued) {
+    block(
+      `${refText(observations[0].target)} holds the issuer state of a secret (${issued}): its value is an issued credential that the secret's rotation revokes, and copy carries neither (two stores must not claim one credential)`,
+      'copy values that are not issued; to put an issuer-backed secret in more stores, add them to its targets and run `rotor sync <secret>`',
+    )
     return
   }
   const unowned = facts.targets.filter((t, i) => t.health === 'unowned' && !(options.copy && i === 0))
@@ -103,4 +112,11 @@ function planSecretSync(
       }
     }
   })
+}
+
+/** The issuer keys (ISSUER_META) a copy's source holds in its meta, named; undefined when none. */
+function issuerStateOf(source: TargetObservation | undefined): string | undefined {
+  const meta = source?.snapshot?.meta ?? {}
+  const held = Object.values(ISSUER_META).filter((key) => meta[key] !== undefined && meta[key] !== '')
+  return held.length > 0 ? held.map((key) => `${key}=${meta[key]}`).join(', ') : undefined
 }

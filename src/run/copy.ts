@@ -32,6 +32,7 @@ export function copySecret(config: RotorConfig, from: TargetRef, to: TargetRef[]
     if (seen.has(refText(ref))) throw new UsageError(`${refText(ref)} is given twice; copy needs distinct source and destinations`)
     seen.add(refText(ref))
   }
+  refuseIssued(config, from, to)
   const owner = config.secrets.find((s) => s.targets.some((t) => to.some((d) => d.store === t.store && d.path === t.path)))
   return {
     name: `copy ${refText(from)}`,
@@ -41,5 +42,25 @@ export function copySecret(config: RotorConfig, from: TargetRef, to: TargetRef[]
     labels: owner?.labels ?? {},
     adopt,
     targets: [from, ...to],
+  }
+}
+
+/**
+ * A secret with an issuer (docs/decisions.md, "copy and issued credentials"): its values are
+ * credentials whose ids, and the revocations due, live in its primary's meta, for that one secret.
+ * Copy carries none of it and writes none of its targets: a copy out would hold a credential the
+ * secret's next rotation revokes, with no record of it; a copy in would put a value in place that
+ * the issuer state does not describe; and carrying the state would make two primaries claim (and
+ * revoke) one credential. Sources outside the config that hold such state are blocked by the
+ * plan (plan/sync.ts).
+ */
+function refuseIssued(config: RotorConfig, from: TargetRef, to: TargetRef[]): void {
+  for (const ref of [from, ...to]) {
+    const secret = config.secrets.find((s) => s.issuer && s.targets.some((t) => t.store === ref.store && t.path === ref.path))
+    if (!secret?.issuer) continue
+    throw new UsageError(
+      `${ref === from ? '--from' : '--to'} ${refText(ref)} is a target of secret ${secret.name}, whose values are credentials issued by ${secret.issuer.name}: copy does not copy issued credentials nor the issuer state that says which ones to revoke; nothing was written`,
+      {hint: `to put ${secret.name} in more stores, add them to its targets in ${config.file} and run \`rotor sync ${secret.name}\` (its issuer state stays with its one primary)`},
+    )
   }
 }

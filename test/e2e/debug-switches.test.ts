@@ -150,14 +150,32 @@ describe('debug switches never print a value (built CLI, every store kind)', () 
     expect(reads()).toBeGreaterThan(before)
   })
 
-  it('get without --reveal reads no value from GCP or Vault either', {timeout: 120_000}, async () => {
-    for (const kind of ['gcp', 'vault'] as const) {
+  it('get without --reveal reads no value from Azure, GCP or Vault either', {timeout: 120_000}, async () => {
+    /** Azure calls made by `run`, by operation (the emulator counts them). */
+    const azureCalls = async (run: () => Promise<unknown>): Promise<Record<string, number>> => {
+      const before = {...azure.calls}
+      await run()
+      return Object.fromEntries(Object.entries(azure.calls).flatMap(([op, n]) => (n! - (before[op] ?? 0) > 0 ? [[op, n! - (before[op] ?? 0)]] : [])))
+    }
+    for (const kind of ['azure', 'gcp', 'vault'] as const) {
       const w = await world(kind, 'describe-only')
       expect((await w.cli(['apply', '--yes'])).code).toBe(0)
-      const reads = () => (kind === 'gcp' ? (gcp.calls.AccessSecretVersion ?? 0) : vault.calls.filter((c) => c.method === 'GET' && c.path.includes('/data/')).length)
+      // Azure: GET secrets/{name}[/{version}] answers with the value (GetSecret); listing versions does not.
+      const readers = {
+        azure: () => azure.calls.GetSecret ?? 0,
+        gcp: () => gcp.calls.AccessSecretVersion ?? 0,
+        vault: () => vault.calls.filter((c) => c.method === 'GET' && c.path.includes('/data/')).length,
+      }
+      const reads = readers[kind]
       const before = reads()
-      expect((await w.cli(['get', 'app'])).code).toBe(0)
+      const described = await azureCalls(async () => expect((await w.cli(['get', 'app'])).code).toBe(0))
       expect(reads(), kind).toBe(before)
+      // One listing of the versions (with their properties), no value.
+      if (kind === 'azure') expect(described).toEqual({GetSecretVersions: 1})
+      // --reveal is a read: the emulator counts it, so the count above could have moved.
+      const revealed = await azureCalls(async () => expect((await w.cli(['get', 'app', '--reveal'])).code).toBe(0))
+      expect(reads(), kind).toBeGreaterThan(before)
+      if (kind === 'azure') expect(revealed).toEqual({GetSecretVersions: 1, GetSecret: 1})
     }
   })
 })

@@ -1,9 +1,11 @@
 /**
  * A project folder moved (or renamed) with its audit log: the log's default key file is named
  * after the log's absolute path, and before this fix the moved log was refused ("keyed, but its
- * audit key ... is missing") although the key was still in the user's directory.
+ * audit key ... is missing") although the key was still in the user's directory. The file store's
+ * default key file is named after the store's path too: before its fix the moved store was
+ * refused ("store file ... exists but its key was not found").
  */
-import {mkdir, mkdtemp, readdir, rename, rm, writeFile} from 'node:fs/promises'
+import {mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
@@ -48,5 +50,110 @@ describe('a project moved to another folder', () => {
     expect(verified.code, verified.stderr).toBe(0)
     expect(json(verified)).toMatchObject({ok: true, problems: []})
     expect((json(verified) as {keyed: number}).keyed).toBeGreaterThan(2)
+  })
+})
+
+const CONFIG = 'version: 1\nstores:\n  local:\n    type: file\n    path: .rotor/secrets.enc\nsecrets:\n  api:\n    targets: [local:api]\n    maxAge: 30d\n'
+/** stderr with oclif's wrapped warning lines joined. */
+const flat = (text: string): string => text.replace(/\n ›\s*/g, ' ').replace(/\s+/g, ' ')
+const KEY_FOUND = /found the key of file store local \(.*renamed.*secrets\.enc\) in .*keys.*file-local-.*\.key .* and copied it to .*file-local-.*\.key/
+
+describe('a project moved to another folder, with the file store key in the user directory', () => {
+  async function project(home: string): Promise<{before: string; after: string; env: NodeJS.ProcessEnv}> {
+    const before = join(root, 'project')
+    await mkdir(before)
+    await writeFile(join(before, 'rotor.yaml'), CONFIG)
+    const env = {ROTOR_HOME: home}
+    const created = await runCli(['apply', '--yes'], {cwd: before, env, now: T0})
+    expect(created.code, created.stderr).toBe(0)
+    expect(flat(created.stderr)).toMatch(/created the key of file store local at .*file-local-.*\.key/)
+    return {before, after: join(root, 'renamed'), env}
+  }
+
+  it('finds the key that opens the store, copies it to the new path key file, says so once (a JSON warning), and carries on', async () => {
+    const home = join(root, 'home')
+    const {before, after, env} = await project(home)
+    const [oldKeyName] = await readdir(join(home, 'keys'))
+    const value = json<{value: string}>(await runCli(['get', 'api', '--reveal', '--json'], {cwd: before, env, now: T0})).value
+    // Another store's key in the same folder, tried and passed over (it does not open the header).
+    const other = join(root, 'other')
+    await mkdir(other)
+    await writeFile(join(other, 'rotor.yaml'), CONFIG)
+    expect((await runCli(['apply', '--yes'], {cwd: other, env, now: T0})).code).toBe(0)
+    const keysBefore = await readdir(join(home, 'keys'))
+    expect(keysBefore).toHaveLength(2)
+
+    await rename(before, after)
+    const status = await runCli(['status', '--json'], {cwd: after, env, now: LATER})
+    expect(status.code, status.stderr).toBe(0)
+    const warnings = (json(status) as {warnings: string[]}).warnings
+    expect(warnings.filter((w) => KEY_FOUND.test(w))).toHaveLength(1)
+    expect(warnings.find((w) => KEY_FOUND.test(w))).toContain(oldKeyName)
+    const keys = await readdir(join(home, 'keys'))
+    expect(keys).toHaveLength(3)
+    expect(keys).toContain(oldKeyName) // the old file stays (the old path may hold a copy)
+    const adopted = keys.filter((k) => !keysBefore.includes(k))
+    expect(adopted).toHaveLength(1)
+    expect(await readFile(join(home, 'keys', adopted[0]!), 'utf8')).toBe(await readFile(join(home, 'keys', oldKeyName!), 'utf8'))
+
+    // The next run finds the copied key under the new name: no warning, and the same value.
+    const got = await runCli(['get', 'api', '--reveal', '--json'], {cwd: after, env, now: LATER})
+    expect(got.code, got.stderr).toBe(0)
+    expect(json<{value: string}>(got).value).toBe(value)
+    expect(got.stderr).not.toMatch(/found the key of file store/)
+    const rotated = await runCli(['rotate', 'api', '--yes'], {cwd: after, env, now: LATER})
+    expect(rotated.code, rotated.stderr).toBe(0)
+    expect(rotated.stderr).not.toMatch(/found the key of file store/)
+    expect(await readdir(join(home, 'keys'))).toHaveLength(3)
+  })
+
+  it('store rotate-key as the first command after the move: finds the key, then re-encrypts the store', async () => {
+    const home = join(root, 'home')
+    const {before, after, env} = await project(home)
+    const value = json<{value: string}>(await runCli(['get', 'api', '--reveal', '--json'], {cwd: before, env, now: T0})).value
+    await rename(before, after)
+    const rotated = await runCli(['store', 'rotate-key', 'local', '--yes'], {cwd: after, env, now: LATER})
+    expect(rotated.code, rotated.stderr).toBe(0)
+    expect(flat(rotated.stderr)).toMatch(/found the key of file store local/)
+    const keys = await readdir(join(home, 'keys'))
+    expect(keys).toHaveLength(2)
+    const texts = await Promise.all(keys.map((k) => readFile(join(home, 'keys', k), 'utf8')))
+    expect(texts[0]).not.toBe(texts[1]) // the new path's key was rotated; the old path's file is left as it was
+    const got = await runCli(['get', 'api', '--reveal', '--json'], {cwd: after, env, now: LATER})
+    expect(got.code, got.stderr).toBe(0)
+    expect(json<{value: string}>(got).value).toBe(value)
+  })
+
+  it('never overrides an explicit key: a wrong ROTOR_FILE_KEY or a missing keyFile still fails, nothing copied', async () => {
+    const home = join(root, 'home')
+    const {before, after, env} = await project(home)
+    await rename(before, after)
+    const wrong = await runCli(['status', '--json'], {cwd: after, env: {...env, ROTOR_FILE_KEY: Buffer.alloc(32, 9).toString('base64')}, now: LATER})
+    expect(wrong.code).not.toBe(0)
+    expect(wrong.stderr + wrong.stdout).toMatch(/key does not match/)
+    await writeFile(join(after, 'rotor.yaml'), CONFIG.replace('path: .rotor/secrets.enc', 'path: .rotor/secrets.enc\n    keyFile: keys/local.key'))
+    const missing = await runCli(['status', '--json'], {cwd: after, env, now: LATER})
+    expect(missing.code).not.toBe(0)
+    expect(missing.stderr + missing.stdout).toMatch(/exists but its key was not found/)
+    expect(await readdir(join(home, 'keys'))).toHaveLength(1)
+  })
+
+  it('never tries the old keys on a new store: a new store at a new path gets a key of its own', async () => {
+    const home = join(root, 'home')
+    const {before} = await project(home)
+    const [oldKeyName] = await readdir(join(home, 'keys'))
+    const fresh = join(root, 'fresh')
+    await mkdir(fresh)
+    await writeFile(join(fresh, 'rotor.yaml'), CONFIG)
+    const created = await runCli(['apply', '--yes'], {cwd: fresh, env: {ROTOR_HOME: home}, now: T0})
+    expect(created.code, created.stderr).toBe(0)
+    expect(created.stderr).not.toMatch(/found the key of file store/)
+    expect(flat(created.stderr)).toMatch(/created the key of file store local/)
+    const keys = await readdir(join(home, 'keys'))
+    expect(keys).toHaveLength(2)
+    const texts = await Promise.all(keys.map((k) => readFile(join(home, 'keys', k), 'utf8')))
+    expect(texts[0]).not.toBe(texts[1])
+    expect(keys).toContain(oldKeyName)
+    expect(await readdir(before)).toContain('.rotor')
   })
 })

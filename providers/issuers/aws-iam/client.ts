@@ -26,13 +26,14 @@ import {type AwsIamBinding, type AwsIamSettings, awsIamCapabilities} from './fac
 const PROBE_KEY_ID = 'AKIAROTORDOCTORPROBE'
 /** How long a freshly minted key may be refused by STS before that is a real refusal (IAM is eventually consistent). */
 const PROPAGATION_MS = 60_000
-/** Clock skew allowed between this machine and IAM's CreateDate. */
-const SKEW_MS = 5 * 60_000
 
 interface PendingCreate {
-  /** Key ids the user had before the CreateAccessKey whose answer may be lost. */
+  /**
+   * Key ids the user had before the CreateAccessKey whose answer may be lost: a key not among
+   * them (nor held by a store) was made since, by that call. No clock is needed: a key older than
+   * the listing is in it.
+   */
   before: Set<string>
-  startedAt: number
 }
 
 export class AwsIamIssuerClient implements IssuerClient {
@@ -82,9 +83,7 @@ export class AwsIamIssuerClient implements IssuerClient {
     let keys = await this.list()
     const pending = this.pending.get(request.rotationId)
     if (pending) {
-      const orphans = keys.filter(
-        (k) => !pending.before.has(k.id) && !request.keep.includes(k.id) && (k.createdAt === undefined || k.createdAt.getTime() >= pending.startedAt - SKEW_MS),
-      )
+      const orphans = keys.filter((k) => !pending.before.has(k.id) && !request.keep.includes(k.id))
       for (const orphan of orphans) {
         this.context.warn?.(
           `issuer ${this.issuerName}: deleting access key ${orphan.id} of IAM user ${this.binding.user}: an earlier CreateAccessKey of this rotation made it, but its answer (the only copy of the secret) was lost`,
@@ -94,7 +93,7 @@ export class AwsIamIssuerClient implements IssuerClient {
       if (orphans.length > 0) keys = keys.filter((k) => !orphans.includes(k))
     }
     if (keys.length >= 2) throw this.full(keys, request.keep)
-    this.pending.set(request.rotationId, {before: new Set(keys.map((k) => k.id)), startedAt: this.context.now().getTime()})
+    this.pending.set(request.rotationId, {before: new Set(keys.map((k) => k.id))})
     const out = await this.call('CreateAccessKey', () => this.iam.send(new CreateAccessKeyCommand({UserName: this.binding.user})))
     this.pending.delete(request.rotationId)
     const key = out.AccessKey
