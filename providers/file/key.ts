@@ -17,6 +17,7 @@ import {constants} from 'node:fs'
 import {lstat, mkdir, open, stat} from 'node:fs/promises'
 import {dirname, join, resolve} from 'node:path'
 import {AuthError} from '../../src/errors/index.js'
+import {createFileExclusive, sweepStrayTemps} from '../../src/util/atomic-write.js'
 import {findMovedKey} from '../../src/util/moved-key.js'
 import {rotorUserDir} from '../../src/util/user-dir.js'
 import type {ProviderContext} from '../types.js'
@@ -110,13 +111,7 @@ export async function findMovedFileKey(source: KeySource, opens: (key: Buffer) =
 export async function adoptKey(source: KeySource, found: FoundKey): Promise<FoundKey & {created: boolean}> {
   const file = userKeyFile(source)
   await checkKeyFolder(dirname(file), source.storeName)
-  const created = await writeNewKeyFile(file, found.key).then(
-    () => true,
-    (error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EEXIST') throw error
-      return false
-    },
-  )
+  const created = await writeNewKeyFile(file, found.key)
   const key = await readKeyFile(file, source.storeName)
   if (!key) throw new AuthError(`cannot read the key file ${file} just written`, {store: source.storeName})
   return {key, file, created}
@@ -131,23 +126,21 @@ export async function createKey(source: KeySource): Promise<FoundKey & {created:
   await mkdir(dirname(file), {recursive: true, mode: 0o700})
   await checkKeyFolder(dirname(file), source.storeName)
   const key = randomBytes(32)
-  await writeNewKeyFile(file, key).catch(async (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EEXIST') throw error
-  })
+  await writeNewKeyFile(file, key)
   const found = await readKeyFile(file, source.storeName)
   if (!found) throw new AuthError(`cannot read the key file ${file} just created`, {store: source.storeName})
   return {key: found, file, created: found.equals(key)}
 }
 
-/** Writes `key` to a file that must not exist yet, mode 0600, synced. */
-export async function writeNewKeyFile(file: string, key: Buffer): Promise<void> {
-  const handle = await open(file, 'wx', 0o600)
-  try {
-    await handle.writeFile(`${key.toString('base64')}\n`)
-    await handle.sync()
-  } finally {
-    await handle.close()
-  }
+/**
+ * Writes `key` to a file that must not exist yet, mode 0600, synced; false when one exists. A kill
+ * at any moment leaves no key file or the whole one (createFileExclusive), never an empty file
+ * that would make the store unopenable.
+ */
+export async function writeNewKeyFile(file: string, key: Buffer): Promise<boolean> {
+  const created = await createFileExclusive(file, `${key.toString('base64')}\n`)
+  if (created) await sweepStrayTemps(file)
+  return created
 }
 
 /**

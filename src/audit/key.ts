@@ -9,9 +9,10 @@
  *    key files there (the one its last entry verifies under), and the key is copied to the new name.
  */
 import {createHash, createHmac, randomBytes} from 'node:crypto'
-import {mkdir, open, readFile} from 'node:fs/promises'
+import {mkdir, readFile} from 'node:fs/promises'
 import {dirname, join, resolve} from 'node:path'
 import {findMovedKey} from '../util/moved-key.js'
+import {createFileExclusive, sweepStrayTemps} from '../util/atomic-write.js'
 import {rotorUserDir} from '../util/user-dir.js'
 import {AuditError} from './errors.js'
 
@@ -99,19 +100,15 @@ export function adoptAuditKey(logPath: string, found: AuditKey, opts: KeyOptions
 async function writeKeyFile(logPath: string, key: Buffer, opts: KeyOptions): Promise<AuditKey & {created: boolean}> {
   const file = keySource(logPath, opts)
   await mkdir(dirname(file), {recursive: true, mode: 0o700})
-  let fh
+  let created: boolean
   try {
-    fh = await open(file, 'wx', 0o600)
+    // Whole or absent after a kill: an empty key file would make the log unverifiable.
+    created = await createFileExclusive(file, `${key.toString('utf8')}\n`)
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return {...(await readAuditKey(logPath, opts))!, created: false}
     throw new AuditError(`cannot create the audit key ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
   }
-  try {
-    await fh.writeFile(`${key.toString('utf8')}\n`)
-    await fh.sync()
-  } finally {
-    await fh.close()
-  }
+  if (!created) return {...(await readAuditKey(logPath, opts))!, created: false}
+  await sweepStrayTemps(file)
   return {key, source: file, created: true}
 }
 

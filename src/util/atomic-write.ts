@@ -1,5 +1,5 @@
 import {randomBytes} from 'node:crypto'
-import {mkdir, open, readdir, rename, rm, stat} from 'node:fs/promises'
+import {link, mkdir, open, readdir, rename, rm, stat} from 'node:fs/promises'
 import {basename, dirname, join} from 'node:path'
 
 /**
@@ -27,11 +27,47 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
     await rm(temp, {force: true})
     throw error
   }
-  const dirHandle = await open(dir, 'r')
+  await syncDir(dir)
+}
+
+/**
+ * Creates `path` holding `data` unless a file of that name exists (then returns false and leaves
+ * it), so that a kill at any moment leaves either no file or the whole file, never an empty or
+ * short one: the data is written and fsynced under a temp name, then hard-linked into place (a
+ * link, like O_EXCL, fails on an existing name), and the directory fsynced. The temp name is
+ * always removed; one a kill leaves behind is debris for sweepStrayTemps.
+ */
+export async function createFileExclusive(path: string, data: string | Uint8Array, mode = 0o600, tempTag = randomBytes(4).toString('hex')): Promise<boolean> {
+  const temp = `${path}.tmp-${process.pid}-${tempTag}`
   try {
-    await dirHandle.sync()
+    const handle = await open(temp, 'wx', mode)
+    try {
+      await handle.writeFile(data)
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+    try {
+      await link(temp, path)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false
+      throw error
+    }
+    await syncDir(dirname(path))
+    return true
   } finally {
-    await dirHandle.close()
+    await rm(temp, {force: true})
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r')
+  try {
+    await handle.sync()
+  } catch {
+    // Some file systems cannot fsync a directory; the rename or link is still atomic.
+  } finally {
+    await handle.close()
   }
 }
 

@@ -10,12 +10,11 @@
  * on ages.
  */
 import {randomUUID} from 'node:crypto'
-import {link, open, readFile, stat, unlink} from 'node:fs/promises'
+import {readFile, stat, unlink} from 'node:fs/promises'
 import {hostname} from 'node:os'
 import {processAlive} from './process.js'
-import {dirname} from 'node:path'
 import {LockedError} from '../errors/index.js'
-import {sweepStrayTemps} from './atomic-write.js'
+import {createFileExclusive, sweepStrayTemps} from './atomic-write.js'
 import {sleep} from './sleep.js'
 
 /** A lock older than this is considered abandoned even if its process seems alive. */
@@ -155,38 +154,9 @@ function lockedError(lockPath: string, what: string | undefined, seen: SeenLock 
  * names its (dead) owner, plus at worst a temp file that sweepStrayTemps removes later.
  * Exported for tests.
  */
-export async function createOwned(lockPath: string, token: string): Promise<boolean> {
-  const temp = `${lockPath}.tmp-${process.pid}-${token.slice(0, 8)}`
-  const fh = await open(temp, 'wx', 0o600)
-  try {
-    try {
-      await fh.writeFile(JSON.stringify({pid: process.pid, host: hostname(), time: new Date().toISOString(), token}))
-      await fh.sync()
-    } finally {
-      await fh.close()
-    }
-    try {
-      await link(temp, lockPath)
-    } catch (e) {
-      if (errno(e) === 'EEXIST') return false
-      throw e
-    }
-    await syncDir(dirname(lockPath))
-    return true
-  } finally {
-    await unlinkQuietly(temp)
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r')
-  try {
-    await fh.sync()
-  } catch {
-    // Some file systems cannot fsync a directory; the link is still atomic.
-  } finally {
-    await fh.close()
-  }
+export function createOwned(lockPath: string, token: string): Promise<boolean> {
+  const record = JSON.stringify({pid: process.pid, host: hostname(), time: new Date().toISOString(), token})
+  return createFileExclusive(lockPath, record, 0o600, token.slice(0, 8))
 }
 
 async function release(lockPath: string, token: string): Promise<void> {
