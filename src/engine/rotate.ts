@@ -50,7 +50,7 @@ export async function runRotate(ctx: StepContext, action: Extract<Action, {kind:
  * primary's meta. An emergency deletes the old credential at once.
  */
 async function rotateAtIssuer(ctx: StepContext, spec: Omit<RotationSpec, 'value'>, resume: boolean): Promise<void> {
-  const {abandonIssued, issueCredential, issuerOf, promotedIssuerMeta, revokeCredential, currentIssuerFacts} = await import('./issuer.js')
+  const {abandonIssued, issueCredential, issuerOf, noteIssuerMeta, promotedIssuerMeta, revokeCredential, currentIssuerFacts} = await import('./issuer.js')
   const {rotationId} = spec
   // An emergency is recorded before the issuer call, so a crash cannot make it an ordinary rotation.
   if (spec.emergency) await recordEmergency(ctx, rotationId)
@@ -75,6 +75,9 @@ async function rotateAtIssuer(ctx: StepContext, spec: Omit<RotationSpec, 'value'
     if (issued && !promoted && !isAuditError(error)) await abandonIssued(ctx, issued, rotationId)
     throw error
   }
+  // The promotion wrote primaryMeta on the primary: the revoke below must see the new credential
+  // as current and the old one as previous, not this run's observation from before it.
+  noteIssuerMeta(ctx, primaryMeta)
   if (spec.emergency && old !== undefined && old !== id) await revokeCredential(ctx, old, 'delete', 'emergency rotation: the old credential stops now', rotationId)
 }
 

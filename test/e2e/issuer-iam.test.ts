@@ -23,6 +23,9 @@ const DURING_GRACE = '2026-03-02T12:00:00Z'
 // grace 1d after ROTATED_AT, then deleteAfter 1d.
 const AFTER_GRACE = '2026-03-03T06:00:00Z'
 const AFTER_DELETE = '2026-03-04T07:00:00Z'
+const LEAKED = '2026-03-05T08:00:00Z'
+const ROTATED_AGAIN = '2026-03-05T09:00:00Z'
+const LEAKED_IN_GRACE = '2026-03-05T10:00:00Z'
 
 type Key = {accessKeyId: string; secretAccessKey: string}
 
@@ -114,5 +117,35 @@ describe.skipIf(unavailable !== undefined)('aws-iam issuer end to end (examples/
     for (const output of outputs.filter((o) => !o.stdout.trim().startsWith('{"accessKeyId"'))) {
       for (const key of [first, second]) expect(output.stdout + output.stderr).not.toContain(key.secretAccessKey)
     }
+  })
+
+  it('an emergency rotation mints a new key and deletes the leaked one in the same run', async () => {
+    const emergency = await cli(['rotate', 'ci-deploy-key', '--emergency', '--reason', 'leaked in a CI log', '--yes', '--json'], LEAKED)
+    expect(emergency.code, `${emergency.stdout}\n${emergency.stderr}`).toBe(0)
+    const third = await read(LEAKED)
+    expect(third.accessKeyId).not.toBe(second.accessKeyId)
+    // No grace: the leaked key is gone from IAM right after the run, the new one logs in.
+    expect(await iamKeys(moto, user)).toEqual([{id: third.accessKeyId, status: 'Active'}])
+    expect(await works(second)).toBe(false)
+    expect(await works(third)).toBe(true)
+    const audit = await cli(['audit', 'show', '--json'], LEAKED)
+    expect(audit.code, audit.stderr).toBe(0)
+    expect(audit.stdout).toContain('leaked in a CI log')
+    second = third
+  })
+
+  it('an emergency during grace (both IAM slots used) leaves only the new key', async () => {
+    const rotate = await cli(['rotate', '--yes', 'ci-deploy-key'], ROTATED_AGAIN)
+    expect(rotate.code, rotate.stderr).toBe(0)
+    const inGrace = await read(ROTATED_AGAIN)
+    expect((await iamKeys(moto, user)).map((k) => k.status)).toEqual(['Active', 'Active'])
+    const emergency = await cli(['rotate', 'ci-deploy-key', '--emergency', '--reason', 'leaked again', '--yes'], LEAKED_IN_GRACE)
+    expect(emergency.code, `${emergency.stdout}\n${emergency.stderr}`).toBe(0)
+    const fresh = await read(LEAKED_IN_GRACE)
+    expect([second.accessKeyId, inGrace.accessKeyId]).not.toContain(fresh.accessKeyId)
+    expect(await iamKeys(moto, user)).toEqual([{id: fresh.accessKeyId, status: 'Active'}])
+    expect(await works(inGrace)).toBe(false)
+    expect(await works(second)).toBe(false)
+    expect(await works(fresh)).toBe(true)
   })
 })
