@@ -17,6 +17,7 @@ const T0 = '2026-03-02T04:00:00Z'
 const ROTATED_AT = '2026-03-02T05:00:00Z'
 const DURING_GRACE = '2026-03-02T12:00:00Z'
 const AFTER_GRACE = '2026-03-03T06:00:00Z'
+const LEAKED = '2026-03-03T07:00:00Z'
 const ADMIN_PASSWORD = 'E2e-admin-password-4821'
 
 describe.skipIf(skip)('examples/postgres.yaml end to end (built CLI, private PostgreSQL)', () => {
@@ -94,5 +95,16 @@ describe.skipIf(skip)('examples/postgres.yaml end to end (built CLI, private Pos
     expect(await loginWorks(current)).toBe(true)
     const again = await cli(['plan', '--detailed-exitcode', '--json'], AFTER_GRACE)
     expect(again.code, again.stdout).toBe(0)
+  })
+
+  it('an emergency rotation moves to the other role and revokes the leaked one in the same run', async () => {
+    const leaked = await stored('current', LEAKED)
+    const emergency = await cli(['rotate', 'app-db', '--emergency', '--reason', 'password in a screenshot', '--yes', '--json'], LEAKED)
+    expect(emergency.code, `${emergency.stdout}\n${emergency.stderr}`).toBe(0)
+    const fresh = await stored('current', LEAKED)
+    expect(fresh.username).not.toBe(leaked.username)
+    // No grace: the leaked login is refused right after the run, the new one works.
+    expect(await loginWorks(leaked)).toBe(false)
+    expect(await loginWorks(fresh)).toBe(true)
   })
 })
