@@ -293,7 +293,36 @@ export class AzureStoreClient implements StoreClient {
       throw error
     }
     if (versions.length === 0) return undefined
-    return {name, versions: withRoles(versions, latestIsAmbiguous(versions) ? await this.latestId(path) : undefined)}
+    const roled = withRoles(versions, latestIsAmbiguous(versions) ? await this.latestId(path) : undefined)
+    return {name, versions: await this.withoutCopiedRotation(path, roled)}
+  }
+
+  /**
+   * A version written outside rotor with the tags of rotor's current version copied (a script or
+   * tool that carries tags forward) claims rotor's rotation, and without this would look in sync.
+   * rotor never writes two versions of one rotation with different values (see `repeated`), so
+   * when the current version shares its rotation with an older one, their values decide: two
+   * GetSecret calls, made only then. A different value is not rotor's: it loses the rotation tag
+   * in this listing, so the planner sees a foreign current version (drift, repaired by sync).
+   * When the older one cannot be read (disabled), nothing can tell and the listing stays as it is.
+   */
+  private async withoutCopiedRotation(path: string, versions: RoledVersion[]): Promise<RoledVersion[]> {
+    const current = versions.find((v) => v.role === 'current')
+    const rotation = current?.tags[ROTATION_TAG]
+    if (!current || rotation === undefined) return versions
+    // Newest first: the last match is the oldest, the version rotor wrote.
+    const original = versions.findLast((v) => v !== current && v.tags[ROTATION_TAG] === rotation)
+    if (!original) return versions
+    let values: string[]
+    try {
+      values = await Promise.all([this.valueOf(path, current.id), this.valueOf(path, original.id)])
+    } catch (error) {
+      if (isNotFound(error)) return versions
+      throw error
+    }
+    if (values[0] === values[1]) return versions
+    const {[ROTATION_TAG]: _copied, ...tags} = current.tags
+    return versions.map((v) => (v === current ? {...v, tags} : v))
   }
 
   /** The id of the version Key Vault resolves as latest; undefined when it is disabled. */

@@ -90,6 +90,9 @@ secrets:
     const latest = [...azure.state.secrets.values()].find((s) => s.name === 'app-b')!.versions.at(-1)!
     const {'rotor-rotation': _rotation, 'rotor-seq': _seq, ...tags} = latest.tags ?? {}
     azure.state.set('app-b', {value: 'pasted-into-the-portal', tags})
+    // Written by a tool that carries every tag forward, rotor's rotation and sequence tags too.
+    const copiedFrom = [...azure.state.secrets.values()].find((s) => s.name === 'app-a')!.versions.at(-1)!
+    azure.state.set('app-a', {value: 'written-with-copied-tags', tags: {...copiedFrom.tags}})
 
     const batches = aws.calls.BatchGetSecretValue ?? 0
     const gets = aws.calls.GetSecretValue ?? 0
@@ -98,7 +101,7 @@ secrets:
     const diff = json<DiffJson>(result)
     expect(states(diff)).toEqual({
       'app-a aws:app-a': 'in-sync',
-      'app-a azure:app-a': 'in-sync',
+      'app-a azure:app-a': 'stale',
       'app-a gcp:app-a': 'missing',
       'app-a vault:app-a': 'stale',
       'app-a local:app-a': 'in-sync',
@@ -114,6 +117,7 @@ secrets:
     for (const text of [result.stdout, result.stderr]) {
       expect(text).not.toContain('typed-into-vault-by-hand')
       expect(text).not.toContain('pasted-into-the-portal')
+      expect(text).not.toContain('written-with-copied-tags')
       expect(text).not.toMatch(/\r|\[#+\.*\]/)
     }
 
@@ -135,9 +139,11 @@ secrets:
     const out = json<{report: {results: Array<{action: {kind: string; target: {store: string; path: string}}; outcome: string}>}}>(result)
     // The versions the hand-written values pushed aside hold the value the copies restore: retired.
     expect(out.report.results.map((r) => `${r.action.kind} ${r.action.target.store}:${r.action.target.path} ${r.outcome}`).sort()).toEqual([
+      'repair azure:app-a ok',
       'repair azure:app-b ok',
       'repair gcp:app-a ok',
       'repair vault:app-a ok',
+      'retire azure:app-a ok',
       'retire azure:app-b ok',
       'retire vault:app-a ok',
     ])
