@@ -57,13 +57,14 @@ export async function describeFromListing<E, P = never>(
   const answer = async (path: string, snapshot: Promise<SecretSnapshot>) => {
     results.set(path, await snapshot.catch((error: unknown) => asError(error)))
   }
+  let prefetched: Map<string, Promise<PromiseSettledResult<P>>> | undefined
   // One path: its own describe costs what one listing page does, and is never stale.
   const listing = unique.length > 1 && listPages(new Set(unique), (entries) => {
     for (const [path, entry] of entries) if (unlisted.has(path)) start(path, entry)
     return unlisted.size
   })
   // Started after the listing's first request has its place in the store's queue.
-  const prefetched = prefetch && listing ? new Map(unique.map((path) => [path, slots.run(() => settle(prefetch(path)))])) : undefined
+  if (prefetch && listing) prefetched = new Map(unique.map((path) => [path, slots.run(() => settle(prefetch(path)))]))
   function start(path: string, entry: E | undefined) {
     unlisted.delete(path)
     const early = prefetched?.get(path)
