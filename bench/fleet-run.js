@@ -2,6 +2,7 @@
 // emulators run in the parent, bench/fleet.js). Prints one JSON line.
 //   node bench/fleet-run.js <seed|sync|apply-rotate|baseline> <rotor.yaml> [count]
 import {performance} from 'node:perf_hooks'
+import {readFileSync} from 'node:fs'
 import {dirname} from 'node:path'
 
 const [scenario, file, countText] = process.argv.slice(2)
@@ -22,7 +23,22 @@ const outcomes = (report) => {
   return out
 }
 
+/**
+ * The main thread's time on a CPU and time spent waiting for one (Linux: /proc schedstat), in ms;
+ * undefined elsewhere. Wall time minus both is what the thread spent idle (waiting on the network).
+ */
+const mainThreadSched = () => {
+  try {
+    const [onCpu, waiting] = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ').map(Number)
+    return {cpuMs: onCpu / 1e6, waitMs: waiting / 1e6}
+  } catch {
+    return undefined
+  }
+}
+
 let result
+const startCpu = process.cpuUsage()
+const startSched = mainThreadSched()
 const started = performance.now()
 if (scenario === 'seed') {
   const {report, plan} = await applyChanges({config, secrets: config.secrets, stores, audit, now, concurrency: 64})
@@ -43,6 +59,8 @@ if (scenario === 'seed') {
 }
 const ms = performance.now() - started
 const cpu = process.cpuUsage()
+const runCpu = process.cpuUsage(startCpu)
+const sched = mainThreadSched()
 await stores.closeAll()
 await audit.close()
-process.stdout.write(`${JSON.stringify({scenario, ms, maxRssMb: process.resourceUsage().maxRSS / 1024, cpuMs: (cpu.user + cpu.system) / 1000, ...result})}\n`)
+process.stdout.write(`${JSON.stringify({scenario, ms, maxRssMb: process.resourceUsage().maxRSS / 1024, cpuMs: (cpu.user + cpu.system) / 1000, runCpuMs: (runCpu.user + runCpu.system) / 1000, ...(sched && startSched ? {runMainThreadCpuMs: sched.cpuMs - startSched.cpuMs, runMainThreadRunQueueMs: sched.waitMs - startSched.waitMs} : {}), ...result})}\n`)

@@ -36,30 +36,49 @@ export type ListPages<E> = (wanted: ReadonlySet<string>, onPage: (entries: Array
  * The bulk describe both listing stores (AWS, GCP) share: each listed path is finished (its
  * versions read, by `finish`) as soon as its page arrives, so the per-secret reads overlap the
  * remaining pages; paths never listed are finished with `undefined` once the listing ends.
+ *
+ * With `prefetch`, each path's own read (one that needs nothing from the listing) starts at once,
+ * `concurrency` at a time, behind the listing's first request, and `finish` gets its outcome with
+ * the path's entry: the per-secret reads then need not wait for a page at all (GCP's one page of
+ * up to 1,000 secrets took longer than a fifth of the fleet bench's whole run under load).
  */
-export async function describeFromListing<E>(
+export async function describeFromListing<E, P = never>(
   paths: readonly string[],
   listPages: ListPages<E>,
-  finish: (path: string, entry: E | undefined) => Promise<SecretSnapshot>,
+  finish: (path: string, entry: E | undefined, prefetched?: PromiseSettledResult<P>) => Promise<SecretSnapshot>,
   concurrency: number,
+  prefetch?: (path: string) => Promise<P>,
 ): Promise<Map<string, DescribeResult>> {
   const unique = [...new Set(paths)]
   const results = new Map<string, DescribeResult>()
   const slots = new Semaphore(concurrency)
   const unlisted = new Set(unique)
   const running: Array<Promise<void>> = []
-  const start = (path: string, entry: E | undefined) => {
-    unlisted.delete(path)
-    running.push(slots.run(async () => results.set(path, await finish(path, entry).catch((error: unknown) => asError(error)))).then(() => {}))
+  const answer = async (path: string, snapshot: Promise<SecretSnapshot>) => {
+    results.set(path, await snapshot.catch((error: unknown) => asError(error)))
   }
+  let prefetched: Map<string, Promise<PromiseSettledResult<P>>> | undefined
   // One path: its own describe costs what one listing page does, and is never stale.
-  if (unique.length > 1) {
-    await listPages(new Set(unique), (entries) => {
-      for (const [path, entry] of entries) if (unlisted.has(path)) start(path, entry)
-      return unlisted.size
-    })
+  const listing = unique.length > 1 && listPages(new Set(unique), (entries) => {
+    for (const [path, entry] of entries) if (unlisted.has(path)) start(path, entry)
+    return unlisted.size
+  })
+  // Started after the listing's first request has its place in the store's queue.
+  if (prefetch && listing) prefetched = new Map(unique.map((path) => [path, slots.run(() => settle(prefetch(path)))]))
+  function start(path: string, entry: E | undefined) {
+    unlisted.delete(path)
+    const early = prefetched?.get(path)
+    // A prefetched path holds no slot while it waits for its read: that read needs one.
+    running.push(early ? answer(path, early.then((outcome) => finish(path, entry, outcome))) : slots.run(() => answer(path, finish(path, entry))))
   }
+  if (listing) await listing
   for (const path of [...unlisted]) start(path, undefined)
   await Promise.all(running)
   return new Map(unique.map((path) => [path, results.get(path)!]))
 }
+
+const settle = <T>(promise: Promise<T>): Promise<PromiseSettledResult<T>> =>
+  promise.then(
+    (value) => ({status: 'fulfilled', value}),
+    (reason: unknown) => ({status: 'rejected', reason}),
+  )

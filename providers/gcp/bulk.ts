@@ -21,17 +21,36 @@ export const LIST_PAGE = 1000
 const BULK_CONCURRENCY = 32
 
 export async function describeMany(client: GcpStoreClient, paths: readonly string[], call: Request): Promise<Map<string, DescribeResult>> {
-  return describeFromListing<Secret>(paths, (wanted, onPage) => listPages(client, wanted, onPage, call), (path, secret) => describeListed(client, path, secret, call), BULK_CONCURRENCY)
+  return describeFromListing<Secret, SecretVersion[]>(
+    paths,
+    (wanted, onPage) => listPages(client, wanted, onPage, call),
+    (path, secret, versions) => describeListed(client, path, secret, versions, call),
+    BULK_CONCURRENCY,
+    // A secret's versions do not depend on its listed resource: read them while the listing pages.
+    (path) => call(() => client.listVersions(path)),
+  )
 }
 
-async function describeListed(client: GcpStoreClient, path: string, secret: Secret | undefined, call: Request): Promise<SecretSnapshot> {
-  if (!secret) return call(() => client.describe(path))
-  try {
-    const versions = await call(() => client.listVersions(path))
-    if (aliasesKnown(secret, versions)) return snapshotOf(path, secret, versions)
-  } catch (error) {
-    if (!isNotFound(error)) throw error
+/**
+ * A secret's snapshot from its listed resource (if listed) and its versions, read with no regard
+ * to the listing. The same calls as describing after the listing: one ListSecretVersions a
+ * secret; GetSecret only for a secret the listing lacks (or one that changed in between).
+ */
+async function describeListed(client: GcpStoreClient, path: string, listed: Secret | undefined, versions: PromiseSettledResult<SecretVersion[]> | undefined, call: Request): Promise<SecretSnapshot> {
+  // A single path is not listed (nor prefetched): its own describe.
+  if (!versions) return call(() => client.describe(path))
+  if (versions.status === 'rejected') {
+    if (isNotFound(versions.reason)) {
+      // A listed secret was deleted since (`describe` says so properly); an unlisted one is not there.
+      return listed ? call(() => client.describe(path)) : {path, exists: false, owned: false, versions: [], meta: {}, labels: {}}
+    }
+    if (listed) throw versions.reason
+    // Unlisted and unreadable: `describe` reports its own error.
+    return call(() => client.describe(path))
   }
+  const secret = listed ?? (await call(() => client.getSecret(path)))
+  if (!secret) return {path, exists: false, owned: false, versions: [], meta: {}, labels: {}}
+  if (aliasesKnown(secret, versions.value)) return snapshotOf(path, secret, versions.value)
   return call(() => client.describe(path))
 }
 

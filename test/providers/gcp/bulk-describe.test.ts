@@ -45,10 +45,48 @@ describe('GCP bulk describe (ListSecrets pages)', () => {
     expect((result.get(paths[0]) as SecretSnapshot).versions.map((v) => v.role)).toEqual(['current', 'previous'])
   })
 
-  it('describes a path the listing does not have with GetSecret', async () => {
+  // Each path's versions are read while the listing pages, so a path the listing lacks already has
+  // its answer: ListSecretVersions says NOT_FOUND. One call for it, as GetSecret was before.
+  it('describes a path the listing does not have from its own version read', async () => {
     const {result, calls} = await counted(() => describePaths(fx.client, [...paths.slice(0, 10), 'bulk/missing']))
-    expect(calls).toEqual({ListSecrets: 1, ListSecretVersions: 10, GetSecret: 1})
+    expect(calls).toEqual({ListSecrets: 1, ListSecretVersions: 11})
+    expect(result.get('bulk/missing')).toEqual(await fx.client.describe('bulk/missing'))
     expect((result.get('bulk/missing') as SecretSnapshot).exists).toBe(false)
+  })
+
+  it('reads versions without waiting for the listing page, with the same answers and calls', async () => {
+    // The listing is slow to answer; the per-secret reads must not queue behind it.
+    let versionReadsBeforeListing: number | undefined
+    fx.emulator.faults.set('ListSecrets', {latencyMs: 1500})
+    const before = fx.emulator.beforeOperation
+    const start = fx.emulator.calls.ListSecretVersions ?? 0
+    fx.emulator.beforeOperation = (operation, request) => {
+      if (operation === 'ListSecrets') versionReadsBeforeListing = (fx.emulator.calls.ListSecretVersions ?? 0) - start
+      before?.(operation, request)
+    }
+    try {
+      const {result, calls} = await counted(() => describePaths(fx.client, paths.slice(0, 40)))
+      expect(calls).toEqual({ListSecrets: 1, ListSecretVersions: 40})
+      expect(versionReadsBeforeListing).toBeGreaterThan(0)
+      expect([...result.values()]).toEqual(await describeEach(paths.slice(0, 40)))
+    } finally {
+      fx.emulator.faults.set('ListSecrets', {})
+      fx.emulator.beforeOperation = before
+    }
+  })
+
+  it('describes a secret the listing lacks from GetSecret and its version read', async () => {
+    const late = 'bulk/late'
+    await fx.client.writeVersion(late, new SecretValue('late'), {rotationId: 'late-1', stage: 'current'})
+    fx.emulator.faults.deny('secretmanager.secrets.list')
+    try {
+      const {result, calls} = await counted(() => describePaths(fx.client, [paths[0], late]))
+      expect(calls).toEqual({ListSecrets: 1, ListSecretVersions: 2, GetSecret: 2})
+      expect(result.get(late)).toEqual(await fx.client.describe(late))
+      expect((result.get(late) as SecretSnapshot).exists).toBe(true)
+    } finally {
+      fx.emulator.faults.allow('secretmanager.secrets.list')
+    }
   })
 
   it('falls back to one GetSecret a secret when listing is denied', async () => {
