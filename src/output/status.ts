@@ -1,9 +1,8 @@
 import ansis from 'ansis'
 import type {SecretConfig} from '../config/types.js'
-import {observeSecret, type SecretFacts, type SecretHealth, type TargetHealth} from '../plan/observe.js'
+import type {SecretFacts, SecretHealth, TargetHealth} from '../plan/observe.js'
 import {type Inventory, type Plan, refText} from '../plan/types.js'
 import {holderText, type RunLockHolder} from '../run/run-lock.js'
-import {TickIndex} from '../schedule/ticks.js'
 import {renderTable} from './table.js'
 import {age, humanDuration, relative} from './time.js'
 import {type ReadCoverage, unreadLines, unreadSummary} from './unread.js'
@@ -77,20 +76,8 @@ function planBySecret(plan: Plan): PlanBySecret {
   return index
 }
 
-const ticksByPlan = new WeakMap<Plan, TickIndex>()
-
-/** One TickIndex per status listing (its plan and `now`): cron ticks of a shared schedule computed once, not per secret. */
-function ticksFor(plan: Plan, now: Date): TickIndex {
-  let ticks = ticksByPlan.get(plan)
-  if (!ticks || ticks.now.getTime() !== now.getTime()) {
-    ticks = new TickIndex(now)
-    ticksByPlan.set(plan, ticks)
-  }
-  return ticks
-}
-
-export function secretStatus(secret: SecretConfig, inventory: Inventory, plan: Plan, now: Date, runningBy?: RunLockHolder): SecretStatus {
-  const facts: SecretFacts = observeSecret(secret, inventory.get(secret.name) ?? [], now, ticksFor(plan, now))
+/** FACTS: what the plan was made from (observeFleet), so status shows what the planner saw without observing again. */
+export function secretStatus(secret: SecretConfig, facts: SecretFacts, inventory: Inventory, plan: Plan, now: Date, runningBy?: RunLockHolder): SecretStatus {
   const planned = planBySecret(plan)
   const deferred = planned.deferred.get(secret.name)
   const overdueSince = facts.currentSince && secret.maxAgeMs !== undefined ? new Date(facts.currentSince.getTime() + secret.maxAgeMs) : undefined
