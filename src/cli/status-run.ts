@@ -10,7 +10,7 @@ import type {ExitCode} from '../exit-codes.js'
 import {upcomingEvents} from '../notify/upcoming.js'
 import {prometheusMetrics} from '../output/prometheus.js'
 import type {RunHost} from './command-core.js'
-import {renderStatus, renderUpcoming, secretStatus} from '../output/status.js'
+import {renderStatus, renderUpcoming, statusRows} from '../output/status.js'
 import {readCoverage, unreadExitCode, unreadJson, unreadLines, unreadSummary} from '../output/unread.js'
 import {lastRun} from '../run/last-run.js'
 import {runLockHolder} from '../run/run-lock.js'
@@ -43,8 +43,7 @@ export async function runStatus(host: StatusHost, flags: StatusFlags): Promise<S
   const picked = pickSecrets(config, flags)
   const {secrets, inventory, facts, plan} = await observeAndPlanWithFacts(config, picked, host.stores(config), at)
   const runningBy = await runLockHolder(config)
-  // Every picked secret was read, so the plan observed each one.
-  const statuses = secrets.map((s) => secretStatus(s, facts.get(s.name)!, inventory, plan, at, runningBy))
+  const statuses = statusRows(secrets, facts, inventory, plan, at, runningBy)
   const coverage = readCoverage(inventory)
   const upcoming = withinMs === undefined ? undefined : upcomingEvents(secrets, inventory, at, withinMs)
   if (flags.format === 'prometheus') {

@@ -50,60 +50,89 @@ export interface SecretStatus {
   issuer?: IssuerStatus
 }
 
-interface PlanBySecret {
+/** What every row of one listing shares: the plan indexed by secret, `now`, the run lock's holder. */
+interface Listing {
+  inventory: Inventory
   actions: Map<string, Plan['actions']>
   deferred: Map<string, NonNullable<Plan['deferred']>[number]>
+  now: Date
+  runningBy?: RunLockHolder
+  iso: (date: Date | undefined) => string | undefined
 }
 
 /**
- * The plan's actions and deferrals by secret, built once per plan: `status` asks for every
- * secret's, and a scan of the plan for each would be O(secrets x actions).
+ * The rows of a status listing: each secret's facts, the ones the plan was made from
+ * (observeFleet), with what the plan does for it. Every listed secret must have been read.
  */
-const bySecret = new WeakMap<Plan, PlanBySecret>()
-function planBySecret(plan: Plan): PlanBySecret {
-  let index = bySecret.get(plan)
-  if (!index) {
-    index = {actions: new Map(), deferred: new Map()}
-    for (const action of plan.actions) {
-      const list = index.actions.get(action.secret)
-      if (list) list.push(action)
-      else index.actions.set(action.secret, [action])
-    }
-    // The first deferral of a secret, as a find() over the list returned.
-    for (const deferral of plan.deferred ?? []) if (!index.deferred.has(deferral.secret)) index.deferred.set(deferral.secret, deferral)
-    bySecret.set(plan, index)
+export function statusRows(
+  secrets: SecretConfig[],
+  facts: ReadonlyMap<string, SecretFacts>,
+  inventory: Inventory,
+  plan: Plan,
+  now: Date,
+  runningBy?: RunLockHolder,
+): SecretStatus[] {
+  // The plan's actions and deferrals by secret: a scan of the plan per secret would be O(secrets x actions).
+  const listing: Listing = {inventory, actions: new Map(), deferred: new Map(), now, runningBy, iso: isoTexts()}
+  for (const action of plan.actions) {
+    const list = listing.actions.get(action.secret)
+    if (list) list.push(action)
+    else listing.actions.set(action.secret, [action])
   }
-  return index
+  // The first deferral of a secret, as a find() over the list returned.
+  for (const deferral of plan.deferred ?? []) if (!listing.deferred.has(deferral.secret)) listing.deferred.set(deferral.secret, deferral)
+  return secrets.map((secret) => {
+    const observed = facts.get(secret.name)
+    if (!observed) throw new Error(`status: ${secret.name} was not observed`)
+    return secretStatus(secret, observed, listing)
+  })
 }
 
-/** FACTS: what the plan was made from (observeFleet), so status shows what the planner saw without observing again. */
-export function secretStatus(secret: SecretConfig, facts: SecretFacts, inventory: Inventory, plan: Plan, now: Date, runningBy?: RunLockHolder): SecretStatus {
-  const planned = planBySecret(plan)
-  const deferred = planned.deferred.get(secret.name)
+/**
+ * Date.toISOString through a memo: a fleet's rows repeat the same few times (one apply created
+ * them), and the text costs about a microsecond each, four per secret. Bounded for fleets whose
+ * times all differ.
+ */
+function isoTexts(): (date: Date | undefined) => string | undefined {
+  const texts = new Map<number, string>()
+  return (date) => {
+    if (date === undefined) return undefined
+    const time = date.getTime()
+    let text = texts.get(time)
+    if (text === undefined) {
+      text = date.toISOString()
+      if (texts.size < 10_000) texts.set(time, text)
+    }
+    return text
+  }
+}
+
+function secretStatus(secret: SecretConfig, facts: SecretFacts, {inventory, actions, deferred: deferrals, now, runningBy, iso}: Listing): SecretStatus {
+  const deferred = deferrals.get(secret.name)
   const overdueSince = facts.currentSince && secret.maxAgeMs !== undefined ? new Date(facts.currentSince.getTime() + secret.maxAgeMs) : undefined
   const overdue = overdueSince && overdueSince < now ? overdueSince : undefined
   return {
     name: secret.name,
     ...(secret.environment ? {environment: secret.environment} : {}),
     health: facts.health,
-    currentSince: (facts.valueSince ?? facts.currentSince)?.toISOString(),
-    nextRotationAt: facts.dueAt?.toISOString(),
+    currentSince: iso(facts.valueSince ?? facts.currentSince),
+    nextRotationAt: iso(facts.dueAt),
     nextRotationReason: facts.dueReason,
-    ...(overdue ? {overdueBy: humanDuration(now.getTime() - overdue.getTime()).split(' ')[0], overdueSince: overdue.toISOString()} : {}),
+    ...(overdue ? {overdueBy: humanDuration(now.getTime() - overdue.getTime()).split(' ')[0], overdueSince: iso(overdue)} : {}),
     ...(deferred ? {deferral: {reason: deferred.reason, ...(deferred.until ? {until: deferred.until} : {})}} : {}),
-    graceEndsAt: facts.primary.previous ? facts.graceEndsAt?.toISOString() : undefined,
+    graceEndsAt: facts.primary.previous ? iso(facts.graceEndsAt) : undefined,
     targets: facts.targets.map((t, i) => ({
       target: refText(t.target),
       health: t.health,
       currentVersion: t.current?.id,
       previousVersion: t.previous?.id,
       pendingVersion: t.pending?.id,
-      currentSince: (i === 0 ? (facts.valueSince ?? facts.currentSince) : (t.promotedAt ?? t.current?.createdAt))?.toISOString(),
-      graceEndsAt: t.previous ? t.graceEndsAt?.toISOString() : undefined,
+      currentSince: iso(i === 0 ? (facts.valueSince ?? facts.currentSince) : (t.promotedAt ?? t.current?.createdAt)),
+      graceEndsAt: t.previous ? iso(t.graceEndsAt) : undefined,
       ...(t.detail ? {detail: t.detail} : {}),
       ...(t.health === 'error' ? {reason: t.detail, ...errorHint(inventory, secret.name, t.target)} : {}),
     })),
-    next: (planned.actions.get(secret.name) ?? []).map(describeAction),
+    next: (actions.get(secret.name) ?? []).map(describeAction),
     ...(facts.lease ? {lease: {...facts.lease, stale: leaseState(facts.primary.snapshot?.meta ?? {}, '').kind === 'free'}} : {}),
     ...inFlight(facts, runningBy),
     ...issuerStatus(secret, inventory),

@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest'
 import type {SecretConfig} from '../../../src/config/types.js'
 import {observeSecret} from '../../../src/plan/observe.js'
 import {observeFleet, plan, planObserved} from '../../../src/plan/planner.js'
-import {secretStatus} from '../../../src/output/status.js'
+import {statusRows} from '../../../src/output/status.js'
 import {config, DAY, HOUR, inventory, missing, promoted, secret, snapshot, version} from '../plan/fixtures.js'
 
 /**
@@ -66,8 +66,9 @@ describe('status rows from the facts the planner observed', () => {
     const handed = planObserved(cfg, inv, facts, NOW)
     const recomputedPlan = plan(cfg, inv, NOW)
     expect(handed).toEqual(recomputedPlan)
-    const rows = secrets.map((s) => secretStatus(s, facts.get(s.name)!, inv, handed, NOW))
-    const again = secrets.map((s) => secretStatus(s, observeSecret(s, inv.get(s.name)!, NOW), inv, recomputedPlan, NOW))
+    const rows = statusRows(secrets, facts, inv, handed, NOW)
+    // The old path: each secret observed again, on its own, for its row.
+    const again = statusRows(secrets, new Map(secrets.map((s) => [s.name, observeSecret(s, inv.get(s.name)!, NOW)])), inv, recomputedPlan, NOW)
     expect(rows).toEqual(again)
     // The fleet covers the states status reports, so the comparison is not of look-alike rows.
     expect(new Set(rows.map((r) => r.health))).toEqual(new Set(['ok', 'due', 'in-grace', 'missing', 'error', 'blocked', 'drift', 'in-flight', 'leftover']))
@@ -76,6 +77,16 @@ describe('status rows from the facts the planner observed', () => {
     expect(rows.find((r) => r.name === 'in-flight')?.inFlight).toEqual({rotationIds: ['rot-3'], emergency: true})
     expect(rows.find((r) => r.name === 'due-age')?.overdueBy).toBeDefined()
     expect(rows.some((r) => r.next.length > 0)).toBe(true)
+    // Times are ISO texts of the facts' dates (through the listing's memo).
+    expect(rows.find((r) => r.name === 'ok')?.currentSince).toBe('2026-03-01T00:00:00.000Z')
+    expect(rows.find((r) => r.name === 'in-grace')?.targets.map((t) => t.graceEndsAt)).toEqual(['2026-03-21T12:00:00.000Z', '2026-03-21T12:00:00.000Z'])
+  })
+
+  it('refuse a secret that was not observed instead of leaving it out', () => {
+    const {cfg, inv, secrets} = fleet()
+    const facts = observeFleet(cfg, inv, NOW)
+    facts.delete('ok')
+    expect(() => statusRows(secrets, facts, inv, plan(cfg, inv, NOW), NOW)).toThrow('ok was not observed')
   })
 
   it('are each secret\'s own facts', () => {
