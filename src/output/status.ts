@@ -151,6 +151,8 @@ function leaseLine(lease: NonNullable<SecretStatus['lease']>): string {
 }
 
 function inFlight(facts: SecretFacts, runningBy: RunLockHolder | undefined): Pick<SecretStatus, 'inFlight'> {
+  // Most secrets of a fleet: nothing pending, no emergency (no set and arrays for each).
+  if (!facts.intent?.emergency && !facts.targets.some((t) => t.pending)) return {}
   const ids = new Set(facts.targets.flatMap((t) => (t.pending ? [t.pending.rotationId ?? t.pending.id] : [])))
   if (facts.intent?.emergency) ids.add(facts.intent.rotationId)
   const live = runningBy && runningBy.alive !== false ? {runningBy} : {}
