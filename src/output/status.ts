@@ -111,17 +111,22 @@ function secretStatus(secret: SecretConfig, facts: SecretFacts, {inventory, acti
   const deferred = deferrals.get(secret.name)
   const overdueSince = facts.currentSince && secret.maxAgeMs !== undefined ? new Date(facts.currentSince.getTime() + secret.maxAgeMs) : undefined
   const overdue = overdueSince && overdueSince < now ? overdueSince : undefined
-  return {
-    name: secret.name,
-    ...(secret.environment ? {environment: secret.environment} : {}),
-    health: facts.health,
-    currentSince: iso(facts.valueSince ?? facts.currentSince),
-    nextRotationAt: iso(facts.dueAt),
-    nextRotationReason: facts.dueReason,
-    ...(overdue ? {overdueBy: humanDuration(now.getTime() - overdue.getTime()).split(' ')[0], overdueSince: iso(overdue)} : {}),
-    ...(deferred ? {deferral: {reason: deferred.reason, ...(deferred.until ? {until: deferred.until} : {})}} : {}),
-    graceEndsAt: facts.primary.previous ? iso(facts.graceEndsAt) : undefined,
-    targets: facts.targets.map((t, i) => ({
+  // Built field by field, in the order the JSON document shows them (no object spreads: a fleet
+  // has 100,000 rows); optional fields only when they have a value.
+  const row = {name: secret.name} as SecretStatus
+  if (secret.environment) row.environment = secret.environment
+  row.health = facts.health
+  row.currentSince = iso(facts.valueSince ?? facts.currentSince)
+  row.nextRotationAt = iso(facts.dueAt)
+  row.nextRotationReason = facts.dueReason
+  if (overdue) {
+    row.overdueBy = humanDuration(now.getTime() - overdue.getTime()).split(' ')[0]
+    row.overdueSince = iso(overdue)
+  }
+  if (deferred) row.deferral = deferred.until ? {reason: deferred.reason, until: deferred.until} : {reason: deferred.reason}
+  row.graceEndsAt = facts.primary.previous ? iso(facts.graceEndsAt) : undefined
+  row.targets = facts.targets.map((t, i) => {
+    const target: TargetStatus = {
       target: refText(t.target),
       health: t.health,
       currentVersion: t.current?.id,
@@ -129,19 +134,25 @@ function secretStatus(secret: SecretConfig, facts: SecretFacts, {inventory, acti
       pendingVersion: t.pending?.id,
       currentSince: iso(i === 0 ? (facts.valueSince ?? facts.currentSince) : (t.promotedAt ?? t.current?.createdAt)),
       graceEndsAt: t.previous ? iso(t.graceEndsAt) : undefined,
-      ...(t.detail ? {detail: t.detail} : {}),
-      ...(t.health === 'error' ? {reason: t.detail, ...errorHint(inventory, secret.name, t.target)} : {}),
-    })),
-    next: (actions.get(secret.name) ?? []).map(describeAction),
-    ...(facts.lease ? {lease: {...facts.lease, stale: leaseState(facts.primary.snapshot?.meta ?? {}, '').kind === 'free'}} : {}),
-    ...inFlight(facts, runningBy),
-    ...issuerStatus(secret, inventory),
-  }
+    }
+    if (t.detail) target.detail = t.detail
+    if (t.health === 'error') {
+      target.reason = t.detail
+      const hint = errorHint(inventory, secret.name, t.target)
+      if (hint) target.hint = hint
+    }
+    return target
+  })
+  row.next = (actions.get(secret.name) ?? []).map(describeAction)
+  if (facts.lease) row.lease = {...facts.lease, stale: leaseState(facts.primary.snapshot?.meta ?? {}, '').kind === 'free'}
+  const flight = inFlight(facts, runningBy)
+  if (flight) row.inFlight = flight
+  if (secret.issuer) row.issuer = issuerStatus(secret, inventory).issuer
+  return row
 }
 
-function errorHint(inventory: Inventory, name: string, target: {store: string; path: string}): {hint?: string} {
-  const hint = inventory.get(name)?.find((o) => o.target.store === target.store && o.target.path === target.path)?.error?.hint
-  return hint ? {hint} : {}
+function errorHint(inventory: Inventory, name: string, target: {store: string; path: string}): string | undefined {
+  return inventory.get(name)?.find((o) => o.target.store === target.store && o.target.path === target.path)?.error?.hint
 }
 
 /** Lease times are wall-clock times (src/engine/lease.ts), so they are shown against the wall clock. */
@@ -150,13 +161,13 @@ function leaseLine(lease: NonNullable<SecretStatus['lease']>): string {
   return `leased by ${lease.owner} until ${lease.expiresAt} (${relative(lease.expiresAt, new Date())})`
 }
 
-function inFlight(facts: SecretFacts, runningBy: RunLockHolder | undefined): Pick<SecretStatus, 'inFlight'> {
+function inFlight(facts: SecretFacts, runningBy: RunLockHolder | undefined): SecretStatus['inFlight'] {
   // Most secrets of a fleet: nothing pending, no emergency (no set and arrays for each).
-  if (!facts.intent?.emergency && !facts.targets.some((t) => t.pending)) return {}
+  if (!facts.intent?.emergency && !facts.targets.some((t) => t.pending)) return undefined
   const ids = new Set(facts.targets.flatMap((t) => (t.pending ? [t.pending.rotationId ?? t.pending.id] : [])))
   if (facts.intent?.emergency) ids.add(facts.intent.rotationId)
   const live = runningBy && runningBy.alive !== false ? {runningBy} : {}
-  return ids.size > 0 ? {inFlight: {rotationIds: [...ids], emergency: facts.intent?.emergency ?? false, ...live}} : {}
+  return ids.size > 0 ? {rotationIds: [...ids], emergency: facts.intent?.emergency ?? false, ...live} : undefined
 }
 
 /** Why the in-flight rotation is there: a live run doing it now, or an earlier run that stopped. */
