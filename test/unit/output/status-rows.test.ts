@@ -89,6 +89,24 @@ describe('status rows from the facts the planner observed', () => {
     expect(() => statusRows(secrets, facts, inv, plan(cfg, inv, NOW), NOW)).toThrow('ok was not observed')
   })
 
+  it('keep the order of fields the JSON document has always had', () => {
+    const {cfg, inv, secrets} = fleet()
+    const facts = observeFleet(cfg, inv, NOW)
+    const running = {pid: 1, host: 'h', alive: true} as unknown as Parameters<typeof statusRows>[5]
+    const rows = statusRows(secrets, facts, inv, planObserved(cfg, inv, facts, NOW), NOW, running)
+    const rowOrder = ['name', 'environment', 'health', 'currentSince', 'nextRotationAt', 'nextRotationReason', 'overdueBy', 'overdueSince', 'deferral', 'graceEndsAt', 'targets', 'next', 'lease', 'inFlight', 'issuer']
+    const targetOrder = ['target', 'health', 'currentVersion', 'previousVersion', 'pendingVersion', 'currentSince', 'graceEndsAt', 'detail', 'reason', 'hint']
+    const inOrder = (keys: string[], order: string[]) => keys.every((k, i) => i === 0 || order.indexOf(keys[i - 1]) < order.indexOf(k)) && keys.every((k) => order.includes(k))
+    for (const row of rows) {
+      expect(inOrder(Object.keys(row), rowOrder), Object.keys(row).join()).toBe(true)
+      for (const t of row.targets) expect(inOrder(Object.keys(t), targetOrder), Object.keys(t).join()).toBe(true)
+    }
+    // Every optional field shows up somewhere in this fleet, so the order of each was checked.
+    const seen = new Set(rows.flatMap((r) => Object.keys(r)))
+    expect(rowOrder.filter((k) => !seen.has(k))).toEqual(['issuer'])
+    expect(rows.find((r) => r.name === 'unreadable')?.targets[0]).toHaveProperty('reason')
+  })
+
   it('are each secret\'s own facts', () => {
     const {cfg, inv, secrets} = fleet()
     const facts = observeFleet(cfg, inv, NOW)
