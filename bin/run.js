@@ -71,17 +71,25 @@ async function fastPath() {
 
 // oclif, bundled with rotor's commands (scripts/build.js): one file instead of its module tree.
 let oclif
+/**
+ * oclif's flush waits for stdout to drain. A reader that closed the pipe early (`| head`) never
+ * lets it, and the process would end on this unsettled await with exit 13: stop once stdout closes.
+ */
+function flushStdout() {
+  if (!oclif || process.stdout.destroyed) return undefined
+  return Promise.race([oclif.flush(), new Promise((resolve) => process.stdout.once('close', resolve))])
+}
 try {
   if (!(await fastPath())) {
     oclif = await import('../dist/cli/oclif.js')
     await oclif.run(argv, import.meta.url)
-    await oclif.flush()
+    await flushStdout()
   }
 } catch (error) {
   // `this.exit(n)`: from a rotor command, or from a plugin's command (autocomplete, help) that
   // loaded the @oclif/core installed next to it, whose ExitError is another class.
   if (error?.code === 'EEXIT' && typeof error?.oclif?.exit === 'number') {
-    await oclif?.flush()
+    await flushStdout()
     process.exitCode = error.oclif.exit
   } else {
     // oclif's parse errors outside a command exit 2, which is rotor's "changes pending": a usage error.

@@ -49,7 +49,7 @@ export abstract class BaseCommand<T extends typeof Command, Result extends objec
     revealing: () => this.revealing(),
     textWarn: (input) => this.oclifWarn(input),
     textNote: (text) => this.logToStderr(text),
-    themedJson: (document) => this.themedJson(document),
+    themedJson: () => (this.config.theme?.json ? (document) => super.logJson(document) : undefined),
   })
 
   protected get interrupt(): Interrupt {
@@ -92,8 +92,13 @@ export abstract class BaseCommand<T extends typeof Command, Result extends objec
     else super.log(redact(args.length > 0 ? format(message, ...args) : message))
   }
 
+  /**
+   * oclif calls this last and does not wait for it: the document streams to stdout after run()
+   * returns, and the process, which rotor never exits on success, ends once it is written. A
+   * failure while writing leaves through the process's error path (bin/run.js).
+   */
   override logJson(json: unknown): void {
-    this.core.logJson(json)
+    void this.core.logJson(json)
   }
 
   private revealing(): boolean {
@@ -119,13 +124,6 @@ export abstract class BaseCommand<T extends typeof Command, Result extends objec
 
   private oclifWarn(input: string | Error): void {
     super.warn(input)
-  }
-
-  /** With a JSON colour theme set by the user, oclif colours the document. */
-  private themedJson(document: unknown): boolean {
-    if (!this.config.theme?.json) return false
-    super.logJson(document)
-    return true
   }
 
   /** One JSON document: `schemaVersion`, the command's result and every warning it emitted. */

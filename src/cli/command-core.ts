@@ -21,6 +21,7 @@ import {redact, redactDeep, registerKeyFormats} from '../redact/index.js'
 import {registerConfigSecrets} from '../redact/config.js'
 import {Interrupt} from './interrupt.js'
 import {errorDocument, jsonDocument} from './json.js'
+import {writeJson} from './json-stream.js'
 
 /** What the core asks of the command line it serves (oclif's Command, or the fast path). */
 /**
@@ -45,8 +46,8 @@ export interface CoreIo {
   textWarn(input: string | Error): void
   /** A note in text mode: one line on stderr. Never called under --json. */
   textNote(text: string): void
-  /** Prints a --json document in the user's colour theme and returns true; false when none is set. */
-  themedJson(document: unknown): boolean
+  /** With a user colour theme for JSON: what prints a --json document in it (oclif's). */
+  themedJson(): ((document: unknown) => void) | undefined
 }
 
 export class CommandCore {
@@ -120,11 +121,18 @@ export class CommandCore {
     return redacted
   }
 
-  logJson(json: unknown): void {
-    const document = this.io.revealing() ? json : redactDeep(json)
+  /**
+   * Prints a --json document, redacted unless revealing. Resolves once stdout took all of it:
+   * written as it is serialised, each string redacted on the way (src/cli/json-stream.ts), not
+   * copied and stringified whole first (a fleet's `status` is ~60 MB).
+   */
+  async logJson(json: unknown): Promise<void> {
+    const mask = this.io.revealing() ? undefined : redact
     // oclif's logJson runs the printed text through a regex tokenizer to colour it (seconds for a
     // fleet's status); without a JSON theme (rotor sets none) it prints exactly this text.
-    if (!this.io.themedJson(document)) process.stdout.write(`${JSON.stringify(document, null, 2)}\n`)
+    const themed = this.io.themedJson()
+    if (themed) return themed(mask ? redactDeep(json) : json)
+    await writeJson(process.stdout, json, mask)
   }
 
   /** One JSON document: `schemaVersion`, the command's result and every warning it emitted. */
@@ -149,7 +157,7 @@ export class CommandCore {
     const exit = exitCodeFor(error)
     process.exitCode = exit
     if (this.io.json()) {
-      this.logJson(errorDocument(redactDeep(errorJson(error, exit)), this.warnings))
+      await this.logJson(errorDocument(redactDeep(errorJson(error, exit)), this.warnings))
       return
     }
     // Both already said what happened in one line (the interrupt in interrupted()).

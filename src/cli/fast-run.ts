@@ -57,7 +57,7 @@ export async function runFast<Result>(command: FastCommand, work: (host: FastHos
     revealing: () => command.revealing,
     textWarn: (input) => void waiting.push(input),
     textNote: (text) => (waiting.length > 0 ? void waiting.push({note: text}) : void process.stderr.write(`${text}\n`)),
-    themedJson: () => false,
+    themedJson: () => undefined,
   })
   const flushWarnings = async () => {
     if (waiting.length === 0) return
@@ -90,5 +90,5 @@ export async function runFast<Result>(command: FastCommand, work: (host: FastHos
   } finally {
     await core.close()
   }
-  if (result && command.json) core.logJson(core.successJson(result))
+  if (result && command.json) await core.logJson(core.successJson(result))
 }

@@ -10,12 +10,12 @@ import type {ExitCode} from '../exit-codes.js'
 import {upcomingEvents} from '../notify/upcoming.js'
 import {prometheusMetrics} from '../output/prometheus.js'
 import type {RunHost} from './command-core.js'
-import {renderStatus, renderUpcoming, secretStatus} from '../output/status.js'
+import {renderStatus, renderUpcoming, statusRows} from '../output/status.js'
 import {readCoverage, unreadExitCode, unreadJson, unreadLines, unreadSummary} from '../output/unread.js'
 import {lastRun} from '../run/last-run.js'
 import {runLockHolder} from '../run/run-lock.js'
 import {pickSecrets} from '../run/select.js'
-import {observeAndPlan} from '../run/session.js'
+import {observeAndPlanWithFacts} from '../run/session.js'
 import {useTickCache} from '../schedule/cron.js'
 
 export interface StatusFlags {
@@ -41,9 +41,9 @@ export async function runStatus(host: StatusHost, flags: StatusFlags): Promise<S
   useTickCache(process.env, now)
   const at = now()
   const picked = pickSecrets(config, flags)
-  const {secrets, inventory, plan} = await observeAndPlan(config, picked, host.stores(config), at)
+  const {secrets, inventory, facts, plan} = await observeAndPlanWithFacts(config, picked, host.stores(config), at)
   const runningBy = await runLockHolder(config)
-  const statuses = secrets.map((s) => secretStatus(s, inventory, plan, at, runningBy))
+  const statuses = statusRows(secrets, facts, inventory, plan, at, runningBy)
   const coverage = readCoverage(inventory)
   const upcoming = withinMs === undefined ? undefined : upcomingEvents(secrets, inventory, at, withinMs)
   if (flags.format === 'prometheus') {

@@ -15,6 +15,7 @@ export interface IssuerStatus {
 }
 
 export function issuerStatus(secret: SecretConfig, inventory: Inventory): {issuer?: IssuerStatus} {
+  if (!secret.issuer) return {}
   const facts = issuerFacts(secret, inventory.get(secret.name)?.[0])
   if (!facts) return {}
   const role = (id: string) =>

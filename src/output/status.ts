@@ -1,9 +1,8 @@
 import ansis from 'ansis'
 import type {SecretConfig} from '../config/types.js'
-import {observeSecret, type SecretFacts, type SecretHealth, type TargetHealth} from '../plan/observe.js'
+import type {SecretFacts, SecretHealth, TargetHealth} from '../plan/observe.js'
 import {type Inventory, type Plan, refText} from '../plan/types.js'
 import {holderText, type RunLockHolder} from '../run/run-lock.js'
-import {TickIndex} from '../schedule/ticks.js'
 import {renderTable} from './table.js'
 import {age, humanDuration, relative} from './time.js'
 import {type ReadCoverage, unreadLines, unreadSummary} from './unread.js'
@@ -51,81 +50,109 @@ export interface SecretStatus {
   issuer?: IssuerStatus
 }
 
-interface PlanBySecret {
+/** What every row of one listing shares: the plan indexed by secret, `now`, the run lock's holder. */
+interface Listing {
+  inventory: Inventory
   actions: Map<string, Plan['actions']>
   deferred: Map<string, NonNullable<Plan['deferred']>[number]>
+  now: Date
+  runningBy?: RunLockHolder
+  iso: (date: Date | undefined) => string | undefined
 }
 
 /**
- * The plan's actions and deferrals by secret, built once per plan: `status` asks for every
- * secret's, and a scan of the plan for each would be O(secrets x actions).
+ * The rows of a status listing: each secret's facts, the ones the plan was made from
+ * (observeFleet), with what the plan does for it. Every listed secret must have been read.
  */
-const bySecret = new WeakMap<Plan, PlanBySecret>()
-function planBySecret(plan: Plan): PlanBySecret {
-  let index = bySecret.get(plan)
-  if (!index) {
-    index = {actions: new Map(), deferred: new Map()}
-    for (const action of plan.actions) {
-      const list = index.actions.get(action.secret)
-      if (list) list.push(action)
-      else index.actions.set(action.secret, [action])
+export function statusRows(
+  secrets: SecretConfig[],
+  facts: ReadonlyMap<string, SecretFacts>,
+  inventory: Inventory,
+  plan: Plan,
+  now: Date,
+  runningBy?: RunLockHolder,
+): SecretStatus[] {
+  // The plan's actions and deferrals by secret: a scan of the plan per secret would be O(secrets x actions).
+  const listing: Listing = {inventory, actions: new Map(), deferred: new Map(), now, runningBy, iso: isoTexts()}
+  for (const action of plan.actions) {
+    const list = listing.actions.get(action.secret)
+    if (list) list.push(action)
+    else listing.actions.set(action.secret, [action])
+  }
+  // The first deferral of a secret, as a find() over the list returned.
+  for (const deferral of plan.deferred ?? []) if (!listing.deferred.has(deferral.secret)) listing.deferred.set(deferral.secret, deferral)
+  return secrets.map((secret) => {
+    const observed = facts.get(secret.name)
+    if (!observed) throw new Error(`status: ${secret.name} was not observed`)
+    return secretStatus(secret, observed, listing)
+  })
+}
+
+/**
+ * Date.toISOString through a memo: a fleet's rows repeat the same few times (one apply created
+ * them), and the text costs about a microsecond each, four per secret. Bounded for fleets whose
+ * times all differ.
+ */
+function isoTexts(): (date: Date | undefined) => string | undefined {
+  const texts = new Map<number, string>()
+  return (date) => {
+    if (date === undefined) return undefined
+    const time = date.getTime()
+    let text = texts.get(time)
+    if (text === undefined) {
+      text = date.toISOString()
+      if (texts.size < 10_000) texts.set(time, text)
     }
-    // The first deferral of a secret, as a find() over the list returned.
-    for (const deferral of plan.deferred ?? []) if (!index.deferred.has(deferral.secret)) index.deferred.set(deferral.secret, deferral)
-    bySecret.set(plan, index)
+    return text
   }
-  return index
 }
 
-const ticksByPlan = new WeakMap<Plan, TickIndex>()
-
-/** One TickIndex per status listing (its plan and `now`): cron ticks of a shared schedule computed once, not per secret. */
-function ticksFor(plan: Plan, now: Date): TickIndex {
-  let ticks = ticksByPlan.get(plan)
-  if (!ticks || ticks.now.getTime() !== now.getTime()) {
-    ticks = new TickIndex(now)
-    ticksByPlan.set(plan, ticks)
-  }
-  return ticks
-}
-
-export function secretStatus(secret: SecretConfig, inventory: Inventory, plan: Plan, now: Date, runningBy?: RunLockHolder): SecretStatus {
-  const facts: SecretFacts = observeSecret(secret, inventory.get(secret.name) ?? [], now, ticksFor(plan, now))
-  const planned = planBySecret(plan)
-  const deferred = planned.deferred.get(secret.name)
+function secretStatus(secret: SecretConfig, facts: SecretFacts, {inventory, actions, deferred: deferrals, now, runningBy, iso}: Listing): SecretStatus {
+  const deferred = deferrals.get(secret.name)
   const overdueSince = facts.currentSince && secret.maxAgeMs !== undefined ? new Date(facts.currentSince.getTime() + secret.maxAgeMs) : undefined
   const overdue = overdueSince && overdueSince < now ? overdueSince : undefined
-  return {
-    name: secret.name,
-    ...(secret.environment ? {environment: secret.environment} : {}),
-    health: facts.health,
-    currentSince: (facts.valueSince ?? facts.currentSince)?.toISOString(),
-    nextRotationAt: facts.dueAt?.toISOString(),
-    nextRotationReason: facts.dueReason,
-    ...(overdue ? {overdueBy: humanDuration(now.getTime() - overdue.getTime()).split(' ')[0], overdueSince: overdue.toISOString()} : {}),
-    ...(deferred ? {deferral: {reason: deferred.reason, ...(deferred.until ? {until: deferred.until} : {})}} : {}),
-    graceEndsAt: facts.primary.previous ? facts.graceEndsAt?.toISOString() : undefined,
-    targets: facts.targets.map((t, i) => ({
+  // Built field by field, in the order the JSON document shows them (no object spreads: a fleet
+  // has 100,000 rows); optional fields only when they have a value.
+  const row = {name: secret.name} as SecretStatus
+  if (secret.environment) row.environment = secret.environment
+  row.health = facts.health
+  row.currentSince = iso(facts.valueSince ?? facts.currentSince)
+  row.nextRotationAt = iso(facts.dueAt)
+  row.nextRotationReason = facts.dueReason
+  if (overdue) {
+    row.overdueBy = humanDuration(now.getTime() - overdue.getTime()).split(' ')[0]
+    row.overdueSince = iso(overdue)
+  }
+  if (deferred) row.deferral = deferred.until ? {reason: deferred.reason, until: deferred.until} : {reason: deferred.reason}
+  row.graceEndsAt = facts.primary.previous ? iso(facts.graceEndsAt) : undefined
+  row.targets = facts.targets.map((t, i) => {
+    const target: TargetStatus = {
       target: refText(t.target),
       health: t.health,
       currentVersion: t.current?.id,
       previousVersion: t.previous?.id,
       pendingVersion: t.pending?.id,
-      currentSince: (i === 0 ? (facts.valueSince ?? facts.currentSince) : (t.promotedAt ?? t.current?.createdAt))?.toISOString(),
-      graceEndsAt: t.previous ? t.graceEndsAt?.toISOString() : undefined,
-      ...(t.detail ? {detail: t.detail} : {}),
-      ...(t.health === 'error' ? {reason: t.detail, ...errorHint(inventory, secret.name, t.target)} : {}),
-    })),
-    next: (planned.actions.get(secret.name) ?? []).map(describeAction),
-    ...(facts.lease ? {lease: {...facts.lease, stale: leaseState(facts.primary.snapshot?.meta ?? {}, '').kind === 'free'}} : {}),
-    ...inFlight(facts, runningBy),
-    ...issuerStatus(secret, inventory),
-  }
+      currentSince: iso(i === 0 ? (facts.valueSince ?? facts.currentSince) : (t.promotedAt ?? t.current?.createdAt)),
+      graceEndsAt: t.previous ? iso(t.graceEndsAt) : undefined,
+    }
+    if (t.detail) target.detail = t.detail
+    if (t.health === 'error') {
+      target.reason = t.detail
+      const hint = errorHint(inventory, secret.name, t.target)
+      if (hint) target.hint = hint
+    }
+    return target
+  })
+  row.next = (actions.get(secret.name) ?? []).map(describeAction)
+  if (facts.lease) row.lease = {...facts.lease, stale: leaseState(facts.primary.snapshot?.meta ?? {}, '').kind === 'free'}
+  const flight = inFlight(facts, runningBy)
+  if (flight) row.inFlight = flight
+  if (secret.issuer) row.issuer = issuerStatus(secret, inventory).issuer
+  return row
 }
 
-function errorHint(inventory: Inventory, name: string, target: {store: string; path: string}): {hint?: string} {
-  const hint = inventory.get(name)?.find((o) => o.target.store === target.store && o.target.path === target.path)?.error?.hint
-  return hint ? {hint} : {}
+function errorHint(inventory: Inventory, name: string, target: {store: string; path: string}): string | undefined {
+  return inventory.get(name)?.find((o) => o.target.store === target.store && o.target.path === target.path)?.error?.hint
 }
 
 /** Lease times are wall-clock times (src/engine/lease.ts), so they are shown against the wall clock. */
@@ -134,11 +161,13 @@ function leaseLine(lease: NonNullable<SecretStatus['lease']>): string {
   return `leased by ${lease.owner} until ${lease.expiresAt} (${relative(lease.expiresAt, new Date())})`
 }
 
-function inFlight(facts: SecretFacts, runningBy: RunLockHolder | undefined): Pick<SecretStatus, 'inFlight'> {
+function inFlight(facts: SecretFacts, runningBy: RunLockHolder | undefined): SecretStatus['inFlight'] {
+  // Most secrets of a fleet: nothing pending, no emergency (no set and arrays for each).
+  if (!facts.intent?.emergency && !facts.targets.some((t) => t.pending)) return undefined
   const ids = new Set(facts.targets.flatMap((t) => (t.pending ? [t.pending.rotationId ?? t.pending.id] : [])))
   if (facts.intent?.emergency) ids.add(facts.intent.rotationId)
   const live = runningBy && runningBy.alive !== false ? {runningBy} : {}
-  return ids.size > 0 ? {inFlight: {rotationIds: [...ids], emergency: facts.intent?.emergency ?? false, ...live}} : {}
+  return ids.size > 0 ? {rotationIds: [...ids], emergency: facts.intent?.emergency ?? false, ...live} : undefined
 }
 
 /** Why the in-flight rotation is there: a live run doing it now, or an earlier run that stopped. */

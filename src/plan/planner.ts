@@ -14,7 +14,7 @@ import {mayRetire} from './grace.js'
 import {planInFlight, planRestore, planRollback} from './in-flight.js'
 import {intentHeld, issuerFacts, issuerRoomBlocker, type IssuerFacts, orphanCredentials, planRevocations, rollbackIssuerBlocker, withoutCredentials} from './issuer.js'
 import {observeSecret, type SecretFacts, type TargetFacts} from './observe.js'
-import type {Action, Blocker, Deferral, ForcedRotation, Inventory, Plan, PlanOptions} from './types.js'
+import type {Action, Blocker, Deferral, ForcedRotation, Inventory, Plan, PlanOptions, TargetObservation} from './types.js'
 import {refText} from './types.js'
 
 interface Sink {
@@ -28,12 +28,41 @@ interface Sink {
  * its lease); an index answers correctly at any `now`, its own `now` only places its window.
  */
 export function plan(config: RotorConfig, inventory: Inventory, now: Date, options: PlanOptions = {}, ticks = new TickIndex(now)): Plan {
+  // Each secret's facts are dropped once it is planned: a fleet's are not all held at once.
+  return planEach(config, inventory, now, options, (secret, observations) => observeSecret(secret, observations, now, ticks))
+}
+
+/**
+ * Every observed secret's facts, by name, as plan() sees them: `status` shows these and plans
+ * from them (planObserved) instead of observing each secret twice.
+ */
+export function observeFleet(config: RotorConfig, inventory: Inventory, now: Date, ticks = new TickIndex(now)): Map<string, SecretFacts> {
+  const observed = new Map<string, SecretFacts>()
+  for (const secret of config.secrets) {
+    const observations = inventory.get(secret.name)
+    if (observations) observed.set(secret.name, observeSecret(secret, observations, now, ticks))
+  }
+  return observed
+}
+
+/** plan() from the facts observeFleet made of the same inventory at the same `now`. */
+export function planObserved(config: RotorConfig, inventory: Inventory, observed: ReadonlyMap<string, SecretFacts>, now: Date, options: PlanOptions = {}): Plan {
+  return planEach(config, inventory, now, options, (secret) => observed.get(secret.name))
+}
+
+function planEach(
+  config: RotorConfig,
+  inventory: Inventory,
+  now: Date,
+  options: PlanOptions,
+  factsOf: (secret: SecretConfig, observations: TargetObservation[]) => SecretFacts | undefined,
+): Plan {
   const sink: Sink = {actions: [], blocked: [], deferred: []}
   for (const secret of config.secrets) {
     const observations = inventory.get(secret.name)
     if (!observations) continue
-    const facts = observeSecret(secret, observations, now, ticks)
-    planSecret(secret, facts, now, options, sink, issuerFacts(secret, observations[0]))
+    const facts = factsOf(secret, observations)
+    if (facts) planSecret(secret, facts, now, options, sink, issuerFacts(secret, observations[0]))
   }
   return {at: now.toISOString(), ...sink}
 }

@@ -12,7 +12,8 @@ import {clearStaleLeases, type LeaseSettings} from '../engine/lease.js'
 import type {StoreSet} from '../engine/stores.js'
 import {Notifier} from '../notify/notifier.js'
 import {UPCOMING_META, upcomingNotices} from '../notify/upcoming.js'
-import {plan as makePlan} from '../plan/planner.js'
+import type {SecretFacts} from '../plan/observe.js'
+import {plan as makePlan, observeFleet, planObserved} from '../plan/planner.js'
 import type {Inventory, Plan, PlanOptions} from '../plan/types.js'
 import {withLockFile} from '../util/lock-file.js'
 import {makeVerifier, type Verifier} from '../verify/index.js'
@@ -35,6 +36,16 @@ export async function observeAndPlan(
 ): Promise<Observed> {
   const [inventory, planOptions] = await Promise.all([readInventory(secrets, stores, undefined, onRead), withHistory(config, options)])
   return {secrets, inventory, plan: makePlan(config, inventory, at, planOptions), planOptions}
+}
+
+/**
+ * observeAndPlan for a command that shows each secret's facts (`status`): the plan is made from
+ * these same facts, so no secret is observed twice.
+ */
+export async function observeAndPlanWithFacts(config: RotorConfig, secrets: SecretConfig[], stores: StoreSet, at: Date): Promise<Observed & {facts: Map<string, SecretFacts>}> {
+  const [inventory, planOptions] = await Promise.all([readInventory(secrets, stores), withHistory(config, {})])
+  const facts = observeFleet(config, inventory, at)
+  return {secrets, inventory, facts, plan: planObserved(config, inventory, facts, at, planOptions), planOptions}
 }
 
 /**

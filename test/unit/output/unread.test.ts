@@ -16,6 +16,16 @@ describe('read coverage', () => {
     expect(unreadExitCode(readCoverage(all))).toBeUndefined()
   })
 
+  it('counts each target once, however many secrets name it, and a path on two stores twice', () => {
+    const inventory: Inventory = new Map([
+      ['a', [failed('v', 'shared', 'denied'), ok('f', 'shared')]],
+      ['b', [failed('v', 'shared', 'denied'), ok('f', 'b')]],
+    ])
+    const coverage = readCoverage(inventory)
+    expect([coverage.targets, coverage.unread]).toEqual([3, 1])
+    expect(coverage.groups).toEqual([{store: 'v', reason: 'denied', count: 1, targets: ['v:shared']}])
+  })
+
   it('groups one cause per store with a count, even when each message names its target', () => {
     const inventory: Inventory = new Map([
       ['a', [failed('aws', 'team/a', 'aws:team/a: DescribeSecret failed: bad signature'), failed('vault', 'team/a', 'permission denied')]],
