@@ -161,6 +161,8 @@ const aad = (...parts: Array<string | Buffer>): Buffer =>
 
 /** One open connection to a v2 store. */
 export class StoreDb {
+  /** The read-ahead worker's module (tests point it at one they bundled from the sources). */
+  static scanWorker: URL = SCAN_WORKER
   private readonly statements: ReturnType<StoreDb['prepare']>
   /** A record's associated data up to its row id (the same for every row of this store). */
   private readonly recordAadPrefix: Buffer
@@ -377,12 +379,13 @@ export class StoreDb {
    * same state of the store; else it reads the rows itself.
    */
   async readAhead(keys: StoreKeys, count: number): Promise<ReadAhead | undefined> {
-    if (!existsSync(fileURLToPath(SCAN_WORKER))) return undefined
+    const module = StoreDb.scanWorker
+    if (!existsSync(fileURLToPath(module))) return undefined
     const data: ScanWorkerData = {file: this.path, seal: keys.seal, aadPrefix: this.recordAadPrefix, pageRows: SCAN_PAGE, maxRows: scanLimit(count)}
     return new Promise((resolve) => {
       const records: SecretRecord[] = []
       let result: ReadAhead | undefined
-      const worker = new Worker(SCAN_WORKER, {workerData: {rotorScan: data}})
+      const worker = new Worker(module, {workerData: {rotorScan: data}})
       worker.on('message', (message: ScanWorkerMessage) => {
         if ('page' in message) {
           for (const record of JSON.parse(message.page) as SecretRecord[]) records.push(record)
