@@ -444,12 +444,14 @@ export class StoreDb {
    * answer, its error included.
    */
   private scanSecrets(keys: StoreKeys, paths: readonly string[], each: (path: string, record: SecretRecord | undefined | Error) => void, ahead?: ReadAhead): void {
-    const found = new Map<string, SecretRecord | undefined>()
-    for (const path of paths) found.set(path, undefined)
+    // null: wanted, not found yet (one lookup tells a path not wanted from one not found).
+    const found = new Map<string, SecretRecord | null>()
+    for (const path of paths) found.set(path, null)
     const twice = new Set<string>()
     const take = (record: SecretRecord) => {
-      if (!found.has(record.path)) return
-      if (found.get(record.path) !== undefined) twice.add(record.path)
+      const before = found.get(record.path)
+      if (before === undefined) return
+      if (before !== null) twice.add(record.path)
       found.set(record.path, record)
     }
     if (ahead) {
@@ -474,7 +476,7 @@ export class StoreDb {
     }
     const open: string[] = []
     for (const [path, record] of found) {
-      if (record === undefined || twice.has(path)) open.push(path)
+      if (record === null || twice.has(path)) open.push(path)
       else each(path, record)
     }
     if (open.length > 0) this.lookupSecrets(keys, open, each)
