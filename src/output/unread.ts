@@ -24,14 +24,19 @@ export interface ReadCoverage {
 }
 
 export function readCoverage(inventory: Inventory): ReadCoverage {
-  const seen = new Set<string>()
+  // Each store's paths seen (no `store:path` text built for every target of a fleet).
+  const seen = new Map<string, Set<string>>()
+  let targets = 0
   const groups = new Map<string, UnreadGroup>()
   for (const observations of inventory.values()) {
     for (const o of observations) {
-      const ref = refText(o.target)
-      if (seen.has(ref)) continue
-      seen.add(ref)
+      let paths = seen.get(o.target.store)
+      if (!paths) seen.set(o.target.store, (paths = new Set()))
+      if (paths.has(o.target.path)) continue
+      paths.add(o.target.path)
+      targets++
       if (!o.error) continue
+      const ref = refText(o.target)
       const reason = causeOf(o.error.message, ref, o.target.path)
       const key = `${o.target.store}\u0000${reason}`
       const group = groups.get(key) ?? {store: o.target.store, reason, ...(o.error.hint ? {hint: o.error.hint} : {}), count: 0, targets: []}
@@ -41,7 +46,7 @@ export function readCoverage(inventory: Inventory): ReadCoverage {
     }
   }
   const list = [...groups.values()].sort((a, b) => b.count - a.count || a.store.localeCompare(b.store))
-  return {targets: seen.size, unread: list.reduce((n, g) => n + g.count, 0), groups: list}
+  return {targets, unread: list.reduce((n, g) => n + g.count, 0), groups: list}
 }
 
 /**
