@@ -25,7 +25,7 @@ import type {
   WriteOptions,
 } from '../types.js'
 import {open as openEnvelope, type StoreKeys} from './crypto.js'
-import {FILE_STORE_BUSY_MS, fileKind, type Header, isBusy, KeyMismatch, READ_AHEAD_FROM, type SecretRecord, StoreDb} from './db.js'
+import {FILE_STORE_BUSY_MS, fileKind, type Header, isBusy, KeyMismatch, type SecretRecord, StoreDb} from './db.js'
 import {StoreRollbackError} from './errors.js'
 import type {FileSettings} from './factory.js'
 import {readSeen, SeenRecorder, seenFile, writeSeen} from './generation.js'
@@ -281,7 +281,7 @@ export class FileStoreClient implements StoreClient {
     if (!db) return new Map(unique.map((path) => [path, snapshotOf(path, undefined)]))
     // A read of the fleet: the rows read and opened in a worker meanwhile (used only if the
     // transaction below sees the same state of the store; see StoreDb.readAhead).
-    const ahead = unique.length >= READ_AHEAD_FROM ? await db.readAhead(this.keys!, unique.length) : undefined
+    const ahead = unique.length >= StoreDb.readAheadFrom ? await db.readAhead(this.keys!, unique.length) : undefined
     return this.transact(db, false, (keys) => {
       // Each record straight to its snapshot (a describe shows no value, so none is opened); the
       // record was just parsed, so the snapshot may keep its objects.

@@ -13,12 +13,14 @@ import Database from 'better-sqlite3'
 import {build} from 'esbuild'
 import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi} from 'vitest'
 import type {FileStoreClient} from '../../../providers/file/client.js'
-import {READ_AHEAD_FROM, type SecretRecord, StoreDb} from '../../../providers/file/db.js'
+import {type SecretRecord, StoreDb} from '../../../providers/file/db.js'
 import {fileFactory} from '../../../providers/file/factory.js'
 import {SecretValue} from '../../../providers/types.js'
 
 const KEY = Buffer.alloc(32, 5)
-const SIZE = READ_AHEAD_FROM + 100
+/** Over the read-ahead threshold the tests set, and over two pages of rows (SCAN_PAGE). */
+const SIZE = 2100
+const fromThreshold = StoreDb.readAheadFrom
 let dir: string
 let bundleDir: string
 const clients: FileStoreClient[] = []
@@ -45,10 +47,12 @@ afterAll(async () => {
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'rotor-file-ahead-'))
   StoreDb.scanWorker = pathToFileURL(join(bundleDir, 'scan-worker.mjs'))
+  StoreDb.readAheadFrom = 2000
 })
 afterEach(async () => {
   vi.restoreAllMocks()
   StoreDb.scanWorker = fromSources
+  StoreDb.readAheadFrom = fromThreshold
   for (const client of clients.splice(0)) await client.close()
   await rm(dir, {recursive: true, force: true})
 })
