@@ -19,7 +19,17 @@ export async function describePaths(client: StoreClient, paths: readonly string[
       found.set(path, await client.describe(path).catch((error: unknown) => asError(error)))
     })
   }
+  // A bulk answer already holding every path, in order, is taken as it is (a fleet: no copy).
+  if (inOrder(found, unique)) return found
   return new Map(unique.map((path) => [path, found.get(path) ?? new Error(`${client.storeName}:${path} was not described`)]))
+}
+
+/** Whether `found` holds exactly `paths`, in their order, each with an answer. */
+function inOrder(found: Map<string, DescribeResult>, paths: readonly string[]): boolean {
+  if (found.size !== paths.length) return false
+  let i = 0
+  for (const [path, result] of found) if (path !== paths[i++] || result === undefined) return false
+  return true
 }
 
 export const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)))

@@ -206,6 +206,8 @@ export async function bundle({metafile = false} = {}) {
       version: 'src/cli/version-info.ts',
       'status-fast': 'src/cli/status-fast.ts',
       'get-fast': 'src/cli/get-fast.ts',
+      // The file store's read-ahead worker, next to the chunk that starts it (providers/file/db.ts).
+      'chunks/scan-worker': 'providers/file/scan-worker.ts',
     },
     outdir,
     bundle: true,

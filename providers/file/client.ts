@@ -282,12 +282,15 @@ export class FileStoreClient implements StoreClient {
     const unique = [...new Set(paths)]
     const db = await this.database(false)
     if (!db) return new Map(unique.map((path) => [path, snapshotOf(path, undefined)]))
+    // A read of the fleet: the rows read and opened in a worker meanwhile (used only if the
+    // transaction below sees the same state of the store; see StoreDb.readAhead).
+    const ahead = unique.length >= StoreDb.readAheadFrom ? await db.readAhead(this.keys!, unique.length) : undefined
     return this.transact(db, false, (keys) => {
       // Each record straight to its snapshot (a describe shows no value, so none is opened); the
       // record was just parsed, so the snapshot may keep its objects.
       const described = new Map<string, DescribeResult>()
       for (const path of unique) described.set(path, undefined!) // the order of `paths`
-      db.eachSecret(keys, unique, (path, record) => described.set(path, record instanceof Error ? record : snapshotOf(path, record as StoredRecordView | undefined)))
+      db.eachSecret(keys, unique, (path, record) => described.set(path, record instanceof Error ? record : snapshotOf(path, record as StoredRecordView | undefined)), ahead)
       return described
     })
   }

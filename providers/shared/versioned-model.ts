@@ -268,14 +268,10 @@ export class VersionedModel {
 
 /** A version as `describe` shows it. */
 function versionInfo(v: Omit<StoredVersion, 'value'>): VersionInfo {
-  return {
-    id: v.id,
-    createdAt: new Date(v.createdAt),
-    role: v.role,
-    enabled: v.enabled,
-    destroyed: v.destroyed,
-    ...(v.rotationId ? {rotationId: v.rotationId} : {}),
-  }
+  const info: VersionInfo = {id: v.id, createdAt: new Date(v.createdAt), role: v.role, enabled: v.enabled, destroyed: v.destroyed}
+  // Set, not spread from a temporary object: a fleet's read makes one per version.
+  if (v.rotationId) info.rotationId = v.rotationId
+  return info
 }
 
 /**

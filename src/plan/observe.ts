@@ -89,16 +89,25 @@ export function observeTarget(observation: TargetObservation, primaryCurrent?: V
     previous,
     pending,
     strays,
-    leftovers: current ? (snapshot.leftovers ?? []).filter((l) => l.versionId === current.id) : [],
+    leftovers: current && snapshot.leftovers ? snapshot.leftovers.filter((l) => l.versionId === current.id) : [],
     promotedAt: recorded && snapshot.meta.promotedAt ? new Date(snapshot.meta.promotedAt) : undefined,
     graceEndsAt: recorded && snapshot.meta.graceEndsAt ? new Date(snapshot.meta.graceEndsAt) : undefined,
     // Without a record we cannot tell when grace began; a lone current version needs none.
     promotionUnrecorded: current !== undefined && !recorded && previous !== undefined,
   }
-  if (!snapshot.owned) return {...facts, health: 'unowned', detail: 'exists without the managed-by: rotor tag'}
-  if (pending) return {...facts, health: 'in-flight', detail: `pending version ${pending.id}`}
-  if (primaryCurrent && isStale(current, primaryCurrent)) return {...facts, health: 'stale'}
-  if (facts.leftovers.length > 0) return {...facts, health: 'leftover', detail: facts.leftovers.map((l) => l.detail).join('; ')}
+  // `facts` is this call's own object: set in place (the keys in the order a copy would have).
+  if (!snapshot.owned) {
+    facts.health = 'unowned'
+    facts.detail = 'exists without the managed-by: rotor tag'
+  } else if (pending) {
+    facts.health = 'in-flight'
+    facts.detail = `pending version ${pending.id}`
+  } else if (primaryCurrent && isStale(current, primaryCurrent)) {
+    facts.health = 'stale'
+  } else if (facts.leftovers.length > 0) {
+    facts.health = 'leftover'
+    facts.detail = facts.leftovers.map((l) => l.detail).join('; ')
+  }
   return facts
 }
 
@@ -115,22 +124,35 @@ function isStale(current: VersionInfo | undefined, primaryCurrent: VersionInfo):
 
 export function observeSecret(secret: SecretConfig, observations: TargetObservation[], now: Date, ticks?: TickSource): SecretFacts {
   const primary = observeTarget(observations[0])
-  const targets = [primary, ...observations.slice(1).map((o) => observeTarget(o, primary.current))]
-  const facts: SecretFacts = {name: secret.name, health: 'ok', targets, primary, ...metaFacts(primary.snapshot?.meta)}
-  if (targets.some((t) => t.health === 'error')) return {...facts, health: 'error'}
-  if (targets.some((t) => t.health === 'unowned') && !secret.adopt) return {...facts, health: 'blocked'}
-  if (!primary.current) return {...facts, health: 'missing'}
+  const targets: TargetFacts[] = [primary]
+  for (let i = 1; i < observations.length; i++) targets.push(observeTarget(observations[i], primary.current))
+  const any = (health: TargetHealth) => targets.some((t) => t.health === health)
+  // A fleet observes every secret: one object, set in place (with the keys in the order the
+  // copies this replaced had), rather than a copy per step.
+  const facts: SecretFacts = {name: secret.name, health: 'ok', targets, primary}
+  metaFacts(primary.snapshot?.meta, facts)
+  if (any('error')) return withHealth(facts, 'error')
+  if (any('unowned') && !secret.adopt) return withHealth(facts, 'blocked')
+  if (!primary.current) return withHealth(facts, 'missing')
   const currentSince = primary.promotedAt ?? primary.current.createdAt
   const due = rotationDue(secret, currentSince, ticks)
   const reinstated = primary.previous !== undefined && primary.current.createdAt < primary.previous.createdAt
-  const valueSince = reinstated && primary.current.createdAt < currentSince ? primary.current.createdAt : currentSince
-  const withTimes = {...facts, currentSince, valueSince, dueAt: due.dueAt, dueReason: due.reason, graceEndsAt: primary.graceEndsAt}
-  if (targets.some((t) => t.health === 'in-flight')) return {...withTimes, health: 'in-flight'}
-  if (targets.some((t) => t.health === 'missing' || t.health === 'stale')) return {...withTimes, health: 'drift'}
-  if (targets.some((t) => t.health === 'leftover')) return {...withTimes, health: 'leftover'}
-  if (due.dueAt && due.dueAt <= now) return {...withTimes, health: 'due'}
-  if (primary.previous && primary.graceEndsAt && primary.graceEndsAt > now) return {...withTimes, health: 'in-grace'}
-  return withTimes
+  facts.currentSince = currentSince
+  facts.valueSince = reinstated && primary.current.createdAt < currentSince ? primary.current.createdAt : currentSince
+  facts.dueAt = due.dueAt
+  facts.dueReason = due.reason
+  facts.graceEndsAt = primary.graceEndsAt
+  if (any('in-flight')) return withHealth(facts, 'in-flight')
+  if (any('missing') || any('stale')) return withHealth(facts, 'drift')
+  if (any('leftover')) return withHealth(facts, 'leftover')
+  if (due.dueAt && due.dueAt <= now) return withHealth(facts, 'due')
+  if (primary.previous && primary.graceEndsAt && primary.graceEndsAt > now) return withHealth(facts, 'in-grace')
+  return facts
+}
+
+const withHealth = (facts: SecretFacts, health: SecretHealth): SecretFacts => {
+  facts.health = health
+  return facts
 }
 
 /** Meta keys rotor writes on the primary besides the promotion record. */
@@ -141,12 +163,11 @@ export const META = {
   leaseExpiresAt: 'leaseExpiresAt',
 } as const
 
-function metaFacts(meta: RotorMeta | undefined): Pick<SecretFacts, 'intent' | 'lease'> {
-  const out: Pick<SecretFacts, 'intent' | 'lease'> = {}
+/** Sets the rotation intent and the lease the primary's meta records on `out`. */
+function metaFacts(meta: RotorMeta | undefined, out: Pick<SecretFacts, 'intent' | 'lease'>): void {
   const rotationId = meta?.[META.rotationId]
   if (rotationId) out.intent = {rotationId, emergency: meta?.[META.emergency] === 'true'}
   const owner = meta?.[META.leaseOwner]
   const expiresAt = meta?.[META.leaseExpiresAt]
   if (owner && expiresAt) out.lease = {owner, expiresAt}
-  return out
 }
