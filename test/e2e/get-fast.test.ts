@@ -1,9 +1,5 @@
-import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
-import {pathToFileURL} from 'node:url'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {ROOT, runCli, type CliResult} from '../support/cli.js'
+import {describe, expect, it} from 'vitest'
+import {fastPathProject} from './support/fast-path.js'
 
 /**
  * `rotor get NAME` runs without oclif when its command line is plain (bin/run.js,
@@ -11,44 +7,11 @@ import {ROOT, runCli, type CliResult} from '../support/cli.js'
  * fast path turned off (test/support/no-fast-path.mjs), and expects the same stdout, stderr and
  * exit code; the load trace tells which path ran. Needs `npm run build`.
  */
-const TRACE = pathToFileURL(join(ROOT, 'test/support/load-trace.mjs')).href
-const NO_FAST_PATH = pathToFileURL(join(ROOT, 'test/support/no-fast-path.mjs')).href
-const NOW = '2026-03-02T10:00:00.000Z'
-let dir: string
-let traces = 0
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'rotor-get-fast-'))
-  writeFileSync(join(dir, 'rotor.yaml'), readFileSync(join(ROOT, 'examples/quickstart.yaml'), 'utf8'))
+const project = fastPathProject('rotor-get-fast-', {
   // A schedule field that is not a cron expression: a config error with file, line and key.
-  writeFileSync(join(dir, 'bad.yaml'), readFileSync(join(ROOT, 'examples/quickstart.yaml'), 'utf8').replace('cron: "0 3 * * 1"', 'cron: "every monday"'))
-  const applied = await runCli(['apply', '--yes'], {cwd: dir, now: '2026-03-01T09:00:00.000Z'})
-  expect(applied.code, applied.stderr).toBe(0)
+  'bad.yaml': (text) => text.replace('cron: "0 3 * * 1"', 'cron: "every monday"'),
 })
-afterAll(() => rmSync(dir, {recursive: true, force: true}))
-
-interface Run extends CliResult {
-  /** Whether oclif was loaded, i.e. the fast path did not answer. */
-  oclif: boolean
-  modules: string[]
-}
-
-async function run(args: string[], options: {fast: boolean; env?: NodeJS.ProcessEnv}): Promise<Run> {
-  const trace = join(dir, `trace-${traces++}.txt`)
-  const preload = options.fast ? [TRACE] : [TRACE, NO_FAST_PATH]
-  const result = await runCli(args, {cwd: dir, now: NOW, preload, env: {...options.env, ROTOR_TEST_LOAD_TRACE: trace}})
-  const loaded = existsSync(trace) ? readFileSync(trace, 'utf8') : ''
-  const modules = [...new Set(loaded.trim().split('\n'))].map((url) => url.slice(url.indexOf('/dist/cli/') + '/dist/cli/'.length))
-  return {...result, oclif: modules.includes('oclif.js'), modules}
-}
-
-/** Runs ARGS both ways; both must print and exit alike. Returns the fast path's run. */
-async function both(args: string[], env?: NodeJS.ProcessEnv): Promise<Run> {
-  const [fast, oclif] = await Promise.all([run(args, {fast: true, env}), run(args, {fast: false, env})])
-  expect(oclif.oclif).toBe(true)
-  expect({code: fast.code, stdout: fast.stdout, stderr: fast.stderr}, args.join(' ')).toEqual({code: oclif.code, stdout: oclif.stdout, stderr: oclif.stderr})
-  return fast
-}
+const {run, both} = project
 
 describe('get without oclif', () => {
   it('prints the value with --reveal, and loads neither oclif nor any command', async () => {

@@ -1,9 +1,8 @@
-import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {pathToFileURL} from 'node:url'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {ROOT, runCli, type CliResult} from '../support/cli.js'
+import {describe, expect, it} from 'vitest'
+import {ROOT, type CliResult} from '../support/cli.js'
+import {fastPathProject, NOW} from './support/fast-path.js'
 
 /**
  * `rotor status --json` runs without oclif when its command line is plain (bin/run.js,
@@ -11,44 +10,13 @@ import {ROOT, runCli, type CliResult} from '../support/cli.js'
  * the fast path turned off (test/support/no-fast-path.mjs), and expects the same stdout, stderr
  * and exit code; the load trace tells which path ran. Needs `npm run build`.
  */
-const TRACE = pathToFileURL(join(ROOT, 'test/support/load-trace.mjs')).href
-const NO_FAST_PATH = pathToFileURL(join(ROOT, 'test/support/no-fast-path.mjs')).href
-const NOW = '2026-03-02T10:00:00.000Z'
-let dir: string
-let traces = 0
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'rotor-status-fast-'))
-  writeFileSync(join(dir, 'rotor.yaml'), readFileSync(join(ROOT, 'examples/quickstart.yaml'), 'utf8'))
+const project = fastPathProject('rotor-status-fast-', {
   // A schedule field that is not a cron expression: a config error with file, line and key.
-  writeFileSync(join(dir, 'bad.yaml'), readFileSync(join(ROOT, 'examples/quickstart.yaml'), 'utf8').replace('cron: "0 3 * * 1"', 'cron: "every monday"'))
+  'bad.yaml': (text) => text.replace('cron: "0 3 * * 1"', 'cron: "every monday"'),
   // A store whose file is missing: nothing can be read (exit 1), reported in the document.
-  writeFileSync(join(dir, 'lost.yaml'), readFileSync(join(ROOT, 'examples/quickstart.yaml'), 'utf8').replace('path: .rotor/secrets.enc', 'path: .rotor/lost.enc'))
-  const applied = await runCli(['apply', '--yes'], {cwd: dir, now: '2026-03-01T09:00:00.000Z'})
-  expect(applied.code, applied.stderr).toBe(0)
+  'lost.yaml': (text) => text.replace('path: .rotor/secrets.enc', 'path: .rotor/lost.enc'),
 })
-afterAll(() => rmSync(dir, {recursive: true, force: true}))
-
-interface Run extends CliResult {
-  /** Whether oclif was loaded, i.e. the fast path did not answer. */
-  oclif: boolean
-}
-
-async function run(args: string[], options: {fast: boolean; env?: NodeJS.ProcessEnv}): Promise<Run> {
-  const trace = join(dir, `trace-${traces++}.txt`)
-  const preload = options.fast ? [TRACE] : [TRACE, NO_FAST_PATH]
-  const result = await runCli(args, {cwd: dir, now: NOW, preload, env: {...options.env, ROTOR_TEST_LOAD_TRACE: trace}})
-  const loaded = existsSync(trace) ? readFileSync(trace, 'utf8') : ''
-  return {...result, oclif: loaded.includes('/dist/cli/oclif.js')}
-}
-
-/** Runs ARGS both ways; both must print and exit alike. Returns the fast path's run. */
-async function both(args: string[], env?: NodeJS.ProcessEnv): Promise<Run> {
-  const [fast, oclif] = await Promise.all([run(args, {fast: true, env}), run(args, {fast: false, env})])
-  expect(oclif.oclif).toBe(true)
-  expect({code: fast.code, stdout: fast.stdout, stderr: fast.stderr}).toEqual({code: oclif.code, stdout: oclif.stdout, stderr: oclif.stderr})
-  return fast
-}
+const {run, both} = project
 
 describe('status --json without oclif', () => {
   it('prints the same document as the command on the quick-start', async () => {
@@ -125,7 +93,7 @@ describe('status --json without oclif', () => {
   })
 
   it('leaves to oclif a user colour theme, user plugins and debug output', async () => {
-    const userConfig = join(dir, '.user-config', 'rotor')
+    const userConfig = join(project.dir, '.user-config', 'rotor')
     mkdirSync(userConfig, {recursive: true})
     writeFileSync(join(userConfig, 'theme.json'), '{}\n')
     try {
@@ -133,7 +101,7 @@ describe('status --json without oclif', () => {
     } finally {
       rmSync(join(userConfig, 'theme.json'))
     }
-    const data = join(dir, 'data')
+    const data = join(project.dir, 'data')
     mkdirSync(join(data, 'rotor'), {recursive: true})
     writeFileSync(join(data, 'rotor', 'package.json'), '{"oclif": {"plugins": []}}\n')
     expect((await run(['status', '--json'], {fast: true, env: {XDG_DATA_HOME: data}})).oclif).toBe(true)
@@ -141,7 +109,7 @@ describe('status --json without oclif', () => {
   })
 
   it('answers due times from the tick cache in the user folder once a status has computed them', async () => {
-    const file = join(dir, '.user-config', 'rotor', 'cache', 'cron-ticks.json')
+    const file = join(project.dir, '.user-config', 'rotor', 'cache', 'cron-ticks.json')
     rmSync(file, {force: true})
     const first = await run(['status', '--json'], {fast: true})
     expect(first.code, first.stderr).toBe(0)
