@@ -9,6 +9,7 @@ import {mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile} from 'node:fs/
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+import {seal} from '../../providers/file/crypto.js'
 import {json, runCli} from '../support/cli.js'
 
 const T0 = '2027-01-01T00:00:00.000Z'
@@ -122,6 +123,48 @@ describe('a project moved to another folder, with the file store key in the user
     const got = await runCli(['get', 'api', '--reveal', '--json'], {cwd: after, env, now: LATER})
     expect(got.code, got.stderr).toBe(0)
     expect(json<{value: string}>(got).value).toBe(value)
+  })
+
+  it('a v1 store file moved with its project: finds its key by the v1 envelope, copies it, then migrates the store', async () => {
+    const home = join(root, 'home')
+    const {before, after, env} = await project(home)
+    const [oldKeyName] = await readdir(join(home, 'keys'))
+    const key = Buffer.from((await readFile(join(home, 'keys', oldKeyName!), 'utf8')).trim(), 'base64')
+    expect(key).toHaveLength(32)
+    // The store as rotor 0.x left it: one encrypted JSON file, sealed with the default key of its old path.
+    const v1 = seal(
+      JSON.stringify({
+        format: 1,
+        secrets: {
+          api: {
+            labels: {'managed-by': 'rotor'},
+            meta: {promotedAt: T0, promotedVersion: '1'},
+            versions: [{id: '1', createdAt: T0, role: 'current', enabled: true, destroyed: false, rotationId: 'rot-1', value: 'v1-moved-value-cccc'}],
+            nextVersion: 2,
+          },
+        },
+      }),
+      key,
+    )
+    await rm(join(before, '.rotor/secrets.enc'))
+    await writeFile(join(before, '.rotor/secrets.enc'), v1, {mode: 0o600})
+
+    await rename(before, after)
+    const got = await runCli(['get', 'api', '--reveal', '--json'], {cwd: after, env, now: LATER})
+    expect(got.code, got.stderr + got.stdout).toBe(0)
+    expect(json<{value: string}>(got).value).toBe('v1-moved-value-cccc')
+    expect(flat(got.stderr)).toMatch(KEY_FOUND)
+    expect(flat(got.stderr)).toMatch(/migrated file store local \(.*renamed.*\) from a v1 file to the v2 database \(1 secrets, same key\)/)
+    expect(await readFile(join(after, '.rotor/secrets.enc.v1.bak'), 'utf8')).toBe(v1)
+    const keys = await readdir(join(home, 'keys'))
+    expect(keys).toHaveLength(2)
+    expect(keys).toContain(oldKeyName)
+
+    // The next run opens the migrated store with the copied key: no search, same value.
+    const again = await runCli(['get', 'api', '--reveal', '--json'], {cwd: after, env, now: LATER})
+    expect(again.code, again.stderr).toBe(0)
+    expect(json<{value: string}>(again).value).toBe('v1-moved-value-cccc')
+    expect(again.stderr).not.toMatch(/found the key of file store|migrated file store/)
   })
 
   it('never overrides an explicit key: a wrong ROTOR_FILE_KEY or a missing keyFile still fails, nothing copied', async () => {
