@@ -59,11 +59,16 @@ export async function runStatus(host: StatusHost, flags: StatusFlags): Promise<S
   const upcoming: NonNullable<StatusResult['upcoming']> = []
   const rowOf = statusRowMaker(inventory, at, runningBy)
   function* rows(): Generator<SecretStatus, void, undefined> {
+    let listed = 0
     for (const planned of planSecrets(picked, inventory, at, planOptions)) {
+      // readInventory answers for every secret (an error is an answer): none may be left out unsaid.
+      if (planned.secret !== picked[listed]) break
+      listed++
       for (const blocker of planned.blocked) blocked.push(blocker)
       if (events) addUpcoming(events, planned.secret.name, planned.facts, at, at.getTime() + withinMs!)
       yield rowOf(planned)
     }
+    if (listed < picked.length) throw new Error(`status: ${picked[listed].name} was not observed`)
     if (events) for (const e of inTimeOrder(events)) upcoming.push({...e, at: e.at.toISOString()})
   }
   // Under --json, a host that writes with writeJson gets the rows as they are made (JsonList): `blocked` and
