@@ -10,14 +10,38 @@
  * - revealing (no `mask`), as JSON.stringify reads the value itself.
  * Values `toJSON` returns are written as JSON.stringify writes them, unmasked, as before.
  * One difference on failure only: a cycle or a BigInt throws after the text before it was written.
+ * A JsonList is written as the array of its items, pulled one at a time as the text reaches them.
  */
 
 type Mask = (text: string) => string
 
+/**
+ * A list in a --json document that is made while it is written: jsonPieces (writeJson) pulls
+ * each item as the text reaches it, so a list too big to hold (`status` over a fleet: 100,000
+ * rows, each made from facts that are garbage once it is written) never is. Everything else sees
+ * the array of its items through toJSON (JSON.stringify); redactDeep's copy does not, so a
+ * document holding one is written by writeJson only. Its items are made once: write it once.
+ * Fields that come after it in the document may be filled while its items are made (`status`:
+ * `blocked`): jsonPieces reads each field when it reaches it.
+ */
+export class JsonList<T> {
+  constructor(private readonly items: Iterable<T>) {}
+
+  [Symbol.iterator](): Iterator<T> {
+    return this.items[Symbol.iterator]()
+  }
+
+  toJSON(): T[] {
+    return [...this.items]
+  }
+}
+
 interface Frame {
   /** The array, or the object's property names. */
   items: readonly unknown[]
-  source: Record<string, unknown> | unknown[]
+  /** A JsonList's items, in place of `items`. */
+  pull?: Iterator<unknown>
+  source: Record<string, unknown> | unknown[] | JsonList<unknown>
   array: boolean
   index: number
   written: number
@@ -44,6 +68,11 @@ export function* jsonPieces(value: unknown, mask?: Mask, pieceSize = 1 << 16): G
     if (typeof v === 'boolean') return v ? 'true' : 'false'
     if (typeof v === 'bigint') return JSON.stringify(v) // throws, as it did
     if (typeof v !== 'object') return undefined // undefined, function, symbol
+    if (v instanceof JsonList) {
+      if (open.has(v)) throw new TypeError('Converting circular structure to JSON')
+      open.add(v)
+      return {items: [], pull: v[Symbol.iterator](), source: v, array: true, index: 0, written: 0, depth, masked}
+    }
     if (!toJsonDone) {
       // redactDeep keeps a Date and copies other objects' own enumerable properties (an own toJSON among them).
       const toJSON = !masked || v instanceof Date || (!Array.isArray(v) && Object.prototype.propertyIsEnumerable.call(v, 'toJSON')) ? (v as {toJSON?: unknown}).toJSON : undefined
@@ -70,7 +99,8 @@ export function* jsonPieces(value: unknown, mask?: Mask, pieceSize = 1 << 16): G
   stack.push(top)
   while (stack.length > 0) {
     const frame = stack.at(-1)!
-    if (frame.index >= frame.items.length) {
+    const step = frame.pull?.next()
+    if (step ? step.done : frame.index >= frame.items.length) {
       stack.pop()
       open.delete(frame.source)
       out += frame.written > 0 ? `${indent(frame.depth)}${frame.array ? ']' : '}'}` : frame.array ? ']' : '}'
@@ -80,7 +110,7 @@ export function* jsonPieces(value: unknown, mask?: Mask, pieceSize = 1 << 16): G
     let child: string | Frame | undefined
     let prefix: string
     if (frame.array) {
-      child = start(frame.items[at], String(at), frame.depth + 1, frame.masked) ?? 'null'
+      child = start(step ? step.value : frame.items[at], String(at), frame.depth + 1, frame.masked) ?? 'null'
       prefix = frame.written > 0 ? `,${indent(frame.depth + 1)}` : indent(frame.depth + 1)
     } else {
       const key = frame.items[at] as string

@@ -53,6 +53,8 @@ export async function runStatusFast(argv: string[]): Promise<boolean> {
     runStatus(
       {
         json: true,
+        // runFast prints the document with writeJson: the rows are written as they are made.
+        streamsJson: true,
         loadConfig: () => core.loadConfig(flags.config),
         stores: (config) => core.stores(config),
         log: () => undefined,

@@ -4,7 +4,7 @@
  * runs do not repeat it, and a rotation (a new due time) starts over.
  */
 import type {NotifyConfig, RotorConfig, SecretConfig} from '../config/types.js'
-import {observeSecret} from '../plan/observe.js'
+import {observeSecret, type SecretFacts} from '../plan/observe.js'
 import type {Inventory} from '../plan/types.js'
 
 export const UPCOMING_META = 'upcomingNotified'
@@ -63,23 +63,21 @@ export interface UpcomingEvent {
 }
 
 /**
- * What happens to `secrets` before `now + withinMs`, in time order: rotations coming due
- * (including ones already due, which the next run does) and grace windows ending.
+ * What happens to one secret before `until` (epoch ms), from its facts, added to `events`:
+ * a rotation coming due (or already due, which the next run does) and a grace window ending.
+ * `status --upcoming` adds each secret's as the planner observes it, then sorts (inTimeOrder).
  */
-export function upcomingEvents(secrets: SecretConfig[], inventory: Inventory, now: Date, withinMs: number): UpcomingEvent[] {
-  const until = now.getTime() + withinMs
-  const events: UpcomingEvent[] = []
-  for (const secret of secrets) {
-    const observations = inventory.get(secret.name)
-    if (!observations) continue
-    const facts = observeSecret(secret, observations, now)
-    if (facts.dueAt && facts.dueAt.getTime() <= until) {
-      events.push({at: facts.dueAt, secret: secret.name, event: 'rotation', ...(facts.dueReason ? {reason: facts.dueReason} : {})})
-    }
-    const grace = facts.primary.previous ? facts.graceEndsAt : undefined
-    if (grace && grace.getTime() > now.getTime() && grace.getTime() <= until) {
-      events.push({at: grace, secret: secret.name, event: 'grace-end', version: facts.primary.previous!.id})
-    }
+export function addUpcoming(events: UpcomingEvent[], secret: string, facts: SecretFacts, now: Date, until: number): void {
+  if (facts.dueAt && facts.dueAt.getTime() <= until) {
+    events.push({at: facts.dueAt, secret, event: 'rotation', ...(facts.dueReason ? {reason: facts.dueReason} : {})})
   }
+  const grace = facts.primary.previous ? facts.graceEndsAt : undefined
+  if (grace && grace.getTime() > now.getTime() && grace.getTime() <= until) {
+    events.push({at: grace, secret, event: 'grace-end', version: facts.primary.previous!.id})
+  }
+}
+
+/** EVENTS sorted in place by time, then by secret. */
+export function inTimeOrder(events: UpcomingEvent[]): UpcomingEvent[] {
   return events.sort((a, b) => a.at.getTime() - b.at.getTime() || a.secret.localeCompare(b.secret))
 }

@@ -1,7 +1,7 @@
 import ansis from 'ansis'
-import type {SecretConfig} from '../config/types.js'
 import type {SecretFacts, SecretHealth, TargetHealth} from '../plan/observe.js'
-import {type Inventory, type Plan, refText} from '../plan/types.js'
+import type {PlannedSecret} from '../plan/planner.js'
+import {type Inventory, refText} from '../plan/types.js'
 import {holderText, type RunLockHolder} from '../run/run-lock.js'
 import {renderTable} from './table.js'
 import {age, humanDuration, relative} from './time.js'
@@ -50,42 +50,26 @@ export interface SecretStatus {
   issuer?: IssuerStatus
 }
 
-/** What every row of one listing shares: the plan indexed by secret, `now`, the run lock's holder. */
+/** What every row of one listing shares: the inventory (error hints, issuers), `now`, the run lock's holder. */
 interface Listing {
   inventory: Inventory
-  actions: Map<string, Plan['actions']>
-  deferred: Map<string, NonNullable<Plan['deferred']>[number]>
   now: Date
   runningBy?: RunLockHolder
   iso: (date: Date | undefined) => string | undefined
 }
 
+/** What a row is made of: a secret, the facts its plan was made from, and its part of the plan (planSecrets yields these). */
+export type PlannedRow = Pick<PlannedSecret, 'secret' | 'facts' | 'actions' | 'deferred'>
+
 /**
- * The rows of a status listing: each secret's facts, the ones the plan was made from
- * (observeFleet), with what the plan does for it. Every listed secret must have been read.
+ * The maker of a status listing's rows, one secret at a time as the planner plans it
+ * (planSecrets): each row shows the facts the plan was made from and what the plan does for the
+ * secret, so a fleet's facts and rows need not be held at once (`status --json` writes each row
+ * as it is made).
  */
-export function statusRows(
-  secrets: SecretConfig[],
-  facts: ReadonlyMap<string, SecretFacts>,
-  inventory: Inventory,
-  plan: Plan,
-  now: Date,
-  runningBy?: RunLockHolder,
-): SecretStatus[] {
-  // The plan's actions and deferrals by secret: a scan of the plan per secret would be O(secrets x actions).
-  const listing: Listing = {inventory, actions: new Map(), deferred: new Map(), now, runningBy, iso: isoTexts()}
-  for (const action of plan.actions) {
-    const list = listing.actions.get(action.secret)
-    if (list) list.push(action)
-    else listing.actions.set(action.secret, [action])
-  }
-  // The first deferral of a secret, as a find() over the list returned.
-  for (const deferral of plan.deferred ?? []) if (!listing.deferred.has(deferral.secret)) listing.deferred.set(deferral.secret, deferral)
-  return secrets.map((secret) => {
-    const observed = facts.get(secret.name)
-    if (!observed) throw new Error(`status: ${secret.name} was not observed`)
-    return secretStatus(secret, observed, listing)
-  })
+export function statusRowMaker(inventory: Inventory, now: Date, runningBy?: RunLockHolder): (planned: PlannedRow) => SecretStatus {
+  const listing: Listing = {inventory, now, runningBy, iso: isoTexts()}
+  return (planned) => secretStatus(planned, listing)
 }
 
 /**
@@ -107,8 +91,9 @@ function isoTexts(): (date: Date | undefined) => string | undefined {
   }
 }
 
-function secretStatus(secret: SecretConfig, facts: SecretFacts, {inventory, actions, deferred: deferrals, now, runningBy, iso}: Listing): SecretStatus {
-  const deferred = deferrals.get(secret.name)
+function secretStatus({secret, facts, actions, deferred: deferrals}: PlannedRow, {inventory, now, runningBy, iso}: Listing): SecretStatus {
+  // The first deferral, as a find() over the plan's list did.
+  const deferred = deferrals[0]
   const overdueSince = facts.currentSince && secret.maxAgeMs !== undefined ? new Date(facts.currentSince.getTime() + secret.maxAgeMs) : undefined
   const overdue = overdueSince && overdueSince < now ? overdueSince : undefined
   // Built field by field, in the order the JSON document shows them (no object spreads: a fleet
@@ -143,7 +128,7 @@ function secretStatus(secret: SecretConfig, facts: SecretFacts, {inventory, acti
     }
     return target
   })
-  row.next = (actions.get(secret.name) ?? []).map(describeAction)
+  row.next = actions.map(describeAction)
   if (facts.lease) row.lease = {...facts.lease, stale: leaseState(facts.primary.snapshot?.meta ?? {}, '').kind === 'free'}
   const flight = inFlight(facts, runningBy)
   if (flight) row.inFlight = flight

@@ -29,42 +29,45 @@ interface Sink {
  */
 export function plan(config: RotorConfig, inventory: Inventory, now: Date, options: PlanOptions = {}, ticks = new TickIndex(now)): Plan {
   // Each secret's facts are dropped once it is planned: a fleet's are not all held at once.
-  return planEach(config, inventory, now, options, (secret, observations) => observeSecret(secret, observations, now, ticks))
-}
-
-/**
- * Every observed secret's facts, by name, as plan() sees them: `status` shows these and plans
- * from them (planObserved) instead of observing each secret twice.
- */
-export function observeFleet(config: RotorConfig, inventory: Inventory, now: Date, ticks = new TickIndex(now)): Map<string, SecretFacts> {
-  const observed = new Map<string, SecretFacts>()
-  for (const secret of config.secrets) {
-    const observations = inventory.get(secret.name)
-    if (observations) observed.set(secret.name, observeSecret(secret, observations, now, ticks))
-  }
-  return observed
-}
-
-/** plan() from the facts observeFleet made of the same inventory at the same `now`. */
-export function planObserved(config: RotorConfig, inventory: Inventory, observed: ReadonlyMap<string, SecretFacts>, now: Date, options: PlanOptions = {}): Plan {
-  return planEach(config, inventory, now, options, (secret) => observed.get(secret.name))
-}
-
-function planEach(
-  config: RotorConfig,
-  inventory: Inventory,
-  now: Date,
-  options: PlanOptions,
-  factsOf: (secret: SecretConfig, observations: TargetObservation[]) => SecretFacts | undefined,
-): Plan {
   const sink: Sink = {actions: [], blocked: [], deferred: []}
   for (const secret of config.secrets) {
     const observations = inventory.get(secret.name)
-    if (!observations) continue
-    const facts = factsOf(secret, observations)
-    if (facts) planSecret(secret, facts, now, options, sink, issuerFacts(secret, observations[0]))
+    if (observations) planOne(secret, observations, now, options, ticks, sink)
   }
   return {at: now.toISOString(), ...sink}
+}
+
+/** One secret as plan() plans it: the facts it was planned from, and its part of the plan. */
+export interface PlannedSecret {
+  secret: SecretConfig
+  facts: SecretFacts
+  actions: Action[]
+  blocked: Blocker[]
+  deferred: Deferral[]
+}
+
+/**
+ * plan() one secret at a time, each yielded with the facts it was planned from, for a command
+ * that shows both (`status`): every secret is observed once, and a consumer that is done with a
+ * secret before it asks for the next holds no fleet of facts. In the order of `secrets` (plan()
+ * goes over config.secrets: the same order for a selection from it); a secret with no
+ * observations is left out, as plan() leaves it out. The yields' actions, blockers and deferrals,
+ * in turn, are plan()'s.
+ */
+export function* planSecrets(secrets: readonly SecretConfig[], inventory: Inventory, now: Date, options: PlanOptions = {}, ticks = new TickIndex(now)): Generator<PlannedSecret, void, undefined> {
+  for (const secret of secrets) {
+    const observations = inventory.get(secret.name)
+    if (!observations) continue
+    const sink: Sink = {actions: [], blocked: [], deferred: []}
+    const facts = planOne(secret, observations, now, options, ticks, sink)
+    yield {secret, facts, ...sink}
+  }
+}
+
+function planOne(secret: SecretConfig, observations: TargetObservation[], now: Date, options: PlanOptions, ticks: TickIndex, sink: Sink): SecretFacts {
+  const facts = observeSecret(secret, observations, now, ticks)
+  planSecret(secret, facts, now, options, sink, issuerFacts(secret, observations[0]))
+  return facts
 }
 
 function planSecret(

@@ -12,8 +12,7 @@ import {clearStaleLeases, type LeaseSettings} from '../engine/lease.js'
 import type {StoreSet} from '../engine/stores.js'
 import {Notifier} from '../notify/notifier.js'
 import {UPCOMING_META, upcomingNotices} from '../notify/upcoming.js'
-import type {SecretFacts} from '../plan/observe.js'
-import {plan as makePlan, observeFleet, planObserved} from '../plan/planner.js'
+import {plan as makePlan} from '../plan/planner.js'
 import type {Inventory, Plan, PlanOptions} from '../plan/types.js'
 import {withLockFile} from '../util/lock-file.js'
 import {makeVerifier, type Verifier} from '../verify/index.js'
@@ -39,13 +38,12 @@ export async function observeAndPlan(
 }
 
 /**
- * observeAndPlan for a command that shows each secret's facts (`status`): the plan is made from
- * these same facts, so no secret is observed twice.
+ * What a command that shows each secret beside its plan (`status`) reads: the inventory and the
+ * options the plan is made with. It plans as it shows (planSecrets), each secret observed once.
  */
-export async function observeAndPlanWithFacts(config: RotorConfig, secrets: SecretConfig[], stores: StoreSet, at: Date): Promise<Observed & {facts: Map<string, SecretFacts>}> {
+export async function observeForListing(config: RotorConfig, secrets: SecretConfig[], stores: StoreSet): Promise<{inventory: Inventory; planOptions: PlanOptions}> {
   const [inventory, planOptions] = await Promise.all([readInventory(secrets, stores), withHistory(config, {})])
-  const facts = observeFleet(config, inventory, at)
-  return {secrets, inventory, facts, plan: planObserved(config, inventory, facts, at, planOptions), planOptions}
+  return {inventory, planOptions}
 }
 
 /**

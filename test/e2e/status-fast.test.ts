@@ -15,6 +15,11 @@ const project = fastPathProject('rotor-status-fast-', {
   'bad.yaml': (text) => text.replace('cron: "0 3 * * 1"', 'cron: "every monday"'),
   // A store whose file is missing: nothing can be read (exit 1), reported in the document.
   'lost.yaml': (text) => text.replace('path: .rotor/secrets.enc', 'path: .rotor/lost.enc'),
+  // One secret on a store whose file is missing, though the audit log knows it: blocked.
+  'mixed.yaml': (text) =>
+    text
+      .replace('stores:\n', 'stores:\n  lost:\n    type: file\n    path: .rotor/lost.enc\n')
+      .replace('- local:webhooks/signing-key', '- lost:webhooks/signing-key'),
 })
 const {run, both} = project
 
@@ -72,6 +77,42 @@ describe('status --json without oclif', () => {
     expect(warned.oclif).toBe(false)
     expect(warned.stderr).toContain('Warning: GRPC_TRACE is ignored')
     expect((JSON.parse(warned.stdout) as {warnings: string[]}).warnings).toHaveLength(1)
+  })
+
+  it('writes the rows as it makes them, with `blocked` and `upcoming` after them complete', async () => {
+    // The fast path writes each row as the planner plans its secret (a JsonList); oclif's path
+    // holds every row first. Same document: rows, blockers, upcoming events, all in their order.
+    for (const args of [
+      ['status', '--json', '--config', 'mixed.yaml', '--upcoming', '60d'],
+      ['status', '--json', '--config', 'mixed.yaml'],
+      ['status', '--json', '--upcoming', '60d'],
+    ]) {
+      const fast = await both(args)
+      expect(fast.oclif, args.join(' ')).toBe(false)
+      const doc = JSON.parse(fast.stdout) as {
+        secrets: Array<{name: string; health: string; next: string[]}>
+        blocked: Array<{secret: string}>
+        upcoming?: Array<{secret: string; at: string}>
+      }
+      expect(doc.secrets.map((s) => s.name), args.join(' ')).toEqual(['payments-api', 'webhook-signing', 'staging-session-secret'])
+      // payments-api is due (Mondays 03:00 Berlin): the next run rotates it.
+      expect(doc.secrets[0].next.length, args.join(' ')).toBeGreaterThan(0)
+      expect(fast.code, fast.stderr).toBe(0)
+      if (args.includes('mixed.yaml')) {
+        expect(doc.blocked.map((b) => b.secret)).toEqual(['webhook-signing'])
+        expect(doc.secrets[1].health).toBe('missing')
+      } else {
+        expect(doc.blocked).toEqual([])
+      }
+      if (args.includes('--upcoming')) {
+        const at = doc.upcoming!.map((e) => Date.parse(e.at))
+        expect(at.length).toBeGreaterThan(1)
+        expect([...at].sort((a, b) => a - b)).toEqual(at)
+        expect(Object.keys(doc).slice(0, 5)).toEqual(['schemaVersion', 'at', 'secrets', 'blocked', 'upcoming'])
+      } else {
+        expect(doc).not.toHaveProperty('upcoming')
+      }
+    }
   })
 
   it('leaves to oclif what it does not parse itself, with the same result', async () => {

@@ -1,6 +1,6 @@
 import {Writable} from 'node:stream'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
-import {jsonPieces, writeJson} from '../../../src/cli/json-stream.js'
+import {JsonList, jsonPieces, writeJson} from '../../../src/cli/json-stream.js'
 import {DEFAULT_POLICY} from '../../../src/keys/types.js'
 import {generateKey} from '../../../src/keys/generate.js'
 import {redact, redactDeep, registerKeyFormats, registerSecret, resetRedactor} from '../../../src/redact/index.js'
@@ -114,6 +114,65 @@ describe('the streamed --json document', () => {
     doc.self = {doc}
     expect(() => streamed(doc, false)).toThrow(TypeError)
     expect(() => streamed({n: 1n}, true)).toThrow(TypeError)
+  })
+})
+
+describe('a JsonList in the document', () => {
+  beforeEach(() => {
+    resetRedactor()
+    registerSecret(SECRET)
+  })
+  afterEach(() => resetRedactor())
+
+  /** A document whose list makes each item when asked, and fills `after` as it goes (as `status` fills `blocked`). */
+  function document(items: unknown[]) {
+    const made: number[] = []
+    const after: string[] = []
+    function* make() {
+      for (const [i, item] of items.entries()) {
+        made.push(i)
+        after.push(`after ${i}`)
+        yield item
+      }
+      after.push('done')
+    }
+    return {doc: {schemaVersion: 1, before: 'x', list: new JsonList(make()), after, tail: {n: 1}}, made, after}
+  }
+  const items = [{name: 'a', list: [1, {deep: SECRET}], at: new Date(0)}, `text ${SECRET}`, [], {}, null, undefined, 3]
+  // What the document says once the list is made: an array in its place, `after` filled.
+  const asArray = () => ({schemaVersion: 1, before: 'x', list: items, after: [...items.map((_, i) => `after ${i}`), 'done'], tail: {n: 1}})
+
+  it('is written as the array of its items, with the fields after it as they are once it is made', () => {
+    for (const masked of [true, false]) {
+      for (const size of [1, 50, 1 << 16]) {
+        expect(streamed(document(items).doc, masked, size), `${masked} ${size}`).toBe(old(asArray(), masked))
+      }
+    }
+    expect(streamed(document([]).doc, true)).toBe(old({schemaVersion: 1, before: 'x', list: [], after: ['done'], tail: {n: 1}}, true))
+    // Masked like an array's items: the secret is not in the text.
+    expect(streamed(document(items).doc, true)).not.toContain(SECRET)
+  })
+
+  it('makes each item only when the text reaches it', () => {
+    let text = ''
+    const seen: string[] = []
+    function* make() {
+      for (const item of items) {
+        seen.push(text) // the text written when this item is asked for
+        yield item
+      }
+    }
+    for (const piece of jsonPieces({before: 'x', list: new JsonList(make()), after: 'y'}, redact, 1)) text += piece
+    expect(seen).toHaveLength(items.length)
+    expect(seen[0].endsWith('"list": [')).toBe(true)
+    // Each next item is asked for once the one before it is written, and none after the list closed.
+    for (let i = 1; i < seen.length; i++) expect(seen[i].length).toBeGreaterThan(seen[i - 1].length)
+    expect(seen.some((t) => t.includes('"after"'))).toBe(false)
+    expect(seen.at(-1)!.endsWith('null')).toBe(true) // undefined, the item before the last, written as null
+  })
+
+  it('is the array of its items to JSON.stringify', () => {
+    expect(JSON.stringify(document(items).doc, null, 2)).toBe(JSON.stringify(asArray(), null, 2))
   })
 })
 

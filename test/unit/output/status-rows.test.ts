@@ -1,14 +1,18 @@
 import {describe, expect, it} from 'vitest'
 import type {SecretConfig} from '../../../src/config/types.js'
 import {observeSecret} from '../../../src/plan/observe.js'
-import {observeFleet, plan, planObserved} from '../../../src/plan/planner.js'
-import {statusRows} from '../../../src/output/status.js'
+import {plan, planSecrets} from '../../../src/plan/planner.js'
+import {type SecretStatus, statusRowMaker} from '../../../src/output/status.js'
+import type {Inventory} from '../../../src/plan/types.js'
+import type {RunLockHolder} from '../../../src/run/run-lock.js'
 import {config, DAY, HOUR, inventory, missing, promoted, secret, snapshot, version} from '../plan/fixtures.js'
 
 /**
- * `status` shows the facts the planner observed (observeFleet, then planObserved) instead of
- * observing every secret a second time. Over a fleet in every state status can report, the rows
- * and the plan must be exactly what observing each secret again (the old path) gave.
+ * `status` plans each secret and makes its row from the facts the planner observed (planSecrets,
+ * then statusRowMaker), one secret at a time, instead of observing every secret a second time and
+ * holding every fact and row. Over a fleet in every state status can report, the rows and the
+ * plan must be exactly what the old path gave: plan() over the fleet, then each secret observed
+ * again for its row, with the plan's actions and first deferral for that secret.
  */
 const NOW = new Date('2026-03-20T12:00:00Z')
 const two = (name: string, extra: Partial<SecretConfig> = {}) =>
@@ -59,41 +63,58 @@ function fleet() {
   return {cfg: config(...secrets), inv, secrets}
 }
 
-describe('status rows from the facts the planner observed', () => {
-  it('equal the rows of observing each secret again, and the plan is the same', () => {
-    const {cfg, inv, secrets} = fleet()
-    const facts = observeFleet(cfg, inv, NOW)
-    const handed = planObserved(cfg, inv, facts, NOW)
-    const recomputedPlan = plan(cfg, inv, NOW)
-    expect(handed).toEqual(recomputedPlan)
-    const rows = statusRows(secrets, facts, inv, handed, NOW)
-    // The old path: each secret observed again, on its own, for its row.
-    const again = statusRows(secrets, new Map(secrets.map((s) => [s.name, observeSecret(s, inv.get(s.name)!, NOW)])), inv, recomputedPlan, NOW)
-    expect(rows).toEqual(again)
+/** The old path: the whole plan, then each secret observed again, with its part of the plan. */
+function oldRows(secrets: SecretConfig[], inv: Inventory, runningBy?: RunLockHolder): SecretStatus[] {
+  const whole = plan(config(...secrets), inv, NOW)
+  const rowOf = statusRowMaker(inv, NOW, runningBy)
+  return secrets.map((s) => {
+    const deferral = whole.deferred?.find((d) => d.secret === s.name)
+    return rowOf({secret: s, facts: observeSecret(s, inv.get(s.name)!, NOW), actions: whole.actions.filter((a) => a.secret === s.name), deferred: deferral ? [deferral] : []})
+  })
+}
+
+function newRows(secrets: SecretConfig[], inv: Inventory, runningBy?: RunLockHolder): SecretStatus[] {
+  const rowOf = statusRowMaker(inv, NOW, runningBy)
+  return [...planSecrets(secrets, inv, NOW)].map((planned) => rowOf(planned))
+}
+
+describe('status rows made as the planner plans each secret', () => {
+  it('equal the rows of observing each secret again beside the whole plan', () => {
+    const {inv, secrets} = fleet()
+    const rows = newRows(secrets, inv)
+    expect(rows).toEqual(oldRows(secrets, inv))
     // The fleet covers the states status reports, so the comparison is not of look-alike rows.
     expect(new Set(rows.map((r) => r.health))).toEqual(new Set(['ok', 'due', 'in-grace', 'missing', 'error', 'blocked', 'drift', 'in-flight', 'leftover']))
     expect(rows.find((r) => r.name === 'deferred')?.deferral).toBeDefined()
     expect(rows.find((r) => r.name === 'leased')?.lease?.owner).toBe('host:123')
     expect(rows.find((r) => r.name === 'in-flight')?.inFlight).toEqual({rotationIds: ['rot-3'], emergency: true})
     expect(rows.find((r) => r.name === 'due-age')?.overdueBy).toBeDefined()
-    expect(rows.some((r) => r.next.length > 0)).toBe(true)
+    expect(rows.filter((r) => r.next.length > 0).length).toBeGreaterThan(1)
     // Times are ISO texts of the facts' dates (through the listing's memo).
     expect(rows.find((r) => r.name === 'ok')?.currentSince).toBe('2026-03-01T00:00:00.000Z')
     expect(rows.find((r) => r.name === 'in-grace')?.targets.map((t) => t.graceEndsAt)).toEqual(['2026-03-21T12:00:00.000Z', '2026-03-21T12:00:00.000Z'])
   })
 
-  it('refuse a secret that was not observed instead of leaving it out', () => {
+  it('come with parts of the plan that add up to plan(), and facts that are observeSecret\'s', () => {
     const {cfg, inv, secrets} = fleet()
-    const facts = observeFleet(cfg, inv, NOW)
-    facts.delete('ok')
-    expect(() => statusRows(secrets, facts, inv, plan(cfg, inv, NOW), NOW)).toThrow('ok was not observed')
+    const planned = [...planSecrets(secrets, inv, NOW)]
+    expect(planned.map((p) => p.secret.name)).toEqual(secrets.map((s) => s.name))
+    for (const p of planned) expect(p.facts).toEqual(observeSecret(p.secret, inv.get(p.secret.name)!, NOW))
+    const whole = plan(cfg, inv, NOW)
+    expect(planned.flatMap((p) => p.actions)).toEqual(whole.actions)
+    expect(planned.flatMap((p) => p.blocked)).toEqual(whole.blocked)
+    expect(planned.flatMap((p) => p.deferred)).toEqual(whole.deferred)
+    // Each secret's part is its own.
+    for (const p of planned) for (const part of [...p.actions, ...p.blocked, ...p.deferred]) expect(part.secret).toBe(p.secret.name)
+    expect(whole.blocked.length).toBeGreaterThan(0)
+    expect(whole.deferred?.length).toBeGreaterThan(0)
   })
 
   it('keep the order of fields the JSON document has always had', () => {
-    const {cfg, inv, secrets} = fleet()
-    const facts = observeFleet(cfg, inv, NOW)
-    const running = {pid: 1, host: 'h', alive: true} as unknown as Parameters<typeof statusRows>[5]
-    const rows = statusRows(secrets, facts, inv, planObserved(cfg, inv, facts, NOW), NOW, running)
+    const {inv, secrets} = fleet()
+    const running = {pid: 1, host: 'h', alive: true} as unknown as RunLockHolder
+    const rows = newRows(secrets, inv, running)
+    expect(rows).toEqual(oldRows(secrets, inv, running))
     const rowOrder = ['name', 'environment', 'health', 'currentSince', 'nextRotationAt', 'nextRotationReason', 'overdueBy', 'overdueSince', 'deferral', 'graceEndsAt', 'targets', 'next', 'lease', 'inFlight', 'issuer']
     const targetOrder = ['target', 'health', 'currentVersion', 'previousVersion', 'pendingVersion', 'currentSince', 'graceEndsAt', 'detail', 'reason', 'hint']
     const inOrder = (keys: string[], order: string[]) => keys.every((k, i) => i === 0 || order.indexOf(keys[i - 1]) < order.indexOf(k)) && keys.every((k) => order.includes(k))
@@ -107,18 +128,28 @@ describe('status rows from the facts the planner observed', () => {
     expect(rows.find((r) => r.name === 'unreadable')?.targets[0]).toHaveProperty('reason')
   })
 
-  it('are each secret\'s own facts', () => {
+  it('leave out secrets that were not read, as plan() does', () => {
     const {cfg, inv, secrets} = fleet()
-    const facts = observeFleet(cfg, inv, NOW)
-    expect([...facts.keys()]).toEqual(secrets.map((s) => s.name))
-    for (const s of secrets) expect(facts.get(s.name)).toEqual(observeSecret(s, inv.get(s.name)!, NOW))
+    inv.delete('ok')
+    const planned = [...planSecrets(secrets, inv, NOW)]
+    expect(planned.map((p) => p.secret.name)).toEqual(secrets.filter((s) => s.name !== 'ok').map((s) => s.name))
+    expect(planned.flatMap((p) => p.actions)).toEqual(plan(cfg, inv, NOW).actions)
   })
 
-  it('leave out secrets that were not read, as plan() does', () => {
-    const {cfg, inv} = fleet()
-    inv.delete('ok')
-    const facts = observeFleet(cfg, inv, NOW)
-    expect(facts.has('ok')).toBe(false)
-    expect(planObserved(cfg, inv, facts, NOW)).toEqual(plan(cfg, inv, NOW))
+  it('are made one secret at a time: the next secret is observed only when asked for', () => {
+    const {inv, secrets} = fleet()
+    const read: string[] = []
+    const watched: Inventory = new Map([...inv].map(([name, observations]) => [name, observations]))
+    const get = watched.get.bind(watched)
+    watched.get = (name: string) => {
+      read.push(name)
+      return get(name)
+    }
+    const each = planSecrets(secrets, watched, NOW)
+    expect(read).toEqual([])
+    each.next()
+    expect(read).toEqual([secrets[0].name])
+    each.next()
+    expect(read).toEqual([secrets[0].name, secrets[1].name])
   })
 })
