@@ -8,6 +8,7 @@
 //   node bench/scale.js [--sizes 1000,10000,100000] [--budget-s 600] [--measures validate,apply-create,plan,status,apply-due] [--syncs]
 // --syncs counts each command's fsync/fdatasync calls with `strace -c -f --seccomp-bpf` (Linux,
 // when strace is installed): the number the audit log's and the file store's group commits cut.
+// --keep leaves each size's work dir in place (its path on stderr), to rerun a command by hand.
 // --fixtures DIR (or BENCH_SCALE_FIXTURES): keep the fleet `apply-create` made at each size in DIR
 // (the project, its stores and the user state with the stores' last generations), and when a
 // later run does not measure apply-create, start plan/status/apply-due from that copy instead of
@@ -58,6 +59,8 @@ const only = argAfter('--measures', '')
   .filter(Boolean)
 const MEASURES = only.length > 0 ? ALL_MEASURES.filter((m) => only.includes(m.name)) : ALL_MEASURES
 const FIXTURES = argAfter('--fixtures', process.env.BENCH_SCALE_FIXTURES)
+/** --keep: leave each size's work dir (project, stores, user state) in place to profile from. */
+const KEEP = process.argv.includes('--keep')
 
 function configText(n) {
   const lines = [
@@ -214,7 +217,8 @@ for (const n of SIZES) {
     results.push(row)
     process.stderr.write(`  ${n} ${measure.name}: ${row.skipped ? `skipped: ${row.skipped}` : `${row.wallS.toFixed(1)} s${row.failed ? `, failed: ${row.failed}` : ''}`}\n`)
   }
-  rmSync(work, {recursive: true, force: true})
+  if (KEEP) process.stderr.write(`  ${n}: kept ${work}\n`)
+  else rmSync(work, {recursive: true, force: true})
 }
 
 // Targets and growth: a verdict only where both the figure and the target exist.

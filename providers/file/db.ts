@@ -24,6 +24,7 @@ import {Worker} from 'node:worker_threads'
 import type BetterSqlite3 from 'better-sqlite3'
 import {UnavailableError} from '../../src/errors/index.js'
 import {deriveKeys, openBlob, padJson, sealBlob, type StoreKeys} from './crypto.js'
+import {cursorOf, type ScanCursor, scanStatements} from './schema.js'
 import type {ScanWorkerData, ScanWorkerMessage} from './scan-worker.js'
 
 type Database = BetterSqlite3.Database
@@ -127,11 +128,21 @@ export const isBusy = (error: unknown): boolean => {
 /** An error of SQLite itself (I/O, full disk, corruption), as opposed to one a call threw. */
 const isSqliteError = (error: unknown): boolean => (error as {code?: unknown}).code !== undefined && String((error as {code?: unknown}).code).startsWith('SQLITE_')
 
+/**
+ * `secrets` is a rowid table with a unique index on the keyed id. Its rows (~550 bytes) are too big
+ * for a WITHOUT ROWID table, whose interior pages hold whole rows: about 6 a page, so a 100k store
+ * had a B-tree 6 levels deep and every write dirtied ~3 pages nobody else's write shared, whose
+ * WAL frames and checkpoint copies grew faster than the store. Now the rows sit in a rowid B-tree
+ * (new rows at its right edge, next to the other writes of a run) and the index holds only
+ * (id, rowid). Stores made with the first layout (`id BLOB PRIMARY KEY ... WITHOUT ROWID`) work
+ * unchanged: every statement names rows by `id`; only a scan's cursor column differs (cursorOf).
+ */
 const SCHEMA = `
   CREATE TABLE rotor_store (id INTEGER PRIMARY KEY CHECK (id = 1), format INTEGER NOT NULL, store_id BLOB NOT NULL, header BLOB NOT NULL);
-  CREATE TABLE secrets (id BLOB PRIMARY KEY, body BLOB NOT NULL) WITHOUT ROWID;
+  CREATE TABLE secrets (n INTEGER PRIMARY KEY, id BLOB NOT NULL UNIQUE, body BLOB NOT NULL);
   CREATE TABLE secret_values (secret BLOB NOT NULL, version TEXT NOT NULL, body BLOB NOT NULL, PRIMARY KEY (secret, version)) WITHOUT ROWID;
 `
+
 
 /** Row ids one SELECT of getSecrets asks for (SQLite allows 32,766 parameters a statement). */
 const SECRETS_PER_SELECT = 500
@@ -176,12 +187,15 @@ export class StoreDb {
   private lastHeader?: {keys: StoreKeys; sealed: Buffer; header: Header}
   /** recordAad of the row being opened (openRecord). */
   private readonly rowAad: Buffer
+  /** The column scans page by (the table's layout). */
+  readonly cursor: ScanCursor
 
   private constructor(
     private readonly db: Database,
     readonly path: string,
     readonly storeId: Buffer,
   ) {
+    this.cursor = retryBusySync(() => cursorOf(db))
     this.statements = this.prepare()
     this.recordAadPrefix = Buffer.concat([aad('rotor-store-v2', 'secret', storeId), Buffer.from([0])])
     this.rowAad = Buffer.alloc(this.recordAadPrefix.length + ROW_ID_BYTES)
@@ -385,7 +399,7 @@ export class StoreDb {
   async readAhead(keys: StoreKeys, count: number): Promise<ReadAhead | undefined> {
     const module = StoreDb.scanWorker
     if (!existsSync(fileURLToPath(module))) return undefined
-    const data: ScanWorkerData = {file: this.path, seal: keys.seal, aadPrefix: this.recordAadPrefix, pageRows: SCAN_PAGE, maxRows: scanLimit(count)}
+    const data: ScanWorkerData = {file: this.path, seal: keys.seal, aadPrefix: this.recordAadPrefix, pageRows: SCAN_PAGE, maxRows: scanLimit(count), cursor: this.cursor}
     return new Promise((resolve) => {
       const records: SecretRecord[] = []
       let result: ReadAhead | undefined
@@ -463,7 +477,7 @@ export class StoreDb {
       for (const record of ahead.records) take(record)
     } else {
       // Pages of SCAN_PAGE rows in key order (a step through the native iterator per row costs more).
-      let rows = this.statements.scanFirst.all(SCAN_PAGE) as Array<[Buffer, Buffer]>
+      let rows = this.statements.scanFirst.all(SCAN_PAGE) as Array<[Buffer, Buffer, unknown]>
       for (;;) {
         for (const [id, body] of rows) {
           let record: SecretRecord
@@ -475,7 +489,7 @@ export class StoreDb {
           take(record)
         }
         if (rows.length < SCAN_PAGE) break
-        rows = this.statements.scanNext.all(rows[rows.length - 1][0], SCAN_PAGE) as Array<[Buffer, Buffer]>
+        rows = this.statements.scanNext.all(rows[rows.length - 1][2], SCAN_PAGE) as Array<[Buffer, Buffer, unknown]>
       }
     }
     const open: string[] = []
@@ -561,6 +575,7 @@ export class StoreDb {
 
   private prepare() {
     const db = this.db
+    const scan = scanStatements(db, this.cursor)
     return {
       header: db.prepare('SELECT header FROM rotor_store WHERE id = 1'),
       setHeader: db.prepare('UPDATE rotor_store SET header = ? WHERE id = 1'),
@@ -568,8 +583,8 @@ export class StoreDb {
       getSecrets: db.prepare(selectSecrets(SECRETS_PER_SELECT)),
       putSecret: db.prepare('INSERT INTO secrets (id, body) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body'),
       allSecrets: db.prepare('SELECT id, body FROM secrets'),
-      scanFirst: db.prepare('SELECT id, body FROM secrets ORDER BY id LIMIT ?').raw(),
-      scanNext: db.prepare('SELECT id, body FROM secrets WHERE id > ? ORDER BY id LIMIT ?').raw(),
+      scanFirst: scan.first,
+      scanNext: scan.next,
       countUpTo: db.prepare('SELECT count(*) FROM (SELECT 1 FROM secrets LIMIT ?)').pluck(),
       getValue: db.prepare('SELECT body FROM secret_values WHERE secret = ? AND version = ?'),
       putValue: db.prepare('INSERT INTO secret_values (secret, version, body) VALUES (?, ?, ?) ON CONFLICT (secret, version) DO UPDATE SET body = excluded.body'),
@@ -583,6 +598,11 @@ const copyHeader = (header: Header): Header => ({...header, ...(header.migratedF
 function configure(db: Database): void {
   // FULL: a commit is on disk (the WAL fsynced) when the call returns, as v1's fsynced rename was.
   db.pragma('synchronous = FULL')
+  // A checkpoint every 4,000 WAL pages (16 MB; SQLite's default is 1,000): a page written by
+  // several commits in between is copied into the database file once. Writes at scale touch pages
+  // all over the table, so the copies grew with the store; closing the last connection still
+  // checkpoints the rest and removes the WAL.
+  db.pragma('wal_autocheckpoint = 4000')
   // No memory map (SQLite's default, mmap_size 0): since bulk reads go page by page (eachSecret)
   // a map saved no measurable time at 100k, while its pages counted in the process's RSS (about
   // 150 MB at 100k) and an I/O error on a mapped page would be a SIGBUS, not an error code.

@@ -13,6 +13,7 @@
 import {parentPort, workerData} from 'node:worker_threads'
 import Sqlite from 'better-sqlite3'
 import {openBlob} from './crypto.js'
+import {type ScanCursor, scanStatements} from './schema.js'
 
 /** What StoreDb.readAhead hands the worker. */
 export interface ScanWorkerData {
@@ -24,6 +25,8 @@ export interface ScanWorkerData {
   pageRows: number
   /** Stop once the table holds this many rows (then the caller looks its paths up instead). */
   maxRows: number
+  /** The column pages follow (StoreDb.cursor). */
+  cursor: ScanCursor
 }
 
 /** `page`: records as the text of a JSON array; `rows`: how many rows the table holds (at most maxRows). */
@@ -56,11 +59,10 @@ function scan(data: ScanWorkerData, post: (message: ScanWorkerMessage) => void):
   try {
     db.exec('BEGIN')
     const header = db.prepare('SELECT header FROM rotor_store WHERE id = 1').pluck().get() as Buffer | undefined
-    const first = db.prepare('SELECT id, body FROM secrets ORDER BY id LIMIT ?').raw()
-    const next = db.prepare('SELECT id, body FROM secrets WHERE id > ? ORDER BY id LIMIT ?').raw()
+    const {first, next} = scanStatements(db, data.cursor)
     const aad = Buffer.alloc(prefix.length + 32)
     prefix.copy(aad)
-    let rows = first.all(data.pageRows) as Array<[Buffer, Buffer]>
+    let rows = first.all(data.pageRows) as Array<[Buffer, Buffer, unknown]>
     let count = 0
     for (;;) {
       count += rows.length
@@ -79,7 +81,7 @@ function scan(data: ScanWorkerData, post: (message: ScanWorkerMessage) => void):
       }
       post({page: pageOf(records)})
       if (rows.length < data.pageRows) break
-      rows = next.all(rows[rows.length - 1][0], data.pageRows) as Array<[Buffer, Buffer]>
+      rows = next.all(rows[rows.length - 1][2], data.pageRows) as Array<[Buffer, Buffer, unknown]>
     }
     db.exec('COMMIT')
     post({header: header ?? new Uint8Array(0), rows: Math.min(count, data.maxRows)})

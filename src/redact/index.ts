@@ -18,6 +18,7 @@ export const REDACTED = '[redacted]'
 export const MIN_REDACTED_LENGTH = 4
 
 interface RedactorState {
+  /** Every value registered (not its encoded forms: `values` derives them). */
   known: Set<string>
   policies: GeneratorPolicy[]
   /** Every value in `known`, searchable; grows as values are registered (never rebuilt). */
@@ -35,14 +36,14 @@ const state = ((globalThis as Record<symbol, unknown>)[KEY] ??= {known: new Set(
 export function registerSecret(value: string): void {
   if (value.length < MIN_REDACTED_LENGTH || state.known.has(value)) return
   const values = knownValues()
-  for (const form of [value, ...encodedForms(value)]) {
-    if (state.known.has(form)) continue
-    state.known.add(form)
-    values.add(form)
-    // Kept up to date here: recomputing it over every known value after each one is quadratic.
-    if (state.shortest !== undefined) state.shortest = Math.min(state.shortest, form.length)
-  }
+  state.known.add(value)
+  values.add(value)
+  // Kept up to date here: recomputing it over every known value after each one is quadratic.
+  if (state.shortest !== undefined) state.shortest = Math.min(state.shortest, values.shortest)
 }
+
+/** The patterns a registered value is masked in: itself and its encoded forms. */
+const patternsOf = (value: string): string[] => [value, ...encodedForms(value)]
 
 /** Mask keys of these generator policies by format (only policies with `checksum: crc32`). */
 export function registerKeyFormats(policies: Iterable<GeneratorPolicy>): void {
@@ -77,7 +78,7 @@ export function redact(input: string): string {
 /** The searchable known values (built from `known` once, when this process's state has none yet). */
 function knownValues(): KnownValues {
   if (!state.values) {
-    state.values = new KnownValues()
+    state.values = new KnownValues(patternsOf)
     for (const value of state.known) state.values.add(value)
   }
   return state.values
@@ -88,7 +89,7 @@ export const redactUrlCredentials = (text: string): string => maskUrlCredentials
 
 function shortestMatch(): number {
   let shortest = Infinity
-  for (const value of state.known) shortest = Math.min(shortest, value.length)
+  if (state.known.size > 0) shortest = Math.min(shortest, knownValues().shortest)
   for (const policy of state.policies) if (recognisable(policy)) shortest = Math.min(shortest, keyLength(policy))
   return shortest
 }

@@ -6,7 +6,7 @@ import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {fileFactory} from '../../../providers/file/factory.js'
 import {userKeyFile} from '../../../providers/file/key.js'
-import {seal} from '../../../providers/file/crypto.js'
+import {openBlob, seal, sealBlob} from '../../../providers/file/crypto.js'
 import {SecretValue, type StoreClient} from '../../../providers/types.js'
 import {AuthError} from '../../../src/errors/index.js'
 
@@ -39,6 +39,19 @@ describe('file store: encryption, key handling, atomic writes', () => {
       expect(raw.includes(Buffer.from(Buffer.from(marker).toString('base64').slice(0, 12))), marker).toBe(false)
     }
     await client.close()
+  })
+
+  it('seals every blob under a fresh IV: IVs drawn from a pool never repeat, across pools too', () => {
+    const key = randomBytes(32)
+    const aad = Buffer.from('row')
+    const ivs = new Set<string>()
+    // Several pools of IVs (IV_POOL = 256 a pool) and the seam between them.
+    for (let i = 0; i < 1000; i++) {
+      const blob = sealBlob(Buffer.from(`plain ${i}`), key, aad)
+      ivs.add(blob.subarray(0, 12).toString('hex'))
+      expect(openBlob(blob, key, aad)?.toString()).toBe(`plain ${i}`)
+    }
+    expect(ivs.size).toBe(1000)
   })
 
   it('creates the key file with mode 0600 in a 0700 directory apart from the store, and says so once', async () => {

@@ -17,6 +17,7 @@ import {sealBlob} from '../../../providers/file/crypto.js'
 import {StoreRollbackError} from '../../../providers/file/errors.js'
 import {fileFactory} from '../../../providers/file/factory.js'
 import {describesInBulk, SecretValue} from '../../../providers/types.js'
+import {secretsTableSql, toFirstLayout} from '../../support/file-store-layout.js'
 
 let dir: string
 const clients: FileStoreClient[] = []
@@ -215,5 +216,47 @@ describe('file store bulk describe', () => {
     const many = await reader.describeMany(stored)
     expect(many.get('app/s5')).toEqual(genuine)
     expect(many.get('app/s6')).toEqual(await reader.describe('app/s6').catch((error: unknown) => error as Error))
+  })
+
+  it('keeps secrets in a rowid table (the keyed id in a unique index) and scans it by rowid, page after page', async () => {
+    const {client, stored} = await storeOf(1100)
+    await client.close()
+    const sql = secretsTableSql(join(dir, '.rotor/secrets.enc'))
+    expect(sql).toMatch(/\bn INTEGER PRIMARY KEY\b/)
+    expect(sql).toMatch(/\bid BLOB NOT NULL UNIQUE\b/)
+    expect(sql).not.toMatch(/WITHOUT ROWID/)
+
+    const reader = await open()
+    // Every page of the scan after the first starts after the last rowid of the one before.
+    const pages = vi.spyOn(Database.prototype, 'prepare')
+    const many = await reader.describeMany(stored)
+    expect(pages.mock.calls.map(([text]) => text).filter((text) => /FROM secrets WHERE/.test(text) && /ORDER BY/.test(text))).toEqual([
+      'SELECT id, body, n FROM secrets WHERE n > ? ORDER BY n LIMIT ?',
+    ])
+    vi.restoreAllMocks()
+    await expectAsEachDescribe(reader, stored, many)
+  })
+
+  it('a store of the first layout (secrets WITHOUT ROWID) is read, scanned and written as before', async () => {
+    const {client, stored} = await storeOf(1100)
+    const before = await client.describeMany(stored)
+    await client.close()
+    toFirstLayout(join(dir, '.rotor/secrets.enc'))
+    expect(secretsTableSql(join(dir, '.rotor/secrets.enc'))).toMatch(/WITHOUT ROWID/)
+
+    const reader = await open()
+    // A scan of two pages (by id here) and lookups by keyed id: the same answers as before.
+    const scans = spyOnScans()
+    const many = await reader.describeMany(stored)
+    expect(scans).toHaveBeenCalledTimes(1)
+    expect(many).toEqual(before)
+    await expectAsEachDescribe(reader, stored.slice(0, 70), await reader.describeMany(stored.slice(0, 70)))
+    // Writes: a new secret and a new version of an old one.
+    await write(reader, 'app/new')
+    const current = (await reader.describe('app/s3')).versions[0].id
+    await reader.writeVersion('app/s3', new SecretValue('second-value-0123456789'), {rotationId: 'rot-2', stage: 'current', expectedCurrent: current})
+    expect((await reader.readValue('app/s3', {role: 'current'})).reveal()).toBe('second-value-0123456789')
+    expect((await reader.readValue('app/new', {role: 'current'})).reveal()).toBe('value-of-app/new-0123456789')
+    expect(secretsTableSql(join(dir, '.rotor/secrets.enc'))).toMatch(/WITHOUT ROWID/)
   })
 })

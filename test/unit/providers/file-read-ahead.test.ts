@@ -16,6 +16,7 @@ import type {FileStoreClient} from '../../../providers/file/client.js'
 import {type SecretRecord, StoreDb} from '../../../providers/file/db.js'
 import {fileFactory} from '../../../providers/file/factory.js'
 import {SecretValue} from '../../../providers/types.js'
+import {toFirstLayout} from '../../support/file-store-layout.js'
 
 const KEY = Buffer.alloc(32, 5)
 /** Over the read-ahead threshold the tests set, and over two pages of rows (SCAN_PAGE). */
@@ -142,5 +143,17 @@ describe('file store read-ahead in a worker thread', () => {
     } finally {
       db.close()
     }
+  }, 60_000)
+
+  it('reads ahead in a store of the first layout (secrets WITHOUT ROWID, paged by id) as in one of the rowid layout', async () => {
+    const {client, stored} = await storeOf(SIZE)
+    const before = await client.describeMany(stored)
+    await client.close()
+    toFirstLayout(file())
+    const ahead = vi.spyOn(StoreDb.prototype, 'readAhead')
+    const withWorker = await (await open()).describeMany(stored)
+    expect(await ahead.mock.results[0].value).toMatchObject({rows: SIZE})
+    expect((await ahead.mock.results[0].value).records).toHaveLength(SIZE)
+    expect(withWorker).toEqual(before)
   }, 60_000)
 })

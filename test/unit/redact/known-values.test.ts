@@ -1,4 +1,4 @@
-import {describe, expect, it} from 'vitest'
+import {describe, expect, it, vi} from 'vitest'
 import {KnownValues} from '../../../src/redact/known-values.js'
 import {AhoCorasick} from '../../../src/scan/aho-corasick.js'
 
@@ -35,5 +35,30 @@ describe('KnownValues', () => {
     known.add('secret-two-4567')
     expect(known.search('x secret-one-0123 y secret-two-4567')).toHaveLength(2)
     expect(known.search('short')).toEqual([])
+  })
+
+  it('keeps only the values: their patterns are derived when added and again on a hash hit, and found at every length', () => {
+    const formsOf = vi.fn((value: string) => [value, Buffer.from(value).toString('hex'), Buffer.from(value).toString('base64')])
+    const known = new KnownValues(formsOf)
+    const values = Array.from({length: 2000}, (_, i) => `value-number-${i}-0123456789`)
+    for (const v of values) known.add(v)
+    expect(formsOf).toHaveBeenCalledTimes(2000)
+    expect(known.shortest).toBe('value-number-0-0123456789'.length)
+    formsOf.mockClear()
+    // No value in the text: no pattern is computed again (a 32-bit collision aside).
+    expect(known.search('an ordinary log line, nothing known in it at all '.repeat(20))).toEqual([])
+    expect(formsOf.mock.calls.length).toBeLessThanOrEqual(2)
+    const v = values[1234]
+    const hex = Buffer.from(v).toString('hex')
+    const b64 = Buffer.from(v).toString('base64')
+    const text = `plain ${v} hex ${hex} b64 ${b64}.`
+    const found = known.search(text).sort((a, b) => a.start - b.start)
+    expect(found).toEqual([
+      {start: text.indexOf(v), end: text.indexOf(v) + v.length},
+      {start: text.indexOf(hex), end: text.indexOf(hex) + hex.length},
+      {start: text.indexOf(b64), end: text.indexOf(b64) + b64.length},
+    ])
+    // A window that hashes like a pattern but is not one is not a match.
+    expect(known.search(v.slice(0, -1) + 'X')).toEqual([])
   })
 })
