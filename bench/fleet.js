@@ -3,7 +3,7 @@
 // `sync` with 5% drift, `apply` rotating 100 secrets, and the same no-drift sync done by a plain
 // script that calls each SDK one secret at a time. Each scenario runs in a fresh process
 // (bench/fleet-run.js); API calls are counted by the emulators.
-//   node bench/fleet.js [--secrets N] [--no-baseline] [--no-drift-only]   (needs `npm run build` first;
+//   node bench/fleet.js [--secrets N] [--no-baseline] [--no-drift-only] [--per-store]   (needs `npm run build` first;
 //   scripts/bench.js does it; --no-drift-only: seed and the no-drift sync only, e.g. to profile it)
 import {spawn} from 'node:child_process'
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
@@ -218,6 +218,14 @@ try {
   if (seeded.outcomes['create:ok'] !== SECRETS) throw new Error(`seeding failed: ${JSON.stringify(seeded.outcomes)}`)
   latency(LATENCY_MS)
   report.scenarios.push(await scenario('sync, nothing differs', ['sync'], {minimum: minimumReads(SECRETS)}))
+  if (process.argv.includes('--per-store')) {
+    // Each store's reads of the no-drift sync alone, in a process of its own: CPU per store.
+    report.perStore = {}
+    for (const store of ['aws', 'azure', 'gcp', 'vault']) {
+      const s = await scenario(`read ${store} alone`, ['read-store', store])
+      report.perStore[store] = {ms: s.ms, runCpuMs: s.runCpuMs, runMainThreadCpuMs: s.runMainThreadCpuMs, emulatorCpuMs: s.emulatorCpuMs, calls: s.calls[store].calls, cpuUsPerCall: (s.runCpuMs * 1000) / s.calls[store].calls, errors: s.errors}
+    }
+  }
   if (process.argv.includes('--no-drift-only')) throw SKIP_REST
   latency(0)
   report.drift = await injectDrift()
@@ -249,6 +257,7 @@ if (noDrift?.minimumCalls) {
   const stores = ['aws', 'azure', 'gcp', 'vault']
   say(`no-drift bound from the APIs' minimum calls ${stores.map((k) => noDrift.minimumCalls[k].calls).join('/')}; rotor made ${stores.map((k) => noDrift.extraCalls[k]).join('/')} more`)
 }
+for (const [store, p] of Object.entries(report.perStore ?? {})) say(`${store} alone: ${f(p.ms / 1000, 2)} s wall, ${f(p.runCpuMs, 0)} ms CPU (${f(p.runMainThreadCpuMs, 0)} main thread), ${f(p.cpuUsPerCall, 0)} us CPU a call over ${p.calls} calls${p.errors ? `, ${p.errors} errors` : ''}`)
 const base = report.scenarios.find((s) => s.label.startsWith('baseline'))
 if (base) say(`\nbaseline / rotor (nothing differs): ${f(base.ms / report.scenarios[0].ms)}x slower`)
 say(`GCP at its documented 600 reads/min: the no-drift sync's ${gcpReads} GCP reads alone need >= ${f(report.gcpDocumentedQuotaBoundMs / 1000)} s`)
