@@ -3,7 +3,7 @@
 // `sync` with 5% drift, `apply` rotating 100 secrets, and the same no-drift sync done by a plain
 // script that calls each SDK one secret at a time. Each scenario runs in a fresh process
 // (bench/fleet-run.js); API calls are counted by the emulators.
-//   node bench/fleet.js [--secrets N] [--no-baseline] [--no-drift-only] [--per-store]   (needs `npm run build` first;
+//   node bench/fleet.js [--secrets N] [--no-baseline] [--no-drift-only] [--per-store [stores]]   (needs `npm run build` first;
 //   scripts/bench.js does it; --no-drift-only: seed and the no-drift sync only, e.g. to profile it)
 import {spawn} from 'node:child_process'
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
@@ -217,16 +217,19 @@ try {
   const seeded = await scenario('seed (no latency, not reported)', ['seed'])
   if (seeded.outcomes['create:ok'] !== SECRETS) throw new Error(`seeding failed: ${JSON.stringify(seeded.outcomes)}`)
   latency(LATENCY_MS)
-  report.scenarios.push(await scenario('sync, nothing differs', ['sync'], {minimum: minimumReads(SECRETS)}))
+  // `--per-store [aws,gcp]` with a list: those stores' reads alone, and no scenario.
+  const onlyStores = argAfter('--per-store', '')
+  const perStore = /^[a-z,]+$/.test(onlyStores) ? onlyStores.split(',') : undefined
+  if (!perStore) report.scenarios.push(await scenario('sync, nothing differs', ['sync'], {minimum: minimumReads(SECRETS)}))
   if (process.argv.includes('--per-store')) {
     // Each store's reads of the no-drift sync alone, in a process of its own: CPU per store.
     report.perStore = {}
-    for (const store of ['aws', 'azure', 'gcp', 'vault']) {
+    for (const store of perStore ?? ['aws', 'azure', 'gcp', 'vault']) {
       const s = await scenario(`read ${store} alone`, ['read-store', store])
       report.perStore[store] = {ms: s.ms, runCpuMs: s.runCpuMs, runMainThreadCpuMs: s.runMainThreadCpuMs, emulatorCpuMs: s.emulatorCpuMs, calls: s.calls[store].calls, cpuUsPerCall: (s.runCpuMs * 1000) / s.calls[store].calls, errors: s.errors}
     }
   }
-  if (process.argv.includes('--no-drift-only')) throw SKIP_REST
+  if (process.argv.includes('--no-drift-only') || perStore) throw SKIP_REST
   latency(0)
   report.drift = await injectDrift()
   latency(LATENCY_MS)
@@ -240,9 +243,9 @@ try {
   rmSync(work, {recursive: true, force: true})
 }
 
-const gcpReads = report.scenarios[0].calls.gcp.reads
+const gcpReads = report.scenarios[0]?.calls.gcp.reads ?? 0
 report.gcpDocumentedQuotaBoundMs = (gcpReads / QUOTAS.gcp.documentedReadPerSec) * 1000
-writeFileSync(join(root, 'bench/fleet-results.json'), `${JSON.stringify(report, null, 2)}\n`)
+if (report.scenarios.length > 0) writeFileSync(join(root, 'bench/fleet-results.json'), `${JSON.stringify(report, null, 2)}\n`)
 
 const f = (x, d = 1) => x.toFixed(d)
 const say = (line = '') => process.stdout.write(`${line}\n`)
