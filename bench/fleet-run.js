@@ -55,10 +55,12 @@ if (scenario === 'seed') {
   // One store's part of the no-drift sync's reads alone (bench/fleet.js --per-store): its CPU per call.
   const {readInventory} = await dist('src/engine/inventory.js')
   const only = config.secrets.map((s) => ({...s, targets: s.targets.filter((t) => t.store === countText)}))
+  await stores.get(countText)
+  const openedMs = performance.now() - started
   const inventory = await readInventory(only, stores)
   let errors = 0
   for (const targets of inventory.values()) for (const t of targets) if (t.error) errors++
-  result = {store: countText, errors}
+  result = {store: countText, errors, openedMs}
 } else if (scenario === 'baseline') {
   const {baselineSync} = await import('./fleet-baseline.js')
   result = await baselineSync(config, process.env)

@@ -226,7 +226,7 @@ try {
     report.perStore = {}
     for (const store of perStore ?? ['aws', 'azure', 'gcp', 'vault']) {
       const s = await scenario(`read ${store} alone`, ['read-store', store])
-      report.perStore[store] = {ms: s.ms, runCpuMs: s.runCpuMs, runMainThreadCpuMs: s.runMainThreadCpuMs, emulatorCpuMs: s.emulatorCpuMs, calls: s.calls[store].calls, cpuUsPerCall: (s.runCpuMs * 1000) / s.calls[store].calls, errors: s.errors}
+      report.perStore[store] = {ms: s.ms, runCpuMs: s.runCpuMs, runMainThreadCpuMs: s.runMainThreadCpuMs, runMainThreadRunQueueMs: s.runMainThreadRunQueueMs, emulatorCpuMs: s.emulatorCpuMs, openedMs: s.openedMs, calls: s.calls[store].calls, cpuUsPerCall: (s.runCpuMs * 1000) / s.calls[store].calls, errors: s.errors}
     }
   }
   if (process.argv.includes('--no-drift-only') || perStore) throw SKIP_REST
@@ -260,7 +260,7 @@ if (noDrift?.minimumCalls) {
   const stores = ['aws', 'azure', 'gcp', 'vault']
   say(`no-drift bound from the APIs' minimum calls ${stores.map((k) => noDrift.minimumCalls[k].calls).join('/')}; rotor made ${stores.map((k) => noDrift.extraCalls[k]).join('/')} more`)
 }
-for (const [store, p] of Object.entries(report.perStore ?? {})) say(`${store} alone: ${f(p.ms / 1000, 2)} s wall, ${f(p.runCpuMs, 0)} ms CPU (${f(p.runMainThreadCpuMs, 0)} main thread), ${f(p.cpuUsPerCall, 0)} us CPU a call over ${p.calls} calls${p.errors ? `, ${p.errors} errors` : ''}`)
+for (const [store, p] of Object.entries(report.perStore ?? {})) say(`${store} alone: ${f(p.ms / 1000, 2)} s wall (${f(p.openedMs / 1000, 2)} s opening it), ${f(p.runCpuMs, 0)} ms CPU (${f(p.runMainThreadCpuMs, 0)} main thread, ${f(p.runMainThreadRunQueueMs ?? 0, 0)} waiting for a core), ${f(p.cpuUsPerCall, 0)} us CPU a call over ${p.calls} calls${p.errors ? `, ${p.errors} errors` : ''}`)
 const base = report.scenarios.find((s) => s.label.startsWith('baseline'))
 if (base) say(`\nbaseline / rotor (nothing differs): ${f(base.ms / report.scenarios[0].ms)}x slower`)
 say(`GCP at its documented 600 reads/min: the no-drift sync's ${gcpReads} GCP reads alone need >= ${f(report.gcpDocumentedQuotaBoundMs / 1000)} s`)

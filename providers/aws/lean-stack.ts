@@ -22,8 +22,9 @@ export function userAgentSection([name, version]: Pair): string {
   const at = escapedName.indexOf('/')
   const prefix = escapedName.slice(0, Math.max(0, at))
   const rest = escapedName.slice(at + 1)
-  const head = prefix === 'api' ? `${prefix}/${rest.toLowerCase()}` : prefix ? `${prefix}/${rest}` : rest
-  return version ? `${head}#${version.replace(/[^!$%&'*+\-.^_`|~\w#]/g, '-')}` : head
+  const parts = [prefix, prefix === 'api' ? rest.toLowerCase() : rest, version?.replace(/[^!$%&'*+\-.^_`|~\w#]/g, '-')].filter((p): p is string => Boolean(p))
+  // As the SDK joins them: first/second#third...
+  return parts.reduce((out, part, i) => (i === 0 ? part : i === 1 ? `${out}/${part}` : `${out}#${part}`), '')
 }
 
 export function leanMiddleware(sdk: SecretsManagerClient): void {
