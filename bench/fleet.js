@@ -184,7 +184,8 @@ async function scenario(label, args, {minimum} = {}) {
   return {label, ...child, calls, ...(minimum ? {minimumCalls: minimum, extraCalls: extra} : {}), lowerBoundMs: bound.ms, lowerBoundPerStoreMs: bound.perStore, ratio: child.ms / bound.ms}
 }
 
-const spawnChild = (args) => spawn(process.execPath, [...(process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : []), join(root, 'bench/fleet-run.js'), args[0], join(work, 'rotor.yaml'), ...args.slice(1)], {cwd: work, env, stdio: ['ignore', 'pipe', 'pipe']})
+// BENCH_NODE_FLAGS: extra node flags for the scenario processes (e.g. to measure a V8 setting).
+const spawnChild = (args) => spawn(process.execPath, [...(process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : []), ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean), join(root, 'bench/fleet-run.js'), args[0], join(work, 'rotor.yaml'), ...args.slice(1)], {cwd: work, env, stdio: ['ignore', 'pipe', 'pipe']})
 
 /** 5% of the secrets drift, on a non-primary target each, in three ways another tool would cause. */
 async function injectDrift() {
