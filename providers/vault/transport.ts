@@ -48,13 +48,15 @@ export function vaultTransport(): {defaults: (defaults: {strictSSL?: boolean; ti
   return {
     defaults: (defaults) => {
       const http = new HttpAgent({keepAlive: true})
-      const https = new Map<string, HttpsAgent>()
+      // One agent per CA object (node-vault passes the session's same Buffer on every call) and verification setting.
+      const https = new Map<string | Buffer | undefined, Map<boolean, HttpsAgent>>()
       const httpsAgent = (ca: string | Buffer | undefined, verify: boolean) => {
-        const key = `${verify}:${ca === undefined ? '' : ca.toString()}`
-        let agent = https.get(key)
+        let byVerify = https.get(ca)
+        if (!byVerify) https.set(ca, (byVerify = new Map()))
+        let agent = byVerify.get(verify)
         if (!agent) {
           agent = new HttpsAgent({keepAlive: true, rejectUnauthorized: verify, ...(ca === undefined ? {} : {ca})})
-          https.set(key, agent)
+          byVerify.set(verify, agent)
         }
         return agent
       }
