@@ -114,6 +114,17 @@ const minus = (after, before) =>
     }),
   )
 
+// When each store saw its first and last call (ms since the scenario started): which store ends last.
+const spans = {}
+const mark = (store) => {
+  const t = performance.now()
+  const span = (spans[store] ??= {firstMs: t, lastMs: t})
+  span.lastMs = t
+}
+aws.beforeOperation = () => mark('aws')
+azure.beforeOperation = () => mark('azure')
+gcp.beforeOperation = () => mark('gcp')
+
 function latency(ms) {
   aws.faults.set('*', {latencyMs: ms})
   azure.faults.set('*', {latencyMs: ms})
@@ -166,6 +177,8 @@ function minimumReads(secrets) {
 
 async function scenario(label, args, {minimum} = {}) {
   const before = counters()
+  for (const store of Object.keys(spans)) delete spans[store]
+  const spawned = performance.now()
   const parentCpu = process.cpuUsage()
   const child = await new Promise((resolve, reject) => {
     // Async spawn: the emulators in this process must keep answering while the child runs.
@@ -181,7 +194,9 @@ async function scenario(label, args, {minimum} = {}) {
   child.emulatorCpuMs = (emulatorCpu.user + emulatorCpu.system) / 1000
   const bound = lowerBound(minimum ?? calls, {sequential: args[0] === 'baseline'})
   const extra = minimum ? Object.fromEntries(Object.keys(minimum).map((store) => [store, calls[store].calls - minimum[store].calls])) : undefined
-  return {label, ...child, calls, ...(minimum ? {minimumCalls: minimum, extraCalls: extra} : {}), lowerBoundMs: bound.ms, lowerBoundPerStoreMs: bound.perStore, ratio: child.ms / bound.ms}
+  // From the process's spawn (its start-up, config load and store opening come first).
+  const storeSpansMs = Object.fromEntries(Object.entries(spans).map(([store, span]) => [store, {first: Math.round(span.firstMs - spawned), last: Math.round(span.lastMs - spawned)}]))
+  return {label, ...child, calls, storeSpansMs, ...(minimum ? {minimumCalls: minimum, extraCalls: extra} : {}), lowerBoundMs: bound.ms, lowerBoundPerStoreMs: bound.perStore, ratio: child.ms / bound.ms}
 }
 
 // BENCH_NODE_FLAGS: extra node flags for the scenario processes (e.g. to measure a V8 setting).
@@ -257,6 +272,7 @@ for (const s of report.scenarios) {
   say(`${s.label.padEnd(48)} ${f(s.ms / 1000, 2).padStart(7)} ${f(s.lowerBoundMs / 1000, 2).padStart(8)} ${f(s.ratio, 2).padStart(6)} ${f(s.maxRssMb).padStart(11)}  ${calls}`)
 }
 const noDrift = report.scenarios[0]
+if (noDrift?.storeSpansMs) say(`no-drift calls from spawn (ms, first-last): ${Object.entries(noDrift.storeSpansMs).map(([store, span]) => `${store} ${span.first}-${span.last}`).join(', ')} (vault not hooked)`)
 if (noDrift?.minimumCalls) {
   const stores = ['aws', 'azure', 'gcp', 'vault']
   say(`no-drift bound from the APIs' minimum calls ${stores.map((k) => noDrift.minimumCalls[k].calls).join('/')}; rotor made ${stores.map((k) => noDrift.extraCalls[k]).join('/')} more`)
