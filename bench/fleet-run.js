@@ -1,6 +1,6 @@
 // One fleet scenario in a fresh process, so its wall time and peak RSS are the engine's alone (the
 // emulators run in the parent, bench/fleet.js). Prints one JSON line.
-//   node bench/fleet-run.js <seed|sync|apply-rotate|baseline> <rotor.yaml> [count]
+//   node bench/fleet-run.js <seed|sync|apply-rotate|baseline|read-store> <rotor.yaml> [count|store]
 import {performance} from 'node:perf_hooks'
 import {readFileSync} from 'node:fs'
 import {dirname} from 'node:path'
@@ -51,6 +51,16 @@ if (scenario === 'seed') {
   const force = new Map(config.secrets.slice(0, count).map((s) => [s.name, {emergency: false}]))
   const {report, plan} = await applyChanges({config, secrets: config.secrets, stores, audit, now, planOptions: {force}, concurrency: 64})
   result = {actions: plan.actions.length, outcomes: outcomes(report), blocked: plan.blocked.length}
+} else if (scenario === 'read-store') {
+  // One store's part of the no-drift sync's reads alone (bench/fleet.js --per-store): its CPU per call.
+  const {readInventory} = await dist('src/engine/inventory.js')
+  const only = config.secrets.map((s) => ({...s, targets: s.targets.filter((t) => t.store === countText)}))
+  await stores.get(countText)
+  const openedMs = performance.now() - started
+  const inventory = await readInventory(only, stores)
+  let errors = 0
+  for (const targets of inventory.values()) for (const t of targets) if (t.error) errors++
+  result = {store: countText, errors, openedMs}
 } else if (scenario === 'baseline') {
   const {baselineSync} = await import('./fleet-baseline.js')
   result = await baselineSync(config, process.env)

@@ -3,7 +3,7 @@
 // `sync` with 5% drift, `apply` rotating 100 secrets, and the same no-drift sync done by a plain
 // script that calls each SDK one secret at a time. Each scenario runs in a fresh process
 // (bench/fleet-run.js); API calls are counted by the emulators.
-//   node bench/fleet.js [--secrets N] [--no-baseline] [--no-drift-only]   (needs `npm run build` first;
+//   node bench/fleet.js [--secrets N] [--no-baseline] [--no-drift-only] [--per-store [stores]]   (needs `npm run build` first;
 //   scripts/bench.js does it; --no-drift-only: seed and the no-drift sync only, e.g. to profile it)
 import {spawn} from 'node:child_process'
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
@@ -114,6 +114,17 @@ const minus = (after, before) =>
     }),
   )
 
+// When each store saw its first and last call (ms since the scenario started): which store ends last.
+const spans = {}
+const mark = (store) => {
+  const t = performance.now()
+  const span = (spans[store] ??= {firstMs: t, lastMs: t})
+  span.lastMs = t
+}
+aws.beforeOperation = () => mark('aws')
+azure.beforeOperation = () => mark('azure')
+gcp.beforeOperation = () => mark('gcp')
+
 function latency(ms) {
   aws.faults.set('*', {latencyMs: ms})
   azure.faults.set('*', {latencyMs: ms})
@@ -166,6 +177,8 @@ function minimumReads(secrets) {
 
 async function scenario(label, args, {minimum} = {}) {
   const before = counters()
+  for (const store of Object.keys(spans)) delete spans[store]
+  const spawned = performance.now()
   const parentCpu = process.cpuUsage()
   const child = await new Promise((resolve, reject) => {
     // Async spawn: the emulators in this process must keep answering while the child runs.
@@ -181,10 +194,13 @@ async function scenario(label, args, {minimum} = {}) {
   child.emulatorCpuMs = (emulatorCpu.user + emulatorCpu.system) / 1000
   const bound = lowerBound(minimum ?? calls, {sequential: args[0] === 'baseline'})
   const extra = minimum ? Object.fromEntries(Object.keys(minimum).map((store) => [store, calls[store].calls - minimum[store].calls])) : undefined
-  return {label, ...child, calls, ...(minimum ? {minimumCalls: minimum, extraCalls: extra} : {}), lowerBoundMs: bound.ms, lowerBoundPerStoreMs: bound.perStore, ratio: child.ms / bound.ms}
+  // From the process's spawn (its start-up, config load and store opening come first).
+  const storeSpansMs = Object.fromEntries(Object.entries(spans).map(([store, span]) => [store, {first: Math.round(span.firstMs - spawned), last: Math.round(span.lastMs - spawned)}]))
+  return {label, ...child, calls, storeSpansMs, ...(minimum ? {minimumCalls: minimum, extraCalls: extra} : {}), lowerBoundMs: bound.ms, lowerBoundPerStoreMs: bound.perStore, ratio: child.ms / bound.ms}
 }
 
-const spawnChild = (args) => spawn(process.execPath, [...(process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : []), join(root, 'bench/fleet-run.js'), args[0], join(work, 'rotor.yaml'), ...args.slice(1)], {cwd: work, env, stdio: ['ignore', 'pipe', 'pipe']})
+// BENCH_NODE_FLAGS: extra node flags for the scenario processes (e.g. to measure a V8 setting).
+const spawnChild = (args) => spawn(process.execPath, [...(process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : []), ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean), join(root, 'bench/fleet-run.js'), args[0], join(work, 'rotor.yaml'), ...args.slice(1)], {cwd: work, env, stdio: ['ignore', 'pipe', 'pipe']})
 
 /** 5% of the secrets drift, on a non-primary target each, in three ways another tool would cause. */
 async function injectDrift() {
@@ -217,8 +233,19 @@ try {
   const seeded = await scenario('seed (no latency, not reported)', ['seed'])
   if (seeded.outcomes['create:ok'] !== SECRETS) throw new Error(`seeding failed: ${JSON.stringify(seeded.outcomes)}`)
   latency(LATENCY_MS)
-  report.scenarios.push(await scenario('sync, nothing differs', ['sync'], {minimum: minimumReads(SECRETS)}))
-  if (process.argv.includes('--no-drift-only')) throw SKIP_REST
+  // `--per-store [aws,gcp]` with a list: those stores' reads alone, and no scenario.
+  const onlyStores = argAfter('--per-store', '')
+  const perStore = /^[a-z,]+$/.test(onlyStores) ? onlyStores.split(',') : undefined
+  if (!perStore) report.scenarios.push(await scenario('sync, nothing differs', ['sync'], {minimum: minimumReads(SECRETS)}))
+  if (process.argv.includes('--per-store')) {
+    // Each store's reads of the no-drift sync alone, in a process of its own: CPU per store.
+    report.perStore = {}
+    for (const store of perStore ?? ['aws', 'azure', 'gcp', 'vault']) {
+      const s = await scenario(`read ${store} alone`, ['read-store', store])
+      report.perStore[store] = {ms: s.ms, runCpuMs: s.runCpuMs, runMainThreadCpuMs: s.runMainThreadCpuMs, runMainThreadRunQueueMs: s.runMainThreadRunQueueMs, emulatorCpuMs: s.emulatorCpuMs, openedMs: s.openedMs, calls: s.calls[store].calls, cpuUsPerCall: (s.runCpuMs * 1000) / s.calls[store].calls, errors: s.errors}
+    }
+  }
+  if (process.argv.includes('--no-drift-only') || perStore) throw SKIP_REST
   latency(0)
   report.drift = await injectDrift()
   latency(LATENCY_MS)
@@ -232,9 +259,9 @@ try {
   rmSync(work, {recursive: true, force: true})
 }
 
-const gcpReads = report.scenarios[0].calls.gcp.reads
+const gcpReads = report.scenarios[0]?.calls.gcp.reads ?? 0
 report.gcpDocumentedQuotaBoundMs = (gcpReads / QUOTAS.gcp.documentedReadPerSec) * 1000
-writeFileSync(join(root, 'bench/fleet-results.json'), `${JSON.stringify(report, null, 2)}\n`)
+if (report.scenarios.length > 0) writeFileSync(join(root, 'bench/fleet-results.json'), `${JSON.stringify(report, null, 2)}\n`)
 
 const f = (x, d = 1) => x.toFixed(d)
 const say = (line = '') => process.stdout.write(`${line}\n`)
@@ -245,10 +272,12 @@ for (const s of report.scenarios) {
   say(`${s.label.padEnd(48)} ${f(s.ms / 1000, 2).padStart(7)} ${f(s.lowerBoundMs / 1000, 2).padStart(8)} ${f(s.ratio, 2).padStart(6)} ${f(s.maxRssMb).padStart(11)}  ${calls}`)
 }
 const noDrift = report.scenarios[0]
+if (noDrift?.storeSpansMs) say(`no-drift calls from spawn (ms, first-last): ${Object.entries(noDrift.storeSpansMs).map(([store, span]) => `${store} ${span.first}-${span.last}`).join(', ')} (vault not hooked)`)
 if (noDrift?.minimumCalls) {
   const stores = ['aws', 'azure', 'gcp', 'vault']
   say(`no-drift bound from the APIs' minimum calls ${stores.map((k) => noDrift.minimumCalls[k].calls).join('/')}; rotor made ${stores.map((k) => noDrift.extraCalls[k]).join('/')} more`)
 }
+for (const [store, p] of Object.entries(report.perStore ?? {})) say(`${store} alone: ${f(p.ms / 1000, 2)} s wall (${f(p.openedMs / 1000, 2)} s opening it), ${f(p.runCpuMs, 0)} ms CPU (${f(p.runMainThreadCpuMs, 0)} main thread, ${f(p.runMainThreadRunQueueMs ?? 0, 0)} waiting for a core), ${f(p.cpuUsPerCall, 0)} us CPU a call over ${p.calls} calls${p.errors ? `, ${p.errors} errors` : ''}`)
 const base = report.scenarios.find((s) => s.label.startsWith('baseline'))
 if (base) say(`\nbaseline / rotor (nothing differs): ${f(base.ms / report.scenarios[0].ms)}x slower`)
 say(`GCP at its documented 600 reads/min: the no-drift sync's ${gcpReads} GCP reads alone need >= ${f(report.gcpDocumentedQuotaBoundMs / 1000)} s`)

@@ -43,6 +43,7 @@ import {awsCapabilities} from './runtime.js'
 import {AWSCURRENT, AWSPENDING, type AwsVersion, creationTags, metaTags, roleOf, snapshotOf, splitTags, stageFor, versionInfo} from './mapping.js'
 import {requestTokenFor} from './tokens.js'
 import {awsSdkConfig} from './sdk-config.js'
+import {leanMiddleware} from './lean-stack.js'
 
 /** How many secrets non-batched reads work on at once. */
 const DESCRIBE_CONCURRENCY = 8
@@ -59,6 +60,7 @@ export class AwsStoreClient implements StoreClient {
     private readonly context: ProviderContext,
   ) {
     this.sdk = new SecretsManagerClient(sdkConfig(settings, context.env))
+    leanMiddleware(this.sdk)
   }
 
   /** Wraps one SDK call so every error leaves the adapter as a rotor error. */

@@ -12,6 +12,7 @@ import {insecureTransportMessage, isPlainTextRemote} from '../../src/util/transp
 import type {ProviderContext} from '../types.js'
 import {type Operation, statusOf, translate} from './errors.js'
 import type {VaultSettings} from './factory.js'
+import {proxyConfigured, vaultTransport} from './transport.js'
 
 /** Renew when less than this is left, or less than a third of the token's TTL. */
 const RENEW_BELOW_MS = 5 * 60_000
@@ -49,6 +50,9 @@ export class VaultSession {
       requestOptions: {timeout: settings.timeoutSeconds * 1000, ...(ca ? {ca} : {})},
       // Explicit, so VAULT_SKIP_VERIFY in the process environment cannot switch verification off.
       rpDefaults: {strictSSL: !settings.tls.insecureSkipVerify},
+      // A lean node:http transport (transport.ts) unless a proxy is configured, which only
+      // node-vault's default axios stack honours.
+      ...(proxyConfigured() ? {} : {'request-promise': vaultTransport()}),
     } as nodeVault.VaultOptions) as Client
     // node-vault falls back to process.env for these; rotor takes them from the context only.
     this.vault.namespace = settings.namespace ?? context.env.VAULT_NAMESPACE

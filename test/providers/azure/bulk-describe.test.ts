@@ -8,6 +8,7 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {describePaths} from '../../../providers/describe-many.js'
 import {describesInBulk, SecretValue} from '../../../providers/types.js'
+import {UNUSED_AZURE_POLICIES} from '../../../providers/azure/client.js'
 import {type AzureFixture, startAzureFixture} from '../../emulators/azure/fixture.js'
 
 const SECRETS = 30
@@ -37,5 +38,15 @@ describe('Azure inventory of many secrets', () => {
     const first = result.get(paths[0])!
     if (first instanceof Error) throw first
     expect(first.versions.map((v) => v.role)).toEqual(['current', 'previous'])
+  })
+
+  it('runs the SDK pipeline without the policies that do nothing for rotor (each cost CPU on every call)', async () => {
+    const pipeline = (fx.client.sdk as unknown as {client: {pipeline: {getOrderedPolicies(): Array<{name: string}>}}}).client.pipeline
+    const names = pipeline.getOrderedPolicies().map((p) => p.name)
+    for (const name of UNUSED_AZURE_POLICIES) expect(names).not.toContain(name)
+    // What the requests need stays.
+    expect(names).toEqual(expect.arrayContaining(['keyVaultAuthenticationPolicy', 'ClientApiVersionPolicy', 'userAgentPolicy', 'redirectPolicy', 'proxyPolicy']))
+    const snapshot = await fx.client.describe(paths[1])
+    expect(snapshot.versions.map((v) => v.role)).toEqual(['current', 'previous'])
   })
 })
