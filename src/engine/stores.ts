@@ -4,7 +4,7 @@ import {LOCAL_QUOTAS, type Quotas, withLimits} from '../../providers/limits.js'
 import {withRetries} from '../../providers/retrying.js'
 import {ISSUER_CALLS, withIssuerRetries} from '../../providers/issuers/retrying.js'
 import {hasRuntime, runtimes} from '../../providers/runtimes.js'
-import type {ProviderContext, ProviderRuntime, StoreClient} from '../../providers/types.js'
+import type {DescribeManyOptions, ProviderContext, ProviderRuntime, StoreClient} from '../../providers/types.js'
 import type {RotorConfig, SecretConfig} from '../config/types.js'
 import type {IssuerClient} from '../../providers/issuers/types.js'
 import {fromFsError, UsageError} from '../errors/index.js'
@@ -147,6 +147,18 @@ export function guardIssuer(client: IssuerClient, signal: AbortSignal | undefine
 }
 
 /**
+ * A bulk describe's options whose `call` (run around each of its requests: a listing page, one
+ * secret's versions) first checks the signal, innermost: a request that waited for its quota or a
+ * retry does not start once the run is interrupted (except inside `finishing`), and the paths it
+ * was for get the abort reason as their error.
+ */
+function guardRequests(options: DescribeManyOptions | undefined, signal: AbortSignal): DescribeManyOptions {
+  const checked = <T>(request: () => Promise<T>) => () => (signal.aborted && finishingScope.getStore() !== true ? Promise.reject(signal.reason as Error) : request())
+  const outer = options?.call
+  return {...options, call: outer ? (request) => outer(checked(request)) : (request) => checked(request)()}
+}
+
+/**
  * Every method but close() first checks the signal (except inside `finishing`) (a call already running is left to finish),
  * and a raw file-system error from a store (a file store's EACCES, EISDIR) leaves it as a
  * FileSystemError naming the path, with a hint.
@@ -159,6 +171,8 @@ function guard(storeName: string, client: StoreClient, signal: AbortSignal | und
       if (key === 'close' || key === 'constructor') return member.bind(target)
       return async (...args: unknown[]) => {
         if (signal?.aborted && finishingScope.getStore() !== true) throw signal.reason
+        // A bulk describe is many requests: each one not yet started stops once interrupted.
+        if (key === 'describeMany' && signal) args = [args[0], guardRequests(args[1] as DescribeManyOptions | undefined, signal)]
         try {
           return await (member as (...a: unknown[]) => unknown).apply(target, args)
         } catch (error) {

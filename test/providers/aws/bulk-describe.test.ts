@@ -12,9 +12,10 @@ import {awsRuntime} from '../../../providers/aws/runtime.js'
 import {namePrefixes} from '../../../providers/aws/batch.js'
 import {type SecretSnapshot, SecretValue, type StoreClient} from '../../../providers/types.js'
 import {readInventory} from '../../../src/engine/inventory.js'
-import type {StoreSet} from '../../../src/engine/stores.js'
-import type {SecretConfig} from '../../../src/config/types.js'
-import {type AwsFixture, startAwsFixture} from '../../emulators/aws/fixture.js'
+import {StoreSet} from '../../../src/engine/stores.js'
+import {InterruptedError} from '../../../src/errors/index.js'
+import type {RotorConfig, SecretConfig} from '../../../src/config/types.js'
+import {type AwsFixture, startAwsFixture, TEST_CREDENTIALS} from '../../emulators/aws/fixture.js'
 
 const SECRETS = 250
 const paths = Array.from({length: SECRETS}, (_, i) => `bulk/s${String(i).padStart(3, '0')}`)
@@ -152,6 +153,35 @@ describe('AWS bulk describe (ListSecrets pages)', () => {
     expect(calls).toEqual({ListSecrets: 4, ListSecretVersionIds: SECRETS + 1})
     const snapshots = paths.map((p) => result.get(p)![0].snapshot)
     expect(snapshots).toEqual(await describeEach(paths))
+  })
+
+  it('stops a bulk describe already running once the run is interrupted: no request starts after the abort', async () => {
+    const config = {stores: {aws: {name: 'aws', type: 'aws', settings: {region: fx.emulator.region, endpoint: fx.emulator.endpoint}}}, secrets: []} as unknown as RotorConfig
+    const env = {AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey}
+    const controller = new AbortController()
+    const stores = new StoreSet(config, {baseDir: process.cwd(), env, now: () => new Date()}, undefined, controller.signal)
+    const secrets = paths.map((p) => ({name: p, targets: [{store: 'aws', path: p}]})) as unknown as SecretConfig[]
+    let versionReads = 0
+    fx.emulator.beforeOperation = (operation) => {
+      if (operation === 'ListSecretVersionIds' && ++versionReads === 20) controller.abort(new InterruptedError('SIGINT'))
+    }
+    // The most requests in flight when the abort came (rotor's AWS pacing): they may finish, and no other starts.
+    const inFlight = (awsRuntime.quotas as {concurrency: number}).concurrency
+    try {
+      const {result, calls} = await counted(() => readInventory(secrets, stores))
+      expect(calls.ListSecretVersionIds).toBeGreaterThanOrEqual(20)
+      expect(calls.ListSecretVersionIds).toBeLessThanOrEqual(20 + inFlight)
+      expect(calls.DescribeSecret).toBeUndefined()
+      const observations = paths.map((p) => result.get(p)![0])
+      const read = observations.filter((o) => o.snapshot)
+      const stopped = observations.filter((o) => o.error?.code === 'INTERRUPTED')
+      expect(read.length).toBeLessThanOrEqual(20 + inFlight)
+      expect(read.length + stopped.length).toBe(SECRETS)
+      expect(stopped[0].error!.message).toBe('interrupted by SIGINT')
+    } finally {
+      fx.emulator.beforeOperation = undefined
+      await stores.closeAll()
+    }
   })
 })
 
