@@ -166,6 +166,8 @@ export class AuditLog {
   async close(): Promise<void> {
     this.closed = true
     while (this.writing) await this.writing
+    // What this run appended is in the process's index: saved, the next process does not read it again.
+    await sharedLogIndex(this.path).saveIfBehind()
   }
 
   /** Writes every waiting entry (up to MAX_BATCH) as one batch, unless a batch is being written. */
@@ -189,9 +191,12 @@ export class AuditLog {
     return withLock(this.path, this.lockTimeoutMs, async () => {
       const fh = await open(this.path, 'a+', 0o600)
       try {
+        // Under the lock nothing else writes: the lines go exactly at this end of this file.
+        const {dev, ino, size: start} = await fh.stat()
         let tail = await readTail(fh, this.path)
         const lines: Buffer[] = []
         const written: AuditEntry[] = []
+        const taken: Array<{bytes: Buffer; entry: AuditEntry; hash: string}> = []
         for (const input of inputs) {
           const entry: AuditEntry = {
             seq: tail.seq + 1,
@@ -218,10 +223,13 @@ export class AuditLog {
           const parsed = JSON.parse(line.toString('utf8')) as AuditEntry
           written.push(parsed)
           tail = {seq: entry.seq, head: hashLine(line), last: parsed}
+          taken.push({bytes: line, entry: parsed, hash: tail.head})
         }
         await writeAll(fh, Buffer.concat(lines))
         await fh.datasync()
         this.tail = tail
+        // The process's index of the log takes them as written, instead of reading them back.
+        void sharedLogIndex(this.path).appended({dev, ino}, start, taken)
         return written
       } finally {
         await fh.close()

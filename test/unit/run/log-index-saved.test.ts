@@ -5,7 +5,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {AuditLog} from '../../../src/audit/index.js'
-import {LogIndex, savedIndexFile} from '../../../src/audit/read.js'
+import {LogIndex, savedIndexFile, sharedLogIndex} from '../../../src/audit/read.js'
 
 /**
  * The LogIndex's saved state: a later process starts where the last one stopped and reads only
@@ -122,5 +122,49 @@ describe('LogIndex saved state', () => {
     const line = (await readFile(path, 'utf8')).split('\n')[0]
     expect(await index.hashAt(1)).toBe(createHash('sha256').update(line).digest('hex'))
     expect((await index.history()).secrets.has(MARKER)).toBe(false)
+  })
+
+  it("takes a run's own appends without reading them back, and saves them at close: the next process reads none of them", async () => {
+    const log = await AuditLog.open(path, {env, note: () => {}})
+    // As a run does: the process's index has read the log before the run appends.
+    expect(await log.openIntents()).toEqual([])
+    // Over 1 MB of entries (saved at close), appended at once as a fleet's run does (group commits).
+    const names = Array.from({length: 3000}, (_, i) => `s${i}`)
+    const intents = await Promise.all(names.map((name) => log.append({secret: name, target: `one:app/${name}`, action: 'create', rotationId: `r-${name}`, outcome: 'intent'})))
+    await Promise.all(intents.slice(1).map((intent) => log.append({secret: intent.secret, target: intent.target, action: 'create', rotationId: intent.rotationId, outcome: 'ok', intent: intent.seq})))
+    await log.close()
+    const size = (await readFile(path)).length
+    expect(size).toBeGreaterThan(1 << 20)
+    // The process's index is current without a read, and it was saved up to the log's end.
+    const shared = savedIndexFile(path)
+    const saved = JSON.parse(await readFile(shared, 'utf8')) as {offset: number; lastSeq: number; open: Array<{seq: number}>}
+    expect(saved.offset).toBe(size)
+    expect(saved.lastSeq).toBe(5999)
+    expect(saved.open.map((e) => e.seq)).toEqual([intents[0].seq])
+    const want = await reference()
+    expect(await answers(sharedLogIndex(path))).toEqual(want)
+    // A later process answers from the saved state alone (the marker shows it read nothing before it).
+    const later = () => new LogIndex(path, {save: true})
+    expect(await answers(later())).toEqual(want)
+    const state = JSON.parse(await readFile(shared, 'utf8')) as {secrets: string[]}
+    state.secrets.push(MARKER)
+    await writeFile(shared, JSON.stringify(state))
+    expect((await later().history()).secrets.has(MARKER)).toBe(true)
+  })
+
+  it("leaves appends that follow another process's lines to the next read: answers stay those of a full read", async () => {
+    const log = await AuditLog.open(path, {env, note: () => {}})
+    const index = sharedLogIndex(path)
+    await log.openIntents()
+    const first = await log.append({secret: 'a', target: 'one:a', action: 'create', rotationId: 'r-a', outcome: 'intent'})
+    // Another process's entry (its own writer fed its own index, not this one).
+    await appendFile(path, `${JSON.stringify({...first, seq: first.seq + 1, secret: 'foreign', target: 'other:x', outcome: 'ok'})}\n`)
+    const done = await log.append({secret: 'a', target: 'one:a', action: 'create', rotationId: 'r-a', outcome: 'ok', intent: first.seq})
+    expect(done.seq).toBe(first.seq + 2)
+    await log.close()
+    const history = await index.history()
+    expect(history.secrets.has('foreign')).toBe(true)
+    expect(history.stores.has('other')).toBe(true)
+    expect(await answers(index)).toEqual(await reference())
   })
 })
