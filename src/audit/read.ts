@@ -356,7 +356,9 @@ export class LogIndex {
     } else if (entry.intent !== undefined) {
       const intent = this.#open.get(entry.intent)
       this.#open.delete(entry.intent)
-      if (intent) this.#openBySecret.get(intent.secret)?.delete(entry.intent)
+      const mine = intent ? this.#openBySecret.get(intent.secret) : undefined
+      // A secret with no open intent left keeps no map: a fleet's log leaves none behind.
+      if (mine?.delete(entry.intent) && mine.size === 0) this.#openBySecret.delete(intent!.secret)
     }
   }
 
